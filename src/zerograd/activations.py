@@ -1,0 +1,146 @@
+r"""Activation functions, each beside its exact derivative.
+
+Conventions at kinks
+--------------------
+``relu`` is not differentiable at 0. Like PyTorch, JAX and TensorFlow, the
+library uses :math:`\operatorname{relu}'(0) = 0`. ``leaky_relu`` uses the
+slope of its left piece at 0, :math:`0.01`, again as those frameworks do.
+Both choices are tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from zerograd._typing import FloatArray
+from zerograd.validation import check_choice
+
+LEAKY_RELU_SLOPE = 0.01
+"""Slope of ``leaky_relu`` for negative input (and at 0)."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation :math:`f` and its derivative :math:`f'`.
+
+    Attributes
+    ----------
+    name : str
+        The name it is looked up by.
+    f : callable
+        ``f(z)``, elementwise, same shape out as in.
+    df : callable
+        ``df(z)`` is :math:`f'(z)`, elementwise, same shape out as in.
+    formula : str
+        :math:`f` in LaTeX, for documentation.
+    """
+
+    name: str
+    f: Callable[[FloatArray], FloatArray]
+    df: Callable[[FloatArray], FloatArray]
+    formula: str
+
+
+def sigmoid(z: FloatArray) -> FloatArray:
+    """Logistic function, computed without overflow for any finite ``z``.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([0.0, -1000.0, 1000.0]))
+    array([0.5, 0. , 1. ])
+    """
+    # exp(-|z|) never overflows; pick the algebraically equal form per sign.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _identity(z: FloatArray) -> FloatArray:
+    return z.copy()
+
+
+def _d_identity(z: FloatArray) -> FloatArray:
+    return np.ones_like(z)
+
+
+def _relu(z: FloatArray) -> FloatArray:
+    return np.where(z > 0, z, 0.0)
+
+
+def _d_relu(z: FloatArray) -> FloatArray:
+    return np.where(z > 0, 1.0, 0.0)  # relu'(0) = 0 by convention
+
+
+def _leaky_relu(z: FloatArray) -> FloatArray:
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+def _d_leaky_relu(z: FloatArray) -> FloatArray:
+    return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)
+
+
+def _tanh(z: FloatArray) -> FloatArray:
+    return np.tanh(z)
+
+
+def _d_tanh(z: FloatArray) -> FloatArray:
+    return 1.0 - np.tanh(z) ** 2
+
+
+def _d_sigmoid(z: FloatArray) -> FloatArray:
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _softplus(z: FloatArray) -> FloatArray:
+    return np.logaddexp(0.0, z)
+
+
+def _d_softplus(z: FloatArray) -> FloatArray:
+    return sigmoid(z)
+
+
+def _silu(z: FloatArray) -> FloatArray:
+    return z * sigmoid(z)
+
+
+def _d_silu(z: FloatArray) -> FloatArray:
+    s = sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("identity", _identity, _d_identity, r"z"),
+        Activation("relu", _relu, _d_relu, r"\max(z, 0)"),
+        Activation("leaky_relu", _leaky_relu, _d_leaky_relu, rf"\max(z, {LEAKY_RELU_SLOPE}\,z)"),
+        Activation("tanh", _tanh, _d_tanh, r"\tanh z"),
+        Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})"),
+        Activation("softplus", _softplus, _d_softplus, r"\log(1 + e^{z})"),
+        Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
+    )
+}
+"""Every activation, by name."""
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by name.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the known names.
+
+    Examples
+    --------
+    >>> get_activation("relu").df(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 1.])
+    >>> get_activation("ReLU")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown activation 'ReLU'; expected one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'
+    """
+    return ACTIVATIONS[check_choice(name, ACTIVATIONS, "activation")]

@@ -1,0 +1,77 @@
+"""Containers indexed by layer number, so that code reads like the math.
+
+``W[1]`` is :math:`W^{(1)}` and ``x[0]`` is the input :math:`x^{(0)}`: the
+first valid index is the first layer number, not Python's 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from zerograd._typing import FloatArray
+
+
+class LayerIndexError(KeyError, IndexError):
+    """A layer number outside the range a container holds."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; show the sentence as written.
+        return str(self.args[0])
+
+
+class Layered(Mapping[int, FloatArray]):
+    """Arrays numbered by layer, from ``first`` to ``last`` inclusive.
+
+    Parameters
+    ----------
+    arrays : iterable of ndarray
+        One array per layer, in layer order.
+    first : int
+        The layer number of the first array: 1 for weights, biases and raw
+        activations, 0 for layer outputs (``x[0]`` is the input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = Layered([np.zeros((3, 2)), np.zeros((1, 3))], first=1)
+    >>> W[2].shape
+    (1, 3)
+    >>> list(W)
+    [1, 2]
+    >>> W[0]
+    Traceback (most recent call last):
+    ...
+    zerograd.layered.LayerIndexError: layer number must be an int from 1 to 2; got 0
+    """
+
+    __slots__ = ("_arrays", "_first")
+
+    def __init__(self, arrays: Iterable[FloatArray], first: int) -> None:
+        self._arrays = tuple(arrays)
+        self._first = first
+
+    @property
+    def first(self) -> int:
+        """The number of the first layer held."""
+        return self._first
+
+    @property
+    def last(self) -> int:
+        """The number of the last layer held."""
+        return self._first + len(self._arrays) - 1
+
+    def __getitem__(self, k: int) -> FloatArray:
+        if type(k) is not int or not self.first <= k <= self.last:
+            msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
+            raise LayerIndexError(msg)
+        return self._arrays[k - self._first]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.first, self.last + 1))
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {self[k].shape}" for k in self)
+        return f"Layered({{{shapes}}})"

@@ -1,0 +1,378 @@
+r"""The dense feed-forward network and its forward pass.
+
+Layer :math:`k = 1, \dots, K` computes
+:math:`z^{(k)} = W^{(k)} x^{(k-1)} + b^{(k)}` and
+:math:`x^{(k)} = f_k(z^{(k)})`; :math:`x^{(0)}` is the input and the loss is
+:math:`L(x^{(K)}, y)`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from zerograd._typing import FloatArray
+from zerograd.activations import Activation, get_activation
+from zerograd.dense import dense_forward
+from zerograd.layered import Layered
+from zerograd.losses import Loss, get_loss
+from zerograd.validation import as_real_array, check_choice, check_shape
+
+REDUCTIONS = ("sum", "mean", "none")
+"""How per-sample losses and gradients of a batch are combined."""
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything a forward pass computed, numbered by layer.
+
+    Attributes
+    ----------
+    z : Layered
+        ``z[k]`` is :math:`z^{(k)}` for ``k = 1..K``, shape ``(n_k,)`` for one
+        sample or ``(N, n_k)`` for a batch.
+    x : Layered
+        ``x[k]`` is :math:`x^{(k)}` for ``k = 0..K``; ``x[0]`` is the input.
+    """
+
+    z: Layered
+    x: Layered
+
+
+class Network:
+    """A dense feed-forward network with ``K >= 1`` layers.
+
+    Parameters
+    ----------
+    W : sequence of array_like
+        ``K`` weight matrices in layer order; the ``k``-th has shape
+        ``(n_k, n_{k-1})``. They are reachable afterwards as ``net.W[k]``,
+        numbered from 1.
+    b : sequence of array_like
+        ``K`` bias vectors; the ``k``-th has shape ``(n_k,)``.
+    activations : str or sequence of str
+        One activation name per layer, or one name for every layer. Known
+        names are the keys of :data:`zerograd.activations.ACTIVATIONS`.
+
+    Raises
+    ------
+    ValueError
+        If shapes do not chain, counts differ, values are not finite or an
+        activation name is unknown.
+    TypeError
+        If an array does not hold real numbers.
+
+    Examples
+    --------
+    The two-layer, scalar-output network of the book, written out:
+
+    >>> net = Network(W=[[[1, -1], [2, 0]], [[1, 1]]], b=[[0, 0], [0.5]],
+    ...               activations=["relu", "identity"])
+    >>> net.sizes
+    (2, 2, 1)
+    >>> net.W[1]
+    array([[ 1., -1.],
+           [ 2.,  0.]])
+    >>> net.forward([1.0, 3.0]).x[2]
+    array([2.5])
+    """
+
+    def __init__(
+        self,
+        W: Sequence[npt.ArrayLike],
+        b: Sequence[npt.ArrayLike],
+        activations: str | Sequence[str],
+    ) -> None:
+        weights = [as_real_array(w, f"W[{k}]") for k, w in enumerate(W, start=1)]
+        biases = [as_real_array(v, f"b[{k}]") for k, v in enumerate(b, start=1)]
+        depth = len(weights)
+        if depth == 0:
+            msg = "a Network needs at least one layer; got W with 0 matrices"
+            raise ValueError(msg)
+        if len(biases) != depth:
+            msg = f"expected one bias vector per layer ({depth}); got {len(biases)}"
+            raise ValueError(msg)
+        names = [activations] * depth if isinstance(activations, str) else list(activations)
+        if len(names) != depth:
+            msg = f"expected one activation per layer ({depth}); got {len(names)}"
+            raise ValueError(msg)
+        _check_layer_shapes(weights, biases)
+        self.W = Layered(weights, first=1)
+        self.b = Layered(biases, first=1)
+        self._f = tuple(get_activation(name) for name in names)
+
+    @classmethod
+    def random(
+        cls,
+        sizes: Sequence[int],
+        activations: str | Sequence[str],
+        seed: int | np.random.Generator = 0,
+    ) -> Network:
+        r"""A network with seeded random weights and biases.
+
+        Weights are drawn from :math:`\mathcal N(0, 1/n_{k-1})` and biases
+        from :math:`\mathcal N(0, 0.1^2)`.
+
+        Parameters
+        ----------
+        sizes : sequence of int
+            ``(n_0, n_1, ..., n_K)``: input width, then each layer's width.
+        activations : str or sequence of str
+            As for :class:`Network`.
+        seed : int or numpy.random.Generator
+            Seed for :func:`numpy.random.default_rng`, or a generator.
+
+        Examples
+        --------
+        >>> net = Network.random([3, 4, 1], ["tanh", "identity"], seed=1)
+        >>> net.K, net.W[1].shape, net.b[2].shape
+        (2, (4, 3), (1,))
+        >>> same_seed = Network.random([3, 4, 1], ["tanh", "identity"], seed=1)
+        >>> bool((same_seed.W[1] == net.W[1]).all())
+        True
+        """
+        widths = [int(n) for n in sizes]
+        if len(widths) < 2 or min(widths) < 1:
+            msg = f"sizes must list n_0..n_K, at least two positive widths; got {list(sizes)}"
+            raise ValueError(msg)
+        rng = np.random.default_rng(seed)
+        W = [
+            rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
+            for n_in, n_out in itertools.pairwise(widths)
+        ]
+        b = [rng.normal(0.0, 0.1, size=n_out) for n_out in widths[1:]]
+        return cls(W, b, activations)
+
+    @property
+    def K(self) -> int:
+        """Number of layers :math:`K`."""
+        return len(self.W)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Widths ``(n_0, n_1, ..., n_K)``."""
+        return (self.W[1].shape[1], *(self.W[k].shape[0] for k in self.W))
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """Activation names, for layers ``1..K`` in order."""
+        return tuple(f.name for f in self._f)
+
+    def f(self, k: int) -> Activation:
+        """The activation :math:`f_k` of layer ``k`` (numbered from 1)."""
+        self.W[k]  # raises a clear LayerIndexError when k is out of range
+        return self._f[k - 1]
+
+    def replace(
+        self,
+        W: Sequence[npt.ArrayLike] | None = None,
+        b: Sequence[npt.ArrayLike] | None = None,
+    ) -> Network:
+        """A copy with other weights or biases, and the same activations.
+
+        Parameters
+        ----------
+        W, b : sequence of array_like, optional
+            In layer order, as for :class:`Network`. Omitted ones are copied.
+        """
+        return Network(
+            W=[self.W[k].copy() for k in self.W] if W is None else W,
+            b=[self.b[k].copy() for k in self.b] if b is None else b,
+            activations=self.activations,
+        )
+
+    def forward(self, x: npt.ArrayLike) -> ForwardPass:
+        """Run the network on one sample or a batch.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_0,) or (N, n_0)
+            One sample, or a batch with one sample per row.
+
+        Returns
+        -------
+        ForwardPass
+            ``z[k]`` and ``x[k]`` with shape ``(n_k,)`` for one sample or
+            ``(N, n_k)`` for a batch.
+
+        Examples
+        --------
+        >>> net = Network.random([2, 3, 1], ["relu", "identity"], seed=0)
+        >>> net.forward([[1, 2], [3, 4], [5, 6]]).z[1].shape
+        (3, 3)
+        """
+        inputs, single = self.prepare_input(x)
+        trace = self.forward_batch(inputs)
+        if single:
+            return ForwardPass(
+                z=Layered((trace.z[k][0] for k in trace.z), first=1),
+                x=Layered((trace.x[k][0] for k in trace.x), first=0),
+            )
+        return trace
+
+    def forward_batch(self, inputs: FloatArray, start: int = 1) -> ForwardPass:
+        """Forward pass on a checked batch, optionally from layer ``start``.
+
+        Parameters
+        ----------
+        inputs : ndarray, shape (N, n_{start-1})
+            :math:`x^{(start-1)}`, already checked and float64.
+        start : int
+            The first layer to compute. ``x[start - 1]`` is ``inputs``;
+            earlier layers are absent from the result.
+
+        Returns
+        -------
+        ForwardPass
+            ``z`` numbered from ``start`` and ``x`` from ``start - 1``.
+        """
+        zs: list[FloatArray] = []
+        xs: list[FloatArray] = [inputs]
+        for k in range(start, self.K + 1):
+            zs.append(dense_forward(self.W[k], self.b[k], xs[-1]))
+            xs.append(self.f(k).f(zs[-1]))
+        return ForwardPass(z=Layered(zs, first=start), x=Layered(xs, first=start - 1))
+
+    def loss(
+        self,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        loss: str = "squared_error",
+        reduction: str = "sum",
+    ) -> float | FloatArray:
+        """The loss of one sample, or of a batch combined by ``reduction``.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_0,) or (N, n_0)
+        y : array_like, shape (n_K,) or (N, n_K)
+            Targets. When ``n_K == 1`` a scalar (one sample) or shape ``(N,)``
+            (a batch) is accepted too.
+        loss : str
+            A key of :data:`zerograd.losses.LOSSES`.
+        reduction : {"sum", "mean", "none"}
+            For a batch: the sum, the mean, or the per-sample losses.
+
+        Returns
+        -------
+        float or ndarray, shape (N,)
+            A float, except for a batch with ``reduction="none"``.
+
+        Examples
+        --------
+        >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
+        >>> net.loss([1.5], [1.0])
+        2.0
+        >>> net.loss([[1.0], [2.0]], [1.0, 1.0], reduction="none")
+        array([0.5, 4.5])
+        """
+        batch = self.prepare_batch(x, y, loss, reduction)
+        trace = self.forward_batch(batch.inputs)
+        values = batch.loss.value(trace.z[self.K], trace.x[self.K], batch.targets)
+        return batch.reduce(values)
+
+    def prepare_input(self, x: npt.ArrayLike) -> tuple[FloatArray, bool]:
+        """Check ``x`` and return it as a batch, with whether it was one sample.
+
+        Returns
+        -------
+        inputs : ndarray, shape (N, n_0)
+        single : bool
+        """
+        inputs = as_real_array(x, "x")
+        n_0 = self.sizes[0]
+        if inputs.ndim == 1:
+            check_shape(inputs, (n_0,), "x (one sample)")
+            return inputs[None, :], True
+        if inputs.ndim != 2 or inputs.shape[1] != n_0:
+            msg = f"x must have shape ({n_0},) or (N, {n_0}); got shape {inputs.shape}"
+            raise ValueError(msg)
+        if inputs.shape[0] == 0:
+            msg = f"x must hold at least one sample; got shape (0, {n_0})"
+            raise ValueError(msg)
+        return inputs, False
+
+    def prepare_batch(self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str) -> Batch:
+        """Check inputs, targets, loss and reduction together.
+
+        Returns
+        -------
+        Batch
+            Inputs of shape ``(N, n_0)`` and targets of shape ``(N, n_K)``.
+        """
+        loss_rule = get_loss(loss)
+        check_choice(reduction, REDUCTIONS, "reduction")
+        inputs, single = self.prepare_input(x)
+        targets = _targets_as_batch(as_real_array(y, "y"), inputs.shape[0], self.sizes[-1], single)
+        loss_rule.check(targets, self.activations[-1])
+        return Batch(inputs, targets, loss_rule, "sum" if single else reduction, single)
+
+    def __repr__(self) -> str:
+        return f"Network(sizes={self.sizes}, activations={self.activations})"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Checked inputs and targets of one call, always with a batch axis.
+
+    Attributes
+    ----------
+    inputs : ndarray, shape (N, n_0)
+    targets : ndarray, shape (N, n_K)
+    loss : Loss
+    reduction : {"sum", "mean", "none"}
+        Always ``"sum"`` for a single sample, where all three agree.
+    single : bool
+        Whether the caller gave one sample without a batch axis.
+    """
+
+    inputs: FloatArray
+    targets: FloatArray
+    loss: Loss
+    reduction: str
+    single: bool
+
+    @property
+    def scale(self) -> float:
+        """Weight of each sample in the objective: ``1/N`` for a mean, else 1."""
+        return 1.0 / self.inputs.shape[0] if self.reduction == "mean" else 1.0
+
+    def reduce(self, values: FloatArray) -> float | FloatArray:
+        """Combine per-sample values of shape ``(N, ...)`` as asked."""
+        if self.reduction == "none":
+            return values
+        total = values.sum(axis=0) * self.scale
+        return float(total) if np.ndim(total) == 0 else total
+
+
+def _targets_as_batch(y: FloatArray, n_samples: int, n_out: int, single: bool) -> FloatArray:
+    expected = (n_samples, n_out)
+    if single:
+        if y.shape in {(n_out,), ()} and (y.ndim == 1 or n_out == 1):
+            return y.reshape(1, n_out)
+        msg = f"y for one sample must have shape ({n_out},); got shape {y.shape}"
+        raise ValueError(msg)
+    if y.shape == expected:
+        return y
+    if n_out == 1 and y.shape == (n_samples,):
+        return y[:, None]
+    msg = f"y for a batch of {n_samples} must have shape {expected}; got shape {y.shape}"
+    raise ValueError(msg)
+
+
+def _check_layer_shapes(weights: list[FloatArray], biases: list[FloatArray]) -> None:
+    for k, (w, v) in enumerate(zip(weights, biases, strict=True), start=1):
+        if w.ndim != 2 or min(w.shape) < 1:
+            msg = f"W[{k}] must be a non-empty matrix of shape (n_{k}, n_{k - 1}); got shape {w.shape}"
+            raise ValueError(msg)
+        check_shape(v, (w.shape[0],), f"b[{k}]")
+        if k > 1 and w.shape[1] != weights[k - 2].shape[0]:
+            msg = (
+                f"W[{k}] must have {weights[k - 2].shape[0]} columns to match W[{k - 1}] "
+                f"of shape {weights[k - 2].shape}; got shape {w.shape}"
+            )
+            raise ValueError(msg)
