@@ -18,7 +18,7 @@ import numpy.typing as npt
 from zerograd._typing import FloatArray
 from zerograd.dense import dense_backward
 from zerograd.layered import Layered
-from zerograd.network import Batch, Network
+from zerograd.network import Batch, Network, check_weight_decay, weight_penalty
 
 DEFAULT_STEP = 1e-6
 """Default step ``h`` of the central differences."""
@@ -76,6 +76,7 @@ def gradients(
     y: npt.ArrayLike,
     loss: str = "squared_error",
     reduction: str = "sum",
+    weight_decay: float = 0.0,
 ) -> Gradients:
     r"""Exact gradients of the loss by backpropagation.
 
@@ -94,10 +95,23 @@ def gradients(
         of each sample's loss (leading batch axis). The per-sample gradients
         come from one vectorised pass with no loop over samples. Ignored for
         one sample, where all three agree.
+    weight_decay : float
+        :math:`\lambda \ge 0`. The objective is the reduced loss plus
+        :math:`\tfrac\lambda2 \sum_k \lVert W^{(k)} \rVert_F^2` (weights only,
+        see :func:`zerograd.network.weight_penalty`), so :math:`\lambda
+        W^{(k)}` is added to each weight gradient; bias and raw-activation
+        gradients are unchanged. Must be 0 for a batch with
+        ``reduction="none"``.
 
     Returns
     -------
     Gradients
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, including a bad ``weight_decay`` (see
+        :func:`zerograd.network.check_weight_decay`).
 
     Examples
     --------
@@ -111,8 +125,15 @@ def gradients(
     >>> batch.b[1]
     array([[1.],
            [3.]])
+
+    With weight decay :math:`\lambda = 0.5` the weight gradient gains
+    :math:`\lambda w = 1`:
+
+    >>> gradients(net, [1.5], [1.0], weight_decay=0.5).W[1]
+    array([[4.]])
     """
     batch = net.prepare_batch(x, y, loss, reduction)
+    decay = check_weight_decay(weight_decay, batch.reduction)
     trace = net.forward_batch(batch.inputs)
     K = net.K
     per_sample = batch.reduction == "none"
@@ -127,6 +148,8 @@ def gradients(
         )
         if k > 1:
             delta = net.f(k - 1).df(trace.z[k - 1]) * dx_prev
+        if decay != 0.0:
+            dW[k] = dW[k] + decay * net.W[k]
     return _package(dW, db, dz, batch, K)
 
 
@@ -136,6 +159,7 @@ def numerical_gradients(
     y: npt.ArrayLike,
     loss: str = "squared_error",
     reduction: str = "sum",
+    weight_decay: float = 0.0,
     step: float = DEFAULT_STEP,
 ) -> Gradients:
     r"""Gradients by central differences, to check :func:`gradients` against.
@@ -149,9 +173,14 @@ def numerical_gradients(
     ``h`` the estimate averages the two one-sided slopes, so it is not a
     check of the kink convention.
 
+    With ``weight_decay`` the objective differenced is the reduced loss plus
+    the penalty: the loss is differenced sample by sample and the penalty
+    :func:`zerograd.network.weight_penalty` of the moved weights is
+    differenced too, so the penalty's gradient is estimated, not assumed.
+
     Parameters
     ----------
-    net, x, y, loss, reduction
+    net, x, y, loss, reduction, weight_decay
         As for :func:`gradients`.
     step : float
         The step ``h``, positive.
@@ -173,6 +202,7 @@ def numerical_gradients(
         msg = f"step must be a positive finite number; got {step!r}"
         raise ValueError(msg)
     batch = net.prepare_batch(x, y, loss, reduction)
+    decay = check_weight_decay(weight_decay, batch.reduction)
     K = net.K
     trace = net.forward_batch(batch.inputs)
 
@@ -191,6 +221,9 @@ def numerical_gradients(
         def with_bias(v: FloatArray, k: int = k) -> FloatArray:
             return losses_of(_with_layer(net, k, b=v))
 
+        def penalty_with_weight(w: FloatArray, k: int = k) -> FloatArray:
+            return np.array([weight_penalty({**net.W, k: w}, decay)])
+
         dW[k] = _difference_each_entry(net.W[k], step, with_weight)
         db[k] = _difference_each_entry(net.b[k], step, with_bias)
         dz[k] = _difference_raw_activation(net, trace.z[k], k, step, batch)
@@ -200,6 +233,8 @@ def numerical_gradients(
         if not per_sample:
             dW[k] = dW[k].sum(axis=0) * batch.scale
             db[k] = db[k].sum(axis=0) * batch.scale
+        if decay != 0.0:
+            dW[k] = dW[k] + _difference_each_entry(net.W[k], step, penalty_with_weight)[0]
     return _package(dW, db, dz, batch, K)
 
 

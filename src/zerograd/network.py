@@ -9,7 +9,8 @@ Layer :math:`k = 1, \dots, K` computes
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,8 +244,9 @@ class Network:
         y: npt.ArrayLike,
         loss: str = "squared_error",
         reduction: str = "sum",
+        weight_decay: float = 0.0,
     ) -> float | FloatArray:
-        """The loss of one sample, or of a batch combined by ``reduction``.
+        r"""The loss of one sample, or of a batch combined by ``reduction``.
 
         Parameters
         ----------
@@ -256,6 +258,12 @@ class Network:
             A key of :data:`zerograd.losses.LOSSES`.
         reduction : {"sum", "mean", "none"}
             For a batch: the sum, the mean, or the per-sample losses.
+        weight_decay : float
+            :math:`\lambda \ge 0`. The objective becomes the reduced loss
+            plus :meth:`weight_penalty`, :math:`\tfrac\lambda2 \sum_k
+            \lVert W^{(k)} \rVert_F^2`, which is not divided by ``N`` under
+            ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a
+            batch (see :func:`check_weight_decay`).
 
         Returns
         -------
@@ -269,11 +277,42 @@ class Network:
         2.0
         >>> net.loss([[1.0], [2.0]], [1.0, 1.0], reduction="none")
         array([0.5, 4.5])
+        >>> net.loss([1.5], [1.0], weight_decay=0.5)  # 2.0 + 0.5/2 * 2.0**2
+        3.0
         """
         batch = self.prepare_batch(x, y, loss, reduction)
+        decay = check_weight_decay(weight_decay, batch.reduction)
         trace = self.forward_batch(batch.inputs)
         values = batch.loss.value(trace.z[self.K], trace.x[self.K], batch.targets)
-        return batch.reduce(values)
+        reduced = batch.reduce(values)
+        if decay == 0.0:
+            return reduced
+        return float(reduced) + self.weight_penalty(decay)
+
+    def weight_penalty(self, weight_decay: float) -> float:
+        r"""The L2 penalty :math:`\tfrac\lambda2 \sum_{k=1}^K \lVert W^{(k)} \rVert_F^2`.
+
+        Only the weights are penalised, not the biases, as is common practice:
+        a bias shifts a unit's input without scaling it, so shrinking it does
+        not make the function smoother, and penalising it can pull the
+        network away from fitting a non-zero mean.
+
+        Parameters
+        ----------
+        weight_decay : float
+            :math:`\lambda \ge 0`, finite.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> net = Network(W=[[[1.0, 2.0]], [[3.0]]], b=[[5.0], [7.0]], activations="identity")
+        >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9); the biases do not count
+        3.5
+        """
+        return weight_penalty(self.W, weight_decay)
 
     def prepare_input(self, x: npt.ArrayLike) -> tuple[FloatArray, bool]:
         """Check ``x`` and return it as a batch, with whether it was one sample.
@@ -347,6 +386,74 @@ class Batch:
             return values
         total = values.sum(axis=0) * self.scale
         return float(total) if np.ndim(total) == 0 else total
+
+
+def weight_penalty(weights: Mapping[int, FloatArray], weight_decay: float) -> float:
+    r""":math:`\tfrac\lambda2 \sum_k \lVert W^{(k)} \rVert_F^2` for weights numbered by layer.
+
+    Parameters
+    ----------
+    weights : mapping of int to ndarray
+        ``weights[k]`` is :math:`W^{(k)}`, of any shape.
+    weight_decay : float
+        :math:`\lambda \ge 0`, finite.
+
+    Returns
+    -------
+    float
+    """
+    decay = check_weight_decay(weight_decay, "sum")
+    return 0.5 * decay * sum(float(np.sum(weights[k] ** 2)) for k in weights)
+
+
+def check_weight_decay(weight_decay: object, reduction: str) -> float:
+    r"""Return the weight decay :math:`\lambda` as a float, or raise.
+
+    The penalty belongs to the objective as a whole, not to any one sample,
+    so it cannot be split over per-sample losses or gradients: a non-zero
+    ``weight_decay`` with ``reduction="none"`` on a batch is refused rather
+    than added to every sample or to none.
+
+    Parameters
+    ----------
+    weight_decay : float
+        :math:`\lambda`: a real number, finite and ``>= 0``.
+    reduction : {"sum", "mean", "none"}
+        The reduction in effect (``"sum"`` for one sample).
+
+    Raises
+    ------
+    TypeError
+        If ``weight_decay`` is not a real number (a bool is not one).
+    ValueError
+        If it is negative, NaN or inf, or non-zero with ``reduction="none"``.
+
+    Examples
+    --------
+    >>> check_weight_decay(1, "mean")
+    1.0
+    >>> check_weight_decay(-0.1, "sum")
+    Traceback (most recent call last):
+    ...
+    ValueError: weight_decay must be a finite number >= 0; got -0.1
+    """
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real):
+        msg = (
+            "weight_decay must be a real number (int or float); "
+            f"got {type(weight_decay).__name__} {weight_decay!r}"
+        )
+        raise TypeError(msg)
+    decay = float(weight_decay)
+    if not (np.isfinite(decay) and decay >= 0.0):
+        msg = f"weight_decay must be a finite number >= 0; got {weight_decay!r}"
+        raise ValueError(msg)
+    if decay != 0.0 and reduction == "none":
+        msg = (
+            "weight_decay must be 0 with reduction='none': the penalty belongs to the "
+            f"whole objective, not to one sample; got weight_decay={weight_decay!r}"
+        )
+        raise ValueError(msg)
+    return decay
 
 
 def _targets_as_batch(y: FloatArray, n_samples: int, n_out: int, single: bool) -> FloatArray:
