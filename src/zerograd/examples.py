@@ -1,0 +1,404 @@
+r"""The book's worked example and counterexamples, built by construction.
+
+Each function returns an :class:`Example`: a network, its input and its
+target, chosen so that a property the book discusses holds exactly, not just
+up to round-off. Where exactness rests on floating-point facts (sums of
+dyadic numbers, a subtraction that cannot round), the function checks them
+with the library and raises if they fail, so an :class:`Example` never
+silently misses its property.
+
+All networks have two layers as in the answer the book corrects:
+:math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
+:math:`z^{(2)} = W^{(2)} x^{(1)} + b^{(2)}`, :math:`x^{(2)} = f_2(z^{(2)})`,
+except :func:`zero_output_bias_batch`, which takes any widths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from zerograd._typing import FloatArray
+from zerograd.activations import get_activation
+from zerograd.backprop import Gradients, gradients, numerical_gradients
+from zerograd.losses import softmax
+from zerograd.network import Network
+from zerograd.validation import as_real_array, check_choice
+
+ZERO_OUTPUT_BIAS_WAYS = ("target", "flat")
+"""The ways :func:`zero_output_bias_batch` makes every output-bias gradient zero."""
+
+ZERO_SEARCH_GRID: FloatArray = np.unique(np.append(np.linspace(-1000.0, 1000.0, 400_001), 0.0))
+"""Points (spacing 0.005, plus 0.0 itself) where :func:`zeros_of` looks for zeros.
+
+The range reaches far past the points where ``sigmoid``, ``softplus`` and
+``silu`` underflow to an exact 0.0 (near -745), so float zeros are found too.
+"""
+
+MIRRORED_ERROR = 0.125
+"""The error :math:`\\pm d` of the two samples of :func:`cancelling_batch`."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A network with the inputs and targets of one worked case.
+
+    Attributes
+    ----------
+    net : Network
+    x : ndarray, shape (n_0,) or (N, n_0)
+        One sample, or a batch with one sample per row.
+    y : ndarray, shape (n_K,) or (N, n_K)
+        The targets, one row per sample for a batch.
+    loss : str
+        The loss the case is about, a key of :data:`zerograd.losses.LOSSES`.
+    """
+
+    net: Network
+    x: FloatArray
+    y: FloatArray
+    loss: str = "squared_error"
+
+    def gradients(self, reduction: str = "sum") -> Gradients:
+        """Exact gradients of this case, by :func:`zerograd.gradients`."""
+        return gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
+
+    def numerical_gradients(self, reduction: str = "sum") -> Gradients:
+        """Central-difference gradients, by :func:`zerograd.numerical_gradients`."""
+        return numerical_gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
+
+    def prediction(self) -> FloatArray:
+        """The network's output :math:`x^{(K)}`, shape ``(n_K,)`` or ``(N, n_K)``."""
+        return self.net.forward(self.x).x[self.net.K]
+
+
+def worked_example(
+    target: float = 1.75,
+    output_activation: str = "identity",
+    output_bias: float = 0.25,
+) -> Example:
+    r"""The book's worked example: a 2-3-1 network with a relu hidden layer.
+
+    Every weight, bias and input is a small dyadic number, so every value of
+    the forward and backward pass is exact in float64 and can be checked by
+    hand. With the defaults :math:`z^{(1)} = (1.5, 2, -1.5)`,
+    :math:`x^{(1)} = (1.5, 2, 0)`, :math:`x^{(2)} = 0.75` and
+    :math:`\delta^{(2)} = x^{(2)} - y = -1`.
+
+    Parameters
+    ----------
+    target : float
+        The target :math:`y`. ``target=0.75`` (the prediction) makes every
+        gradient zero.
+    output_activation : str
+        :math:`f_2`. With ``"relu"`` and ``output_bias=-0.5`` the output raw
+        activation is exactly 0, the kink; with ``output_bias=-1.25`` it is
+        -0.75, in relu's flat region.
+    output_bias : float
+        :math:`b^{(2)}`; the output raw activation is ``0.5 + output_bias``.
+
+    Returns
+    -------
+    Example
+        One sample: ``x`` of shape (2,), ``y`` of shape (1,).
+
+    Examples
+    --------
+    >>> case = worked_example()
+    >>> case.prediction()
+    array([0.75])
+    >>> case.gradients().b[2]
+    array([-1.])
+    >>> worked_example(target=0.75).gradients().all_zero()
+    True
+    """
+    net = Network(
+        W=[[[1.0, -1.0], [0.5, 2.0], [-1.0, 0.5]], [[1.0, -0.5, 2.0]]],
+        b=[[0.5, -1.0, 0.0], [output_bias]],
+        activations=["relu", output_activation],
+    )
+    return Example(net, np.array([2.0, 1.0]), np.array([target]))
+
+
+def zero_output_bias_batch(
+    sizes: Sequence[int],
+    activations: Sequence[str],
+    way: str = "target",
+    n_samples: int = 64,
+    seed: int = 0,
+    loss: str = "squared_error",
+) -> Example:
+    r"""A random network and batch in which every sample's :math:`\delta^{(K)}` is 0.
+
+    Each sample's gradient is the gradient of a one-sample problem, so the
+    batch holds ``n_samples`` single-sample cases that
+    ``reduction="none"`` checks in one vectorised pass.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``(n_0, ..., n_K)`` for :meth:`Network.random`.
+    activations : sequence of str
+        One activation per layer.
+    way : {"target", "flat"}
+        ``"target"``: the target is the prediction, :math:`y = x^{(K)}` for
+        squared error and :math:`y = \operatorname{softmax}(x^{(K)})` for
+        softmax cross-entropy, so the loss's rule gives
+        :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0`. ``"flat"``: the output
+        activation must be ``relu``; the output bias is lowered until every
+        sample's :math:`z^{(K)} < 0`, where :math:`\operatorname{relu}' = 0`,
+        and the targets are random.
+    n_samples : int
+        Batch size ``N``.
+    seed : int
+        Seed of the weights, inputs and (for ``"flat"``) targets.
+    loss : str
+        ``"squared_error"``, or ``"softmax_cross_entropy"`` with ``"target"``.
+
+    Returns
+    -------
+    Example
+        ``x`` of shape (N, n_0), ``y`` of shape (N, n_K).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``way``, ``"flat"`` without a relu output or with a
+        loss other than squared error.
+
+    Examples
+    --------
+    >>> case = zero_output_bias_batch([2, 3, 1], ["tanh", "relu"], way="flat", seed=1)
+    >>> bool((case.net.forward(case.x).z[2] < 0).all())
+    True
+    >>> case.gradients(reduction="none").all_zero()
+    True
+    """
+    check_choice(way, ZERO_OUTPUT_BIAS_WAYS, "way")
+    rng = np.random.default_rng(seed)
+    net = Network.random(sizes, activations, seed=rng)
+    x = rng.normal(size=(n_samples, net.sizes[0]))
+    K = net.K
+    trace = net.forward(x)
+    if way == "target":
+        y = softmax(trace.x[K]) if loss == "softmax_cross_entropy" else trace.x[K]
+        return Example(net, x, y, loss)
+    if net.activations[-1] != "relu" or loss != "squared_error":
+        msg = (
+            "way='flat' needs a 'relu' output and squared_error; "
+            f"got output {net.activations[-1]!r} and loss {loss!r}"
+        )
+        raise ValueError(msg)
+    without_bias = trace.z[K] - net.b[K]
+    # A margin of 1 keeps every z^(K) clearly below 0 despite rounding.
+    lowered = -(np.abs(without_bias).max(axis=0) + 1.0)
+    biases = [net.b[k] for k in range(1, K)] + [lowered]
+    return Example(net.replace(b=biases), x, rng.normal(size=(n_samples, net.sizes[-1])))
+
+
+def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatArray:
+    r"""The candidate points :math:`z` where the activation is exactly 0.0 in float64.
+
+    Parameters
+    ----------
+    activation : str
+        A key of :data:`zerograd.activations.ACTIVATIONS`.
+    candidates : array_like, shape (M,), optional
+        Where to look; :data:`ZERO_SEARCH_GRID` by default.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        The candidates with :math:`f(z) = 0` exactly, in increasing order.
+
+    Raises
+    ------
+    ValueError
+        If ``candidates`` is not one-dimensional or holds NaN or inf.
+    TypeError
+        If ``candidates`` does not hold real numbers.
+
+    Examples
+    --------
+    >>> zeros_of("tanh")
+    array([0.])
+    >>> zeros_of("relu", [-1.0, 0.0, 1.0])
+    array([-1.,  0.])
+    >>> bool(zeros_of("sigmoid").max() < -700)
+    True
+    """
+    f = get_activation(activation)
+    points = (
+        ZERO_SEARCH_GRID if candidates is None else np.sort(as_real_array(candidates, "candidates"))
+    )
+    if points.ndim != 1:
+        msg = f"candidates must have shape (M,); got shape {points.shape}"
+        raise ValueError(msg)
+    zeros: FloatArray = points[f.f(points) == 0.0]
+    return zeros
+
+
+def steepest_zero(activation: str) -> float:
+    r"""The zero of the activation where :math:`|f'|` is largest.
+
+    Ties (relu's whole flat half, or the underflow region of ``sigmoid``)
+    go to the zero nearest to 0.
+
+    Returns
+    -------
+    float
+        A point of :func:`zeros_of` ``(activation)``.
+
+    Raises
+    ------
+    ValueError
+        If the activation has no zero on :data:`ZERO_SEARCH_GRID`.
+
+    Examples
+    --------
+    >>> steepest_zero("leaky_relu"), steepest_zero("relu")
+    (0.0, 0.0)
+    """
+    zeros = zeros_of(activation)
+    if zeros.size == 0:
+        msg = f"activation {activation!r} has no zero on ZERO_SEARCH_GRID"
+        raise ValueError(msg)
+    slopes = np.abs(get_activation(activation).df(zeros))
+    best = zeros[slopes == slopes.max()]
+    return float(best[np.argmin(np.abs(best))])
+
+
+def weight_only_counterexample(activation: str = "tanh") -> Example:
+    r"""A 2-2-1 case whose output-weight gradient is 0 because :math:`x^{(1)} = 0`.
+
+    The input :math:`x^{(0)} = (1, 2)` lies in the null space of
+    :math:`W^{(1)}`, so :math:`z^{(1)} = b^{(1)} = (z_0, z_0)` with
+    :math:`z_0` = :func:`steepest_zero` ``(activation)``, and
+    :math:`x^{(1)} = f_1(z_0) = 0` exactly. The output is then
+    :math:`x^{(2)} = b^{(2)} = 0.5` and the target 1.5 gives
+    :math:`\delta^{(2)} = -1`. The hidden gradients are
+    :math:`\delta^{(1)} = f_1'(z_0)\,W^{(2)\top}\delta^{(2)}`: not zero for
+    tanh, leaky_relu, identity and silu, zero for relu (by the convention
+    :math:`\operatorname{relu}'(0) = 0`), sigmoid and softplus.
+
+    Parameters
+    ----------
+    activation : str
+        The hidden activation :math:`f_1`; the output is ``identity``.
+
+    Returns
+    -------
+    Example
+        One sample: ``x`` of shape (2,), ``y`` of shape (1,).
+
+    Examples
+    --------
+    >>> g = weight_only_counterexample("tanh").gradients()
+    >>> g.W[2], g.b[1]
+    (array([[0., 0.]]), array([-1.,  2.]))
+    """
+    z_0 = steepest_zero(activation)
+    net = Network(
+        W=[[[2.0, -1.0], [1.0, -0.5]], [[1.0, -2.0]]],
+        b=[[z_0, z_0], [0.5]],
+        activations=[activation, "identity"],
+    )
+    case = Example(net, np.array([1.0, 2.0]), np.array([1.5]))
+    if np.any(net.forward(case.x).x[1]):
+        msg = f"the hidden output for {activation!r} at z = {z_0} is not exactly 0"
+        raise ValueError(msg)
+    return case
+
+
+def cancelling_batch(hidden: str = "tanh") -> Example:
+    r"""Two samples whose output-layer gradients cancel exactly in the sum.
+
+    The two inputs differ by :math:`v = (1, -1, 1)`, a null vector of
+    :math:`W^{(1)}`, so both samples have the same :math:`z^{(1)}`,
+    :math:`x^{(1)}` and prediction :math:`p`. Their targets are
+    :math:`p \mp d` with :math:`d` = :data:`MIRRORED_ERROR`, so
+    :math:`\delta^{(2)}_1 = d` and :math:`\delta^{(2)}_2 = -d` (the output is
+    ``identity``). Summed over the batch,
+    :math:`\partial L/\partial b^{(2)} = d - d = 0` and
+    :math:`\partial L/\partial W^{(2)} = d\,x^{(1)\top} - d\,x^{(1)\top} = 0`,
+    while :math:`\partial L/\partial W^{(1)} = \delta^{(1)}_1 (x^{(0)}_1 - x^{(0)}_2)^\top
+    = -\delta^{(1)}_1 v^\top \neq 0`.
+
+    Parameters
+    ----------
+    hidden : str
+        The hidden activation :math:`f_1`; any activation works, ``identity``
+        included, because every :math:`f_1'(z^{(1)})` here is non-zero.
+
+    Returns
+    -------
+    Example
+        ``x`` of shape (2, 3), ``y`` of shape (2, 1).
+
+    Raises
+    ------
+    ValueError
+        If the mirrored errors do not come out exactly as :math:`\pm d`
+        (the prediction left the interval where :math:`p \pm d` is exact).
+
+    Examples
+    --------
+    >>> g = cancelling_batch("identity").gradients()
+    >>> g.W[2], g.b[2]
+    (array([[0., 0.]]), array([0.]))
+    >>> bool(np.any(g.W[1]))
+    True
+    """
+    net = Network(
+        W=[[[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [[0.5, -0.25]]],
+        b=[[0.25, 0.0], [1.25]],
+        activations=[hidden, "identity"],
+    )
+    first = np.array([0.5, 0.0, 0.25])
+    x = np.stack([first, first + np.array([1.0, -1.0, 1.0])])
+    prediction = net.forward(x).x[2]
+    y = prediction - np.array([[MIRRORED_ERROR], [-MIRRORED_ERROR]])
+    errors = (prediction - y)[:, 0]
+    if not (errors[0] == MIRRORED_ERROR and errors[1] == -MIRRORED_ERROR):
+        msg = f"expected errors exactly +-{MIRRORED_ERROR} for {hidden!r}; got {errors}"
+        raise ValueError(msg)
+    return Example(net, x, y)
+
+
+def cancelling_batch_full_rank() -> Example:
+    r"""Four samples whose output-layer gradients cancel, with an invertible :math:`W^{(1)}`.
+
+    The hidden layer is relu with :math:`W^{(1)} = I`, :math:`b^{(1)} = 0`;
+    the inputs :math:`(1, 0), (0, 1), (1, 1), (-1, -1)` give hidden outputs
+    :math:`(1, 0), (0, 1), (1, 1), (0, 0)`. The targets make the errors
+    :math:`\delta^{(2)} = (e, e, -e, -e)` with :math:`e = 0.5`, which solve
+    :math:`\sum_n \delta^{(2)}_n = 0` and
+    :math:`\sum_n \delta^{(2)}_n x^{(1)}_n = 0`. Relu switches the fourth
+    sample's hidden units off, so the hidden weight gradient
+    :math:`\sum_n \delta^{(1)}_n x^{(0)\top}_n` does not cancel. A linear
+    network with an invertible :math:`W^{(1)}` cannot do this.
+
+    Returns
+    -------
+    Example
+        ``x`` of shape (4, 2), ``y`` of shape (4, 1); every number is dyadic,
+        so every gradient is exact.
+
+    Examples
+    --------
+    >>> g = cancelling_batch_full_rank().gradients()
+    >>> g.b[2], g.W[1]
+    (array([0.]), array([[ 0.  , -0.5 ],
+           [ 0.25,  0.  ]]))
+    """
+    net = Network(
+        W=[[[1.0, 0.0], [0.0, 1.0]], [[1.0, -0.5]]],
+        b=[[0.0, 0.0], [0.25]],
+        activations=["relu", "identity"],
+    )
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+    errors = np.array([[0.5], [0.5], [-0.5], [-0.5]])
+    return Example(net, x, net.forward(x).x[2] - errors)

@@ -1,0 +1,186 @@
+"""The book's constructions have the properties the book states about them.
+
+Expected numbers here are worked out by hand from the construction's
+definition (see each comment), never read back from the library.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zerograd as zg
+from zerograd.examples import (
+    MIRRORED_ERROR,
+    cancelling_batch,
+    cancelling_batch_full_rank,
+    steepest_zero,
+    weight_only_counterexample,
+    worked_example,
+    zero_output_bias_batch,
+    zeros_of,
+)
+
+ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
+# f(z) = 0 at a point where f'(z) != 0: tanh, identity, leaky_relu and silu at z = 0.
+WEIGHT_ONLY_POSSIBLE = {"identity", "leaky_relu", "tanh", "silu"}
+
+
+def test_worked_example_forward_values_by_hand() -> None:
+    trace = worked_example().net.forward([2.0, 1.0])
+    # z1 = (2 - 1 + 0.5, 1 + 2 - 1, -2 + 0.5), x1 = relu(z1), z2 = 1.5 - 1 + 0 + 0.25
+    np.testing.assert_array_equal(trace.z[1], [1.5, 2.0, -1.5])
+    np.testing.assert_array_equal(trace.x[1], [1.5, 2.0, 0.0])
+    np.testing.assert_array_equal(trace.x[2], [0.75])
+
+
+def test_worked_example_gradients_by_hand() -> None:
+    g = worked_example().gradients()
+    # delta2 = 0.75 - 1.75 = -1; delta1 = relu'(z1) * W2^T delta2 = (1, 1, 0) * (-1, 0.5, -2)
+    np.testing.assert_array_equal(g.z[2], [-1.0])
+    np.testing.assert_array_equal(g.b[2], [-1.0])
+    np.testing.assert_array_equal(g.W[2], [[-1.5, -2.0, 0.0]])
+    np.testing.assert_array_equal(g.z[1], [-1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(g.b[1], [-1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(g.W[1], [[-2.0, -1.0], [1.0, 0.5], [0.0, 0.0]])
+
+
+def test_worked_example_agrees_with_central_differences() -> None:
+    case = worked_example()
+    exact, estimate = case.gradients(), case.numerical_gradients()
+    for (name, a), (_, b) in zip(exact.arrays(), estimate.arrays(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("target", "output", "bias", "z2"),
+    [
+        (0.75, "identity", 0.25, 0.75),  # target equal to the prediction
+        (1.75, "relu", -0.5, 0.0),  # relu's kink, relu'(0) = 0
+        (1.75, "relu", -1.25, -0.75),  # relu's flat region
+    ],
+)
+def test_worked_example_zero_cases(target: float, output: str, bias: float, z2: float) -> None:
+    case = worked_example(target=target, output_activation=output, output_bias=bias)
+    assert case.net.forward(case.x).z[2][0] == z2
+    assert case.gradients().all_zero()
+
+
+def test_worked_example_nonzero_when_target_differs_by_a_representable_amount() -> None:
+    case = worked_example(target=0.75 + 2.0**-40)
+    g = case.gradients()
+    assert not g.all_zero()
+    assert g.max_abs() <= 2.0 * 2.0**-40
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 4), min_size=3, max_size=4),
+    activations=st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=3, max_size=3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_target_at_prediction_gives_exact_zeros(
+    widths: list[int], activations: list[str], seed: int
+) -> None:
+    names = activations[: len(widths) - 1]
+    case = zero_output_bias_batch(widths, names, way="target", n_samples=16, seed=seed)
+    assert case.gradients(reduction="none").all_zero()
+    assert case.gradients(reduction="sum").all_zero()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 4), min_size=3, max_size=3),
+    hidden=st.sampled_from(ACTIVATION_NAMES),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_flat_relu_output_gives_exact_zeros(widths: list[int], hidden: str, seed: int) -> None:
+    case = zero_output_bias_batch(widths, [hidden, "relu"], way="flat", n_samples=16, seed=seed)
+    assert (case.net.forward(case.x).z[2] < 0).all()
+    assert np.any(case.y)  # the targets are not what makes the gradient vanish
+    assert case.gradients(reduction="none").all_zero()
+
+
+def test_softmax_target_at_prediction_gives_exact_zeros() -> None:
+    case = zero_output_bias_batch(
+        [3, 4, 3], ["tanh", "identity"], way="target", seed=5, loss="softmax_cross_entropy"
+    )
+    np.testing.assert_allclose(case.y.sum(axis=1), 1.0)
+    assert case.gradients(reduction="none").all_zero()
+
+
+def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
+    with pytest.raises(ValueError, match="'relu' output"):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "tanh"], way="flat")
+    with pytest.raises(ValueError, match="way"):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], way="saturated")
+
+
+def test_zeros_of_each_activation() -> None:
+    np.testing.assert_array_equal(zeros_of("tanh"), [0.0])
+    np.testing.assert_array_equal(zeros_of("identity"), [0.0])
+    np.testing.assert_array_equal(zeros_of("leaky_relu"), [0.0])
+    relu_zeros = zeros_of("relu")
+    assert relu_zeros.max() == 0.0
+    assert relu_zeros.min() == -1000.0
+    # sigmoid and softplus are positive; in float64 they reach 0.0 only by underflow, near -745
+    for name in ("sigmoid", "softplus"):
+        assert -750.0 < zeros_of(name).max() < -740.0
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_steepest_zero_is_zero_or_underflow(name: str) -> None:
+    z_0 = steepest_zero(name)
+    if name in {"sigmoid", "softplus"}:
+        assert z_0 < -740.0
+    else:
+        assert z_0 == 0.0
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_weight_only_counterexample_exists_exactly_where_the_math_says(name: str) -> None:
+    g = weight_only_counterexample(name).gradients()
+    assert not np.any(g.W[2]), "the premise: output-weight gradient exactly zero"
+    np.testing.assert_array_equal(g.b[2], [-1.0])  # x2 = b2 = 0.5, target 1.5
+    hidden_nonzero = bool(np.any(g.W[1]) or np.any(g.b[1]))
+    assert hidden_nonzero == (name in WEIGHT_ONLY_POSSIBLE)
+
+
+def test_weight_only_counterexample_numbers_by_hand() -> None:
+    g = weight_only_counterexample("tanh").gradients()
+    # delta1 = tanh'(0) * W2^T * (-1) = (-1, 2); dW1 = delta1 x0^T with x0 = (1, 2)
+    np.testing.assert_array_equal(g.b[1], [-1.0, 2.0])
+    np.testing.assert_array_equal(g.W[1], [[-1.0, -2.0], [2.0, 4.0]])
+    leaky = weight_only_counterexample("leaky_relu").gradients()
+    np.testing.assert_allclose(leaky.b[1], [-0.01, 0.02], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_cancelling_batch_meets_the_full_premise(name: str, reduction: str) -> None:
+    case = cancelling_batch(name)
+    g = case.gradients(reduction=reduction)
+    assert not np.any(g.W[2])
+    assert not np.any(g.b[2])
+    assert np.any(g.W[1])
+    per_sample = case.gradients(reduction="none")
+    np.testing.assert_array_equal(per_sample.b[2], [[MIRRORED_ERROR], [-MIRRORED_ERROR]])
+
+
+def test_cancelling_batch_full_rank_by_hand() -> None:
+    case = cancelling_batch_full_rank()
+    g = case.gradients()
+    assert not np.any(g.W[2])
+    assert not np.any(g.b[2])
+    # sum_n relu'(z1_n) * W2^T delta_n x0_n^T with delta = (0.5, 0.5, -0.5, -0.5), W2 = (1, -0.5)
+    np.testing.assert_array_equal(g.W[1], [[0.0, -0.5], [0.25, 0.0]])
+    np.testing.assert_array_equal(g.b[1], [0.0, 0.0])
+
+
+def test_zeros_of_rejects_bad_candidates() -> None:
+    with pytest.raises(ValueError, match=r"shape \(M,\)"):
+        zeros_of("tanh", [[0.0, 1.0]])
+    with pytest.raises(ValueError, match="finite"):
+        zeros_of("tanh", [0.0, float("nan")])
