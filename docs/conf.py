@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
+from docutils.nodes import Element
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+LOGGER = logging.getLogger("zerograd.docs")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
+API_PAGE = "api"
 
 project = "zerograd"
 author = "The zerograd developers"
@@ -31,7 +41,14 @@ myst_dmath_double_inline = True
 
 # Every page is executed on every build that reads it; no notebook cache.
 nb_execution_mode = "force"
-nb_execution_raise_on_error = False  # with -W --keep-going every failing page is listed
+# A failing cell does not stop the build: every page still executes, so one build lists
+# every broken claim, and _report_broken_claims below names each page and its assertion
+# message at the end of the log and makes the build exit non-zero, with or without -W.
+# (raise_on_error = True would stop at the first failure, and without -T hide it behind
+# a crash report.)
+nb_execution_raise_on_error = False
+# Print a failing cell's traceback (with the assertion message) to the console, not
+# only to a report file.
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
@@ -90,24 +107,64 @@ napoleon_preprocess_types = False
 # in a type field, not objects of this project, so an unresolved link to them is
 # expected. Every object of zerograd must still resolve.
 nitpick_ignore_regex = [
-    # numpydoc's words and shapes: "array_like, shape (N, n_0)", "sequence of str".
-    ("py:class", r"array_like|ndarray|callable|sequence|iterable|optional|shape"),
-    ("py:class", r"N|n_\{?[0-9kKN]\}?|n_\{?k-1\}?|n_\{start-1\}|[0-9]+"),
+    # numpydoc's words and shapes: "array_like, shape (N, n_0)", "sequence of str",
+    # "mapping, int to ndarray".
+    ("py:class", r"array_like|ndarray|callable|sequence|iterable|mapping|optional|shape"),
+    ("py:class", r"[a-z_]+ to [a-z_]+"),
+    # shape symbols: N, n_0, C_{k-1}, T_{k-1} - w_k + 1, and counts: "two str"
+    ("py:class", r"[A-Za-z](_\w+|_\{[^}]*\})?( [-+] [A-Za-z0-9_{}-]+)*|[0-9]+"),
+    ("py:class", r"(one|two|three|four) [a-z_]+"),
     # value sets: {"sum", "mean", "none"}
     ("py:class", r'\{?"[a-z_]+"\}?'),
     # numpy objects, documented in numpy's own (unreachable) inventory.
     ("py:class", r"numpy\.(ndarray|dtype|float64|random\.Generator|typing\.(ArrayLike|NDArray))"),
     ("py:class", r"numpy\._typing\..*|np\.float64|npt\.NDArray"),
     ("py:func", r"numpy\.random\.default_rng"),
-    # TEMPORARY: napoleon reads "Weight of each sample in the objective: ..." in the
-    # docstring of zerograd.network.Batch.scale as "type: description". The fix belongs
-    # in that docstring (no colon in its first sentence); then delete this entry.
-    ("py:class", r"Weight|each sample in the objective"),
+    # the standard library's inventory is unreachable offline too.
+    ("py:class", r"collections\.abc\.\w+"),
 ]
 
 
 def _library_files() -> list[Path]:
     return sorted(LIBRARY.rglob("*.py"))
+
+
+def _document_every_module(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Append to the API page any public submodule it does not document yet.
+
+    The page lists the modules in reading order, each under its own heading; a
+    module added to the library later still gets its reference, under "Other
+    modules", until someone gives it a place.
+    """
+    if docname != API_PAGE:
+        return
+    listed = set(re.findall(r"automodule:: (zerograd\.\w+)", source[0]))
+    missing = [
+        f"zerograd.{path.stem}"
+        for path in sorted(LIBRARY.glob("*.py"))
+        if not path.stem.startswith("_") and f"zerograd.{path.stem}" not in listed
+    ]
+    if missing:
+        sections = "".join(
+            f"\n### `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n```\n"
+            for name in missing
+        )
+        source[0] += "\n## Other modules\n" + sections
+
+
+def _reread_all_when_library_files_appear(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read every page when a file is added under ``src/zerograd``.
+
+    A changed or deleted file already makes every page outdated through the
+    dependencies noted by :func:`_depend_on_library`; a new file is in no page's
+    dependencies yet.
+    """
+    files = [str(path) for path in _library_files()]
+    known = getattr(env, "zerograd_library_files", None)
+    env.zerograd_library_files = files  # type: ignore[attr-defined]
+    return sorted(env.found_docs) if known is not None and known != files else []
 
 
 def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -120,9 +177,96 @@ def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(path))
 
 
+def _resolve_library_name(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: Element
+) -> Element | None:
+    """Resolve ``zerograd.Network`` or ``Network.random`` to where it is documented.
+
+    The API page documents every object once, in the submodule that defines it
+    (``zerograd.network.Network``). Docstrings also name objects the way users
+    import them (``zerograd.Network``), or without their module. Such a reference
+    resolves when exactly one documented object is ``zerograd.<module>.<name>``.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    name = node["reftarget"].removeprefix("zerograd.")
+    domain = env.domains["py"]
+    in_a_module = re.compile(r"zerograd\.[a-z_]+\." + re.escape(name))
+    matches = [full for full in domain.objects if in_a_module.fullmatch(full)]
+    if len(matches) != 1:
+        return None
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], matches[0], node, contnode
+    )
+
+
+def _napoleon_without_inline_attribute_types(app: Sphinx) -> None:
+    """Keep napoleon off the docstrings of attributes, data and properties.
+
+    For those napoleon does one thing: it reads a first line "A: B" as type A
+    and description B. This project takes such types from annotations, and its
+    one-line docstrings often contain a colon ("How ... is read: ..."), which
+    napoleon would turn into a bogus type.
+    """
+    listeners = app.events.listeners["autodoc-process-docstring"]
+    (napoleon,) = [
+        listener
+        for listener in listeners
+        if getattr(listener.handler, "__module__", "") == "sphinx.ext.napoleon"
+    ]
+    app.disconnect(napoleon.id)
+
+    def process(
+        app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+    ) -> None:
+        if what not in {"attribute", "data", "property"}:
+            napoleon.handler(app, what, name, obj, options, lines)
+
+    app.connect("autodoc-process-docstring", process, priority=napoleon.priority)
+
+
+def _broken_claims(env: BuildEnvironment) -> list[tuple[str, str]]:
+    """Each page whose execution failed, with the last line of its traceback."""
+    broken = []
+    for docname, data in sorted(getattr(env, "nb_metadata", {}).items()):
+        result = data.get("exec_data")
+        if result and not result.get("succeeded", True):
+            lines = ANSI_ESCAPE.sub("", result.get("traceback") or "").strip().splitlines()
+            broken.append((env.doc2path(docname, False), lines[-1] if lines else "no traceback"))
+    return broken
+
+
+def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
+    """Name every page whose execution failed, and fail the build.
+
+    The execution data lives in the pickled environment, so a page that failed
+    keeps failing an incremental build until it is fixed and re-executed.
+    myst-nb also writes each traceback to ``<html>/reports/``; the folder is moved
+    out of the HTML output, so that a traceback is never published with the site.
+    """
+    if exception is not None:
+        return
+    reports = Path(app.outdir) / "reports"
+    if reports.is_dir():
+        moved = Path(app.outdir).parent / "execution-reports"
+        shutil.rmtree(moved, ignore_errors=True)
+        shutil.move(reports, moved)
+        LOGGER.info("execution tracebacks moved out of the HTML to %s", moved)
+    broken = _broken_claims(app.env)
+    for page, message in broken:
+        LOGGER.error("broken claim in %s: %s", page, message)
+    if broken:
+        app.statuscode = 1
+
+
 def setup(app: Sphinx) -> None:
-    """Register the hook that ties every page to the library's source."""
+    """Tie every page to the library's source and report pages that failed."""
     app.connect("source-read", _depend_on_library)
+    app.connect("source-read", _document_every_module)
+    app.connect("env-get-outdated", _reread_all_when_library_files_appear)
+    app.connect("build-finished", _report_broken_claims)
+    app.connect("missing-reference", _resolve_library_name)
+    _napoleon_without_inline_attribute_types(app)
     # sphinx-mathjax-offline 0.0.2 only copies MathJax into _static when the build has
     # finished and keeps no state while pages are read, but does not say so; undeclared,
     # Sphinx falls back to a serial read and warns, which -W turns into an error.
