@@ -116,7 +116,8 @@ def _check_binary_target(y: FloatArray, output_activation: str) -> None:
         raise ValueError(msg)
     outside = ~np.isin(y, (0.0, 1.0))
     if outside.any():
-        bad = y[outside][0]
+        # float(): numpy 2 scalars would print as np.float64(0.5).
+        bad = float(y[outside][0])
         msg = f"binary_cross_entropy targets must be 0 or 1; got {bad!r}"
         raise ValueError(msg)
 
@@ -137,14 +138,14 @@ def _check_probability_target(y: FloatArray, output_activation: str) -> None:
         msg = f"softmax_cross_entropy needs at least 2 output units; got {y.shape[-1]}"
         raise ValueError(msg)
     if (y < 0).any():
-        msg = f"softmax_cross_entropy targets must be non-negative; got {y[y < 0][0]!r}"
+        msg = f"softmax_cross_entropy targets must be non-negative; got {float(y[y < 0][0])!r}"
         raise ValueError(msg)
     sums = y.sum(axis=-1)
     off = np.abs(sums - 1.0) > PROBABILITY_SUM_TOLERANCE
     if off.any():
         msg = (
             "softmax_cross_entropy targets must be probability vectors summing to 1; "
-            f"got a sum of {sums[off][0]!r}"
+            f"got a sum of {float(sums[off][0])!r}"
         )
         raise ValueError(msg)
 
