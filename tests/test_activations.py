@@ -1,0 +1,160 @@
+"""Each activation against independent formulas, and its derivative against central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from gradient_cases import ACTIVATION_NAMES, KINKED
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from zerograd import ACTIVATIONS, get_activation
+from zerograd.activations import LEAKY_RELU_SLOPE, sigmoid
+
+STEP = 1e-6
+"""Central-difference step; kinked activations are only probed farther than 10 steps from 0."""
+
+DERIVATIVE_TOLERANCE = 1e-7
+"""Central differences reach about 1e-9 here; a wrong derivative is off by far more."""
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def real_arrays(
+    low: float = -40.0, high: float = 40.0, *, avoid_zero: float = 0.0
+) -> st.SearchStrategy[FloatArray]:
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False)
+    if avoid_zero:
+        elements = elements.filter(lambda v: abs(v) > avoid_zero)
+    return hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=5), elements=elements
+    )
+
+
+def central_difference(name: str, z: FloatArray) -> FloatArray:
+    f = get_activation(name).f
+    return (f(z + STEP) - f(z - STEP)) / (2.0 * STEP)
+
+
+def assert_derivative_matches(name: str, z: FloatArray) -> None:
+    exact = get_activation(name).df(z)
+    estimate = central_difference(name, z)
+    assert exact.shape == z.shape, f"{name}' changed the shape {z.shape} to {exact.shape}"
+    error = np.abs(exact - estimate) / np.maximum(1.0, np.abs(estimate))
+    worst = float(error.max())
+    assert worst <= DERIVATIVE_TOLERANCE, f"{name}': relative error {worst:.3g} at z={z.ravel()}"
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATION_NAMES) - KINKED))
+@given(z=real_arrays())
+def test_smooth_derivative_matches_central_differences(name: str, z: FloatArray) -> None:
+    assert_derivative_matches(name, z)
+
+
+@pytest.mark.parametrize("name", sorted(KINKED))
+@given(z=real_arrays(avoid_zero=10 * STEP))
+def test_kinked_derivative_matches_central_differences_away_from_zero(
+    name: str, z: FloatArray
+) -> None:
+    # Within one step of 0 the difference straddles the kink; 10 steps keeps clear.
+    assert_derivative_matches(name, z)
+
+
+def test_every_activation_is_covered() -> None:
+    assert set(ACTIVATION_NAMES) == {
+        "identity",
+        "relu",
+        "leaky_relu",
+        "tanh",
+        "sigmoid",
+        "softplus",
+        "silu",
+    }
+
+
+def test_kink_conventions_are_exact() -> None:
+    zeros = np.array([0.0, -0.0])
+    np.testing.assert_array_equal(get_activation("relu").df(zeros), [0.0, 0.0])
+    np.testing.assert_array_equal(get_activation("leaky_relu").df(zeros), [0.01, 0.01])
+    np.testing.assert_array_equal(get_activation("relu").f(zeros), [0.0, 0.0])
+    np.testing.assert_array_equal(get_activation("leaky_relu").f(zeros), [0.0, 0.0])
+    assert LEAKY_RELU_SLOPE == 0.01
+
+
+def test_kinked_slopes_just_beside_zero() -> None:
+    tiny = np.array([-5e-324, 5e-324])  # the smallest subnormals on each side
+    np.testing.assert_array_equal(get_activation("relu").df(tiny), [0.0, 1.0])
+    np.testing.assert_array_equal(get_activation("leaky_relu").df(tiny), [0.01, 1.0])
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_extreme_inputs_give_finite_values_without_warnings(name: str) -> None:
+    z = np.array([-1000.0, -700.0, 0.0, 700.0, 1000.0])
+    activation = get_activation(name)
+    # Overflow, 0/0 or division by zero raise; underflow to 0 is the right answer.
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        values, slopes = activation.f(z), activation.df(z)
+    assert np.all(np.isfinite(values)), f"{name} at {z}: {values}"
+    assert np.all(np.isfinite(slopes)), f"{name}' at {z}: {slopes}"
+
+
+def test_sigmoid_saturates_exactly_at_extremes() -> None:
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        np.testing.assert_array_equal(sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
+        np.testing.assert_array_equal(
+            get_activation("sigmoid").df(np.array([-1000.0, 1000.0])), [0.0, 0.0]
+        )
+
+
+@given(z=real_arrays(-30.0, 30.0))
+def test_values_match_independent_formulas(z: FloatArray) -> None:
+    # Ranges where the textbook formulas cannot overflow.
+    e = np.exp(z)
+    expected = {
+        "identity": z,
+        "relu": np.maximum(z, 0.0),
+        "leaky_relu": np.maximum(z, 0.01 * z),
+        "tanh": (np.exp(2 * z) - 1.0) / (np.exp(2 * z) + 1.0),
+        "sigmoid": 1.0 / (1.0 + np.exp(-z)),
+        "softplus": np.log1p(e),
+        "silu": z / (1.0 + np.exp(-z)),
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(
+            ACTIVATIONS[name].f(z), value, rtol=1e-12, atol=1e-15, err_msg=name
+        )
+
+
+@given(z=real_arrays(-30.0, 30.0))
+def test_derivatives_match_independent_formulas(z: FloatArray) -> None:
+    s = 1.0 / (1.0 + np.exp(-z))
+    cosh = np.cosh(z)
+    expected = {
+        "tanh": 1.0 / cosh**2,  # sech^2, not 1 - tanh^2 as the library computes it
+        "sigmoid": np.exp(-z) / (1.0 + np.exp(-z)) ** 2,
+        "softplus": s,
+        "silu": s + z * np.exp(-z) / (1.0 + np.exp(-z)) ** 2,
+        "identity": np.ones_like(z),
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(
+            ACTIVATIONS[name].df(z), value, rtol=1e-9, atol=1e-15, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_inputs_are_not_modified(name: str, rng: np.random.Generator) -> None:
+    z = rng.normal(size=(3, 4))
+    before = z.copy()
+    activation = get_activation(name)
+    activation.f(z)
+    activation.df(z)
+    np.testing.assert_array_equal(z, before)
+
+
+def test_activation_names_match_their_keys() -> None:
+    for name, activation in ACTIVATIONS.items():
+        assert activation.name == name
+        assert activation.formula, f"{name} has no formula for the docs"

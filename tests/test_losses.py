@@ -1,0 +1,193 @@
+"""Each loss against its formula written out independently, and its delta rule against central differences."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from gradient_cases import ACTIVATION_NAMES, KINKED, LOSS_NAMES, targets
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from zerograd import LOSSES, get_activation, get_loss
+from zerograd.losses import softmax
+
+FloatArray = npt.NDArray[np.float64]
+
+STEP = 1e-6
+TOLERANCE = 1e-6
+"""Largest accepted ``|delta - estimate| / max(1, |estimate|)``; the estimate reaches about 1e-9."""
+
+
+@st.composite
+def loss_inputs(draw: st.DrawFn, loss: str) -> tuple[FloatArray, FloatArray, str]:
+    """Raw outputs ``z`` of shape (N, n_K), targets in the loss's domain, and an output activation."""
+    activation = (
+        "sigmoid" if loss == "binary_cross_entropy" else draw(st.sampled_from(ACTIVATION_NAMES))
+    )
+    n_out = draw(st.integers(2 if loss == "softmax_cross_entropy" else 1, 6))
+    n_samples = draw(st.integers(1, 5))
+    elements = st.floats(-20.0, 20.0)
+    if activation in KINKED:
+        # Central differences straddling the kink average both slopes.
+        elements = elements.filter(lambda v: abs(v) > 10 * STEP)
+    z = draw(hnp.arrays(np.float64, (n_samples, n_out), elements=elements))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return z, targets(loss, z.shape, rng), activation
+
+
+@pytest.mark.parametrize("loss", LOSS_NAMES)
+@given(data=st.data())
+def test_delta_matches_central_differences_of_the_value(loss: str, data: st.DataObject) -> None:
+    z, y, activation_name = data.draw(loss_inputs(loss))
+    rule, f = get_loss(loss), get_activation(activation_name)
+    delta = rule.delta(z, f.f(z), y, f)
+    assert delta.shape == z.shape
+    estimate = np.empty_like(z)
+    for unit in range(z.shape[1]):  # samples are independent: move one unit in all at once
+        up, down = z.copy(), z.copy()
+        up[:, unit] += STEP
+        down[:, unit] -= STEP
+        difference = rule.value(up, f.f(up), y) - rule.value(down, f.f(down), y)
+        estimate[:, unit] = difference / (2.0 * STEP)
+    error = float(np.max(np.abs(delta - estimate) / np.maximum(1.0, np.abs(estimate))))
+    assert error <= TOLERANCE, f"{loss} with {activation_name} output: relative error {error:.3g}"
+
+
+def test_every_loss_is_covered() -> None:
+    assert set(LOSS_NAMES) == {"squared_error", "binary_cross_entropy", "softmax_cross_entropy"}
+
+
+def test_squared_error_has_the_factor_one_half() -> None:
+    x, y = np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]])
+    # (1^2 + 2^2) / 2 = 2.5, and with an identity output delta = x - y.
+    identity = get_activation("identity")
+    np.testing.assert_array_equal(LOSSES["squared_error"].value(x, x, y), [2.5])
+    np.testing.assert_array_equal(LOSSES["squared_error"].delta(x, x, y, identity), [[1.0, -2.0]])
+
+
+@given(
+    z=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, max_side=5),
+        elements=st.floats(-15, 15),
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_binary_cross_entropy_is_the_textbook_formula(z: FloatArray, seed: int) -> None:
+    y = targets("binary_cross_entropy", z.shape, np.random.default_rng(seed))
+    p = 1.0 / (1.0 + np.exp(-z))
+    textbook = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)).sum(axis=1)
+    rule = LOSSES["binary_cross_entropy"]
+    # 1 - p loses digits by cancellation for large z: that limits the textbook side.
+    np.testing.assert_allclose(rule.value(z, p, y), textbook, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(
+        rule.delta(z, p, y, get_activation("sigmoid")), p - y, rtol=1e-12, atol=1e-15
+    )
+
+
+def test_binary_cross_entropy_is_finite_for_saturated_outputs() -> None:
+    z = np.array([[800.0], [800.0], [-800.0], [-800.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    # A confident wrong answer costs |z|; a confident right one costs 0.
+    values = LOSSES["binary_cross_entropy"].value(z, get_activation("sigmoid").f(z), y)
+    np.testing.assert_allclose(values, [800.0, 0.0, 800.0, 0.0], atol=1e-12)
+
+
+@given(
+    logits=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 5), st.integers(2, 6)),
+        elements=st.floats(-30, 30),
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_softmax_cross_entropy_is_minus_sum_y_log_softmax(logits: FloatArray, seed: int) -> None:
+    y = targets("softmax_cross_entropy", logits.shape, np.random.default_rng(seed))
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = -(y * np.log(probabilities)).sum(axis=1)
+    rule = LOSSES["softmax_cross_entropy"]
+    np.testing.assert_allclose(rule.value(logits, logits, y), expected, rtol=1e-9, atol=1e-12)
+    shifted = logits + 123.0
+    np.testing.assert_allclose(
+        rule.value(shifted, shifted, y), expected, rtol=1e-9, atol=1e-9
+    )  # softmax ignores a common shift
+    identity = get_activation("identity")
+    np.testing.assert_allclose(
+        rule.delta(logits, logits, y, identity), probabilities - y, rtol=1e-9, atol=1e-15
+    )
+
+
+def test_softmax_cross_entropy_survives_huge_logits() -> None:
+    logits = np.array([[1000.0, 0.0], [1000.0, 0.0]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        values = LOSSES["softmax_cross_entropy"].value(logits, logits, y)
+        probabilities = softmax(logits)
+    np.testing.assert_allclose(values, [0.0, 1000.0], atol=1e-12)
+    np.testing.assert_array_equal(probabilities, [[1.0, 0.0], [1.0, 0.0]])
+
+
+@given(
+    logits=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=2, max_side=6),
+        elements=st.floats(-700, 700),
+    )
+)
+def test_softmax_is_a_probability_vector(logits: FloatArray) -> None:
+    probabilities = softmax(logits)
+    assert probabilities.shape == logits.shape
+    assert np.all(probabilities >= 0.0)
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-12)
+
+
+def test_values_have_one_entry_per_sample(rng: np.random.Generator) -> None:
+    z = rng.normal(size=(4, 3))
+    for name, rule in LOSSES.items():
+        y = targets(name, z.shape, rng)
+        x = get_activation("sigmoid").f(z)
+        assert rule.value(z, x, y).shape == (4,), name
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "activation", "message"),
+    [
+        (
+            "binary_cross_entropy",
+            [[0.0, 1.0]],
+            "tanh",
+            "needs a 'sigmoid' output activation; got 'tanh'",
+        ),
+        ("binary_cross_entropy", [[0.0, 0.5]], "sigmoid", "targets must be 0 or 1; got 0.5"),
+        ("binary_cross_entropy", [[-1.0]], "sigmoid", "targets must be 0 or 1; got -1.0"),
+        ("binary_cross_entropy", [[2.0]], "sigmoid", "targets must be 0 or 1; got 2.0"),
+        ("softmax_cross_entropy", [[1.0]], "identity", "needs at least 2 output units; got 1"),
+        ("softmax_cross_entropy", [[1.5, -0.5]], "identity", "must be non-negative; got -0.5"),
+        ("softmax_cross_entropy", [[0.5, 0.4]], "identity", "summing to 1; got a sum of 0.9"),
+        ("softmax_cross_entropy", [[0.0, 0.0]], "identity", "summing to 1; got a sum of 0.0"),
+    ],
+)
+def test_targets_outside_the_domain_are_refused(
+    loss: str, y: list[list[float]], activation: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LOSSES[loss].check(np.array(y), activation)
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "activation"),
+    [
+        ("squared_error", [[-3.0, 7.5]], "tanh"),
+        ("binary_cross_entropy", [[0.0, 1.0]], "sigmoid"),
+        ("softmax_cross_entropy", [[0.25, 0.75]], "silu"),
+        ("softmax_cross_entropy", [[1.0, 0.0]], "identity"),
+    ],
+)
+def test_targets_inside_the_domain_are_accepted(
+    loss: str, y: list[list[float]], activation: str
+) -> None:
+    LOSSES[loss].check(np.array(y), activation)  # raises if refused
