@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -41,12 +42,18 @@ class Gradients:
         ``z[k]`` is :math:`\delta^{(k)} = \partial L/\partial z^{(k)}`, shape
         ``(n_k,)`` for one sample and ``(N, n_k)`` for a batch (row ``n`` is
         the gradient with respect to sample ``n``'s raw activation, whatever
-        the reduction).
+        the reduction). For a :class:`~zerograd.ConvNetwork` or a
+        :class:`~zerograd.RecurrentNetwork` it has the shape of ``z[k]``:
+        one entry per channel and position, or per step and unit.
+    U : Layered or None
+        ``U[k]`` is :math:`\partial L/\partial U^{(k)}` for a layer with
+        recurrent weights (:class:`~zerograd.RecurrentNetwork`), else None.
     """
 
     W: Layered
     b: Layered
     z: Layered
+    U: Layered | None = None
 
     def arrays(self) -> Iterator[tuple[str, FloatArray]]:
         """Each parameter gradient with its name, ``"W[1]"``, ``"b[1]"``, ...
@@ -59,6 +66,8 @@ class Gradients:
         """
         for k in self.W:
             yield f"W[{k}]", self.W[k]
+            if self.U is not None and k in self.U:
+                yield f"U[{k}]", self.U[k]
             yield f"b[{k}]", self.b[k]
 
     def all_zero(self) -> bool:
@@ -70,8 +79,34 @@ class Gradients:
         return max(float(np.max(np.abs(array))) for _, array in self.arrays())
 
 
+class GradientModel(Protocol):
+    """A model other than the dense :class:`Network` that computes its own gradients.
+
+    :func:`gradients` and :func:`numerical_gradients` hand such a model to
+    these methods (:class:`~zerograd.ConvNetwork`,
+    :class:`~zerograd.RecurrentNetwork`).
+    """
+
+    def gradients(self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str) -> Gradients:
+        """Exact gradients, as :func:`gradients` returns them."""
+
+    def numerical_gradients(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str, step: float
+    ) -> Gradients:
+        """Central differences, as :func:`numerical_gradients` returns them."""
+
+
+def _check_no_weight_decay(net: GradientModel, weight_decay: float) -> None:
+    if weight_decay != 0.0:
+        msg = (
+            "weight_decay is implemented for a dense Network only; "
+            f"got {weight_decay!r} for a {type(net).__name__}"
+        )
+        raise ValueError(msg)
+
+
 def gradients(
-    net: Network,
+    net: Network | GradientModel,
     x: npt.ArrayLike,
     y: npt.ArrayLike,
     loss: str = "squared_error",
@@ -82,7 +117,10 @@ def gradients(
 
     Parameters
     ----------
-    net : Network
+    net : Network, ConvNetwork or RecurrentNetwork
+        A model other than :class:`Network` computes its gradients with its
+        own ``gradients`` method (see :class:`GradientModel`); its inputs and
+        targets have the shapes that model documents.
     x : array_like, shape (n_0,) or (N, n_0)
         One sample, or a batch with one sample per row.
     y : array_like, shape (n_K,) or (N, n_K)
@@ -132,6 +170,9 @@ def gradients(
     >>> gradients(net, [1.5], [1.0], weight_decay=0.5).W[1]
     array([[4.]])
     """
+    if not isinstance(net, Network):
+        _check_no_weight_decay(net, weight_decay)
+        return net.gradients(x, y, loss, reduction)
     batch = net.prepare_batch(x, y, loss, reduction)
     decay = check_weight_decay(weight_decay, batch.reduction)
     trace = net.forward_batch(batch.inputs)
@@ -154,7 +195,7 @@ def gradients(
 
 
 def numerical_gradients(
-    net: Network,
+    net: Network | GradientModel,
     x: npt.ArrayLike,
     y: npt.ArrayLike,
     loss: str = "squared_error",
@@ -201,6 +242,9 @@ def numerical_gradients(
     if not (np.isfinite(step) and step > 0):
         msg = f"step must be a positive finite number; got {step!r}"
         raise ValueError(msg)
+    if not isinstance(net, Network):
+        _check_no_weight_decay(net, weight_decay)
+        return net.numerical_gradients(x, y, loss, reduction, step)
     batch = net.prepare_batch(x, y, loss, reduction)
     decay = check_weight_decay(weight_decay, batch.reduction)
     K = net.K
