@@ -64,6 +64,10 @@ import zerograd as zg
 
 html_theme = "sphinx_book_theme"
 html_title = "zerograd"
+# A local icon: without one, browsers request /favicon.ico and log a 404 on first visit.
+html_favicon = "_static/favicon.svg"
+html_static_path = ["_static"]
+html_css_files = ["zerograd.css"]
 html_theme_options = {
     "show_toc_level": 2,
     # Readers can download each page's MyST source (.md) and the executed notebook.
