@@ -63,6 +63,8 @@ import zerograd as zg
 """
 
 html_theme = "sphinx_book_theme"
+# _templates/search-button-field.html fixes the theme search button's accessible name.
+templates_path = ["_templates"]
 html_title = "zerograd"
 # A local icon: without one, browsers request /favicon.ico and log a 404 on first visit.
 html_favicon = "_static/favicon.svg"
