@@ -248,14 +248,17 @@ def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
     The execution data lives in the pickled environment, so a page that failed
     keeps failing an incremental build until it is fixed and re-executed.
     myst-nb also writes each traceback to ``<html>/reports/``; the folder is moved
-    out of the HTML output, so that a traceback is never published with the site.
+    out of the HTML output, to ``_build/execution-reports/<builder>/``, so that no
+    traceback is published with the site. The failing page itself still shows the
+    error in its output cell: a build that exited non-zero must never be published.
     """
     if exception is not None:
         return
     reports = Path(app.outdir) / "reports"
     if reports.is_dir():
-        moved = Path(app.outdir).parent / "execution-reports"
+        moved = Path(app.outdir).parent / "execution-reports" / app.builder.name
         shutil.rmtree(moved, ignore_errors=True)
+        moved.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(reports, moved)
         LOGGER.info("execution tracebacks moved out of the HTML to %s", moved)
     broken = _broken_claims(app.env)
