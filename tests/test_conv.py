@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pytest
+from gradient_cases import ACTIVATION_NAMES, KINK_MARGIN, KINKED, LOSS_NAMES, targets
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -15,9 +16,6 @@ import zerograd as zg
 from zerograd.conv import conv1d_backward, conv1d_forward
 
 FloatArray = npt.NDArray[np.float64]
-ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
-KINKED = frozenset({"relu", "leaky_relu"})
-KINK_MARGIN = 1e-4  # |z| this far from a kink keeps central differences valid at step 1e-6
 RTOL, ATOL = 1e-6, 1e-8
 SEED = 122895  # the follow-up question about convolutions
 
@@ -46,13 +44,9 @@ class ConvCase:
     reduction: str
 
 
-def _targets(loss: str, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
-    if loss == "binary_cross_entropy":
-        return rng.integers(0, 2, size=shape).astype(np.float64)
-    if loss == "softmax_cross_entropy":  # the loss sees each sample's output flattened
-        flat = rng.dirichlet(np.ones(int(np.prod(shape[1:]))), size=shape[0])
-        return flat.reshape(shape)
-    return rng.normal(size=shape)
+def flat_targets(loss: str, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
+    """Targets of shape ``(N, *output shape)``; the loss sees each sample's output flattened."""
+    return targets(loss, (shape[0], int(np.prod(shape[1:]))), rng).reshape(shape)
 
 
 @st.composite
@@ -66,7 +60,7 @@ def conv_cases(draw: st.DrawFn) -> ConvCase:
         current -= width - 1
     dense = draw(st.lists(st.integers(1, 3), max_size=2))
     depth = len(conv) + len(dense)
-    loss = draw(st.sampled_from(tuple(zg.LOSSES)))
+    loss = draw(st.sampled_from(LOSS_NAMES))
     activations = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth, max_size=depth))
     if loss == "binary_cross_entropy":
         activations[-1] = "sigmoid"
@@ -78,7 +72,7 @@ def conv_cases(draw: st.DrawFn) -> ConvCase:
     single = draw(st.booleans())
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n_samples, channels, length))
-    y = _targets(loss, (n_samples, *out_shape), rng)
+    y = flat_targets(loss, (n_samples, *out_shape), rng)
     if single:
         x, y = x[0], y[0]
     trace = net.forward(x)

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pytest
+from gradient_cases import ACTIVATION_NAMES, KINK_MARGIN, KINKED, LOSS_NAMES, targets
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import zerograd as zg
 
 FloatArray = npt.NDArray[np.float64]
-ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
-KINKED = frozenset({"relu", "leaky_relu"})
-KINK_MARGIN = 1e-4  # |z| this far from a kink keeps central differences valid at step 1e-6
 RTOL, ATOL = 1e-6, 1e-8
 SEED = 122895  # the follow-up question about convolutions
 
@@ -52,17 +50,9 @@ class RecurrentCase:
     reduction: str
 
 
-def _targets(loss: str, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
-    if loss == "binary_cross_entropy":
-        return rng.integers(0, 2, size=shape).astype(np.float64)
-    if loss == "softmax_cross_entropy":
-        return rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
-    return rng.normal(size=shape)
-
-
 @st.composite
 def recurrent_cases(draw: st.DrawFn) -> RecurrentCase:
-    loss = draw(st.sampled_from(tuple(zg.LOSSES)))
+    loss = draw(st.sampled_from(LOSS_NAMES))
     n_2 = draw(st.integers(2 if loss == "softmax_cross_entropy" else 1, 3))
     sizes = (draw(st.integers(1, 3)), draw(st.integers(1, 4)), n_2)
     activations = [draw(st.sampled_from(ACTIVATION_NAMES)) for _ in range(2)]
@@ -74,7 +64,7 @@ def recurrent_cases(draw: st.DrawFn) -> RecurrentCase:
     n_samples, length = draw(st.integers(1, 4)), draw(st.integers(1, 5))
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n_samples, length, sizes[0]))
-    y = _targets(loss, (n_samples, n_2) if output == "last" else (n_samples, length, n_2), rng)
+    y = targets(loss, (n_samples, n_2) if output == "last" else (n_samples, length, n_2), rng)
     if draw(st.booleans()):
         x, y = x[0], y[0]
     trace = net.forward(x)
