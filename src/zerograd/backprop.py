@@ -188,7 +188,8 @@ def gradients(
             net.W[k], trace.x[k - 1], delta, per_sample=per_sample
         )
         if k > 1:
-            delta = net.f(k - 1).df(trace.z[k - 1]) * dx_prev
+            # dx_prev is a new array that nothing else holds: reuse it for delta.
+            delta = np.multiply(net.f(k - 1).df(trace.z[k - 1]), dx_prev, out=dx_prev)
         if decay != 0.0:
             dW[k] = dW[k] + decay * net.W[k]
     return _package(dW, db, dz, batch, K)
