@@ -71,3 +71,27 @@ def clean(session: nox.Session) -> None:
     """Remove the book's build folder, so that the next build starts cold."""
     shutil.rmtree(BUILD, ignore_errors=True)
     session.log(f"removed {BUILD}")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time the engine against its peers and the book's builds; write benchmarks/README.md.
+
+    Installs torch, jax and autograd (the ``bench`` group), so it is heavy and left out
+    of the default sessions. Arguments go to benchmarks/engine.py, e.g.
+    ``nox -s bench -- --threads 2`` or ``nox -s bench -- --quick``.
+    """
+    install_group(session, "docs", "bench", editable=True)
+    results = ROOT / "benchmarks" / "results"
+    session.run(
+        "python", "benchmarks/engine.py", "--out", str(results / "engine.json"), *session.posargs
+    )
+    session.run(
+        "python",
+        "benchmarks/build.py",
+        "--out",
+        str(results / "build.json"),
+        "--logs",
+        str(results / "build-logs"),
+    )
+    session.run("python", "benchmarks/report.py", "--results", str(results))
