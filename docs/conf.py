@@ -9,6 +9,7 @@ from pathlib import Path
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
@@ -21,7 +22,8 @@ API_PAGE = "api"
 
 project = "zerograd"
 author = "The zerograd developers"
-copyright = "2026, the zerograd developers. Text CC BY-SA 4.0, code BSD-3-Clause"
+COPYRIGHT = "2026, the zerograd developers. Text CC BY-SA 4.0, code BSD-3-Clause"
+copyright = COPYRIGHT
 
 extensions = [
     "myst_nb",
@@ -268,12 +270,24 @@ def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
         app.statuscode = 1
 
 
+def _keep_copyright_year(app: Sphinx, config: Config) -> None:
+    """Show the year the book was written, whatever SOURCE_DATE_EPOCH says.
+
+    For reproducible builds nox sets SOURCE_DATE_EPOCH to a fixed date, and Sphinx
+    then rewrites a copyright line that starts with the current year to that
+    date's year, which would misstate the copyright notice.
+    """
+    config.copyright = COPYRIGHT
+
+
 def setup(app: Sphinx) -> None:
     """Tie every page to the library's source and report pages that failed."""
     app.connect("source-read", _depend_on_library)
     app.connect("source-read", _document_every_module)
     app.connect("env-get-outdated", _reread_all_when_library_files_appear)
     app.connect("build-finished", _report_broken_claims)
+    # after Sphinx's own correct_copyright_year, which runs at priority 800
+    app.connect("config-inited", _keep_copyright_year, priority=900)
     app.connect("missing-reference", _resolve_library_name)
     _napoleon_without_inline_attribute_types(app)
     # sphinx-mathjax-offline 0.0.2 only copies MathJax into _static when the build has
