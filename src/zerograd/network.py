@@ -105,6 +105,8 @@ class Network:
         self.W = Layered(weights, first=1)
         self.b = Layered(biases, first=1)
         self._f = tuple(get_activation(name) for name in names)
+        # Read by every call that checks its input; the shapes never change.
+        self._sizes = (weights[0].shape[1], *(w.shape[0] for w in weights))
 
     @classmethod
     def random(
@@ -156,7 +158,7 @@ class Network:
     @property
     def sizes(self) -> tuple[int, ...]:
         """Widths ``(n_0, n_1, ..., n_K)``."""
-        return (self.W[1].shape[1], *(self.W[k].shape[0] for k in self.W))
+        return self._sizes
 
     @property
     def activations(self) -> tuple[str, ...]:
