@@ -1,0 +1,772 @@
+"""Fault injection: plant realistic bugs in a copy of zerograd and check that both nets catch them.
+
+Each :class:`Fault` is one small textual edit to a file under ``src/zerograd/``:
+an ``old`` snippet that must occur exactly once, and the ``new`` snippet that
+replaces it. The edits are made in a temporary copy of the project, never in
+the working tree. For every fault the copy's test suite runs (``pytest -x``
+on ``tests/``, then the library's doctests) and the copy's book is built with
+the flags of ``nox -s docs``. A fault is caught
+
+* by the tests when pytest exits with status 1 (tests failed), and
+* by the book when the build fails *and* its output names a page or a claim
+  (an ``AssertionError`` message from a page's code cell).
+
+Before any fault, the unmodified copy must pass both checks, or every fault
+would look caught. The results go to ``docs/_build/faults/`` as JSON and
+Markdown, with one log per check. ``--update`` also writes the committed copy
+``docs/_static/faults.json`` that the page *How we know this is right* shows.
+
+That page reads the committed JSON and never imports this module or the
+library, so a fault planted in the copy cannot change it: the page neither
+catches a fault nor hides one, and the book built inside a fault run does not
+depend on the run's own results.
+
+Run it as ``nox -s faults`` (add ``-- --update`` to refresh the committed
+results, ``-- --only NAME ...`` for a few faults, ``-- --list`` for the
+catalogue). The exit status is 1 when a fault escapes either net or the
+committed results are stale, and 2 when the unmodified copy fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = Path("src") / "zerograd"
+RESULTS = ROOT / "docs" / "_build" / "faults"
+COMMITTED = ROOT / "docs" / "_static" / "faults.json"
+SOURCE_DATE_EPOCH = "1700000000"
+SPHINX_FLAGS = ("-W", "--keep-going", "-n", "-T")
+"""The flags of ``nox -s docs``; the number of processes is chosen per run."""
+CHECK_TIMEOUT = 1200.0
+"""Seconds one check may take before the run gives up on it as broken."""
+COPIED = ("src", "tests", "tools", "docs", "pyproject.toml")
+"""What a copy of the project needs to run the tests and build the book."""
+NOT_COPIED = shutil.ignore_patterns(
+    "_build",
+    "jupyter_execute",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    ".hypothesis",
+    ".pytest_cache",
+    "*.pyc",
+)
+
+
+class CatalogueError(RuntimeError):
+    """A fault's ``old`` snippet does not occur exactly once: the code moved."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One realistic bug, as an exact textual edit of a library file.
+
+    Attributes
+    ----------
+    name : str
+        A short slug, unique in the catalogue.
+    summary : str
+        The mistake, in words a reviewer would use.
+    file : str
+        The edited file, relative to ``src/zerograd/``.
+    old, new : str
+        ``old`` must occur exactly once in ``file``; it is replaced by ``new``.
+    """
+
+    name: str
+    summary: str
+    file: str
+    old: str
+    new: str
+
+    def edit(self, source: str) -> str:
+        """Return ``source`` with the fault planted, or raise :class:`CatalogueError`."""
+        count = source.count(self.old)
+        if count != 1:
+            msg = (
+                f"fault {self.name!r}: expected the snippet {self.old!r} exactly once in "
+                f"src/zerograd/{self.file}; found it {count} times. The code moved: "
+                "update the catalogue in tools/faults.py."
+            )
+            raise CatalogueError(msg)
+        return source.replace(self.old, self.new)
+
+    def apply(self, root: Path) -> None:
+        """Plant the fault in the project copy at ``root``."""
+        path = root / LIBRARY / self.file
+        path.write_text(self.edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+CATALOGUE: tuple[Fault, ...] = (
+    Fault(
+        "tanh-derivative-sign",
+        "tanh' with its sign flipped, tanh^2 - 1",
+        "activations.py",
+        "return 1.0 - np.tanh(z) ** 2",
+        "return np.tanh(z) ** 2 - 1.0",
+    ),
+    Fault(
+        "tanh-derivative-unsquared",
+        "tanh' written as 1 - tanh instead of 1 - tanh^2",
+        "activations.py",
+        "return 1.0 - np.tanh(z) ** 2",
+        "return 1.0 - np.tanh(z)",
+    ),
+    Fault(
+        "sigmoid-derivative-squared",
+        "sigmoid' written as s * s instead of s * (1 - s)",
+        "activations.py",
+        "return s * (1.0 - s)\n",
+        "return s * s\n",
+    ),
+    Fault(
+        "relu-derivative-at-kink",
+        "relu'(0) = 1 instead of the documented 0",
+        "activations.py",
+        "np.where(z > 0, 1.0, 0.0)",
+        "np.where(z >= 0, 1.0, 0.0)",
+    ),
+    Fault(
+        "leaky-relu-slope-dropped",
+        "leaky_relu' copied from relu: slope 0 instead of 0.01 for negative input",
+        "activations.py",
+        "np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)",
+        "np.where(z > 0, 1.0, 0.0)",
+    ),
+    Fault(
+        "silu-derivative",
+        "silu' missing a factor: s (1 + z s) instead of s (1 + z (1 - s))",
+        "activations.py",
+        "return s * (1.0 + z * (1.0 - s))",
+        "return s * (1.0 + z * s)",
+    ),
+    Fault(
+        "dropped-activation-derivative",
+        "the backward loop forgets f'(z) and passes W^T delta straight down",
+        "backprop.py",
+        "delta = np.multiply(net.f(k - 1).df(trace.z[k - 1]), dx_prev, out=dx_prev)",
+        "delta = dx_prev",
+    ),
+    Fault(
+        "activation-of-wrong-layer",
+        "off by one layer: f_k' used where f_{k-1}' belongs",
+        "backprop.py",
+        "net.f(k - 1).df(trace.z[k - 1]), dx_prev",
+        "net.f(k).df(trace.z[k - 1]), dx_prev",
+    ),
+    Fault(
+        "derivative-at-output",
+        "f' evaluated at the layer's output x^(k-1) instead of its raw activation z^(k-1)",
+        "backprop.py",
+        "net.f(k - 1).df(trace.z[k - 1]), dx_prev",
+        "net.f(k - 1).df(trace.x[k - 1]), dx_prev",
+    ),
+    Fault(
+        "weight-gradient-transposed",
+        "a missing transpose: dL/dW = x^(k-1) delta^T, the shape of W^T",
+        "dense.py",
+        "dW = delta.T @ x_prev",
+        "dW = x_prev.T @ delta",
+    ),
+    Fault(
+        "bias-gradient-not-summed",
+        "the bias gradient of a batch taken from its first sample, not summed",
+        "dense.py",
+        "db = delta.sum(axis=0)",
+        "db = delta[0]",
+    ),
+    Fault(
+        "mean-not-scaled",
+        "a sum where a mean belongs: the 1/N of reduction='mean' dropped from delta",
+        "backprop.py",
+        "delta = batch.scale * batch.loss.delta(",
+        "delta = batch.loss.delta(",
+    ),
+    Fault(
+        "mean-over-wrong-axis",
+        "reduction='mean' divides by the input width instead of the batch size",
+        "network.py",
+        "1.0 / self.inputs.shape[0] if",
+        "1.0 / self.inputs.shape[-1] if",
+    ),
+    Fault(
+        "squared-error-without-half",
+        "squared error's delta doubled, as if the loss had no factor 1/2",
+        "losses.py",
+        "result: FloatArray = f.df(z) * (x - y)",
+        "result: FloatArray = 2.0 * f.df(z) * (x - y)",
+    ),
+    Fault(
+        "squared-error-sign",
+        "squared error's delta with its sign flipped, y - x",
+        "losses.py",
+        "result: FloatArray = f.df(z) * (x - y)",
+        "result: FloatArray = f.df(z) * (y - x)",
+    ),
+    Fault(
+        "cross-entropy-sign",
+        "binary cross-entropy's delta with its sign flipped, y - x",
+        "losses.py",
+        "    return x - y\n",
+        "    return y - x\n",
+    ),
+    Fault(
+        "cross-entropy-extra-sigmoid-derivative",
+        "binary cross-entropy's delta multiplied again by sigmoid', which already cancelled",
+        "losses.py",
+        "    return x - y\n",
+        "    return f.df(z) * (x - y)\n",
+    ),
+    Fault(
+        "softmax-gradient-without-target",
+        "softmax cross-entropy's delta missing the target: softmax(x) instead of softmax(x) - y",
+        "losses.py",
+        "return f.df(z) * (softmax(x) - y)",
+        "return f.df(z) * softmax(x)",
+    ),
+    Fault(
+        "softmax-gradient-of-logits",
+        "softmax cross-entropy's delta taken as logits minus target, x - y",
+        "losses.py",
+        "return f.df(z) * (softmax(x) - y)",
+        "return f.df(z) * (x - y)",
+    ),
+    Fault(
+        "central-difference-one-sided",
+        "central differences divided by h instead of 2h",
+        "backprop.py",
+        "columns.append((per_sample_losses(up) - per_sample_losses(down)) / (2.0 * step))",
+        "columns.append((per_sample_losses(up) - per_sample_losses(down)) / step)",
+    ),
+    Fault(
+        "weight-decay-doubled",
+        "weight decay's gradient 2 lambda W, as if the penalty had no factor 1/2",
+        "backprop.py",
+        "dW[k] = dW[k] + decay * net.W[k]",
+        "dW[k] = dW[k] + 2.0 * decay * net.W[k]",
+    ),
+    Fault(
+        "conv-bias-not-shared",
+        "a convolution's shared bias gets the gradient of the first position only",
+        "conv.py",
+        "db = delta.sum(axis=(0, 2))",
+        "db = delta[:, :, 0].sum(axis=0)",
+    ),
+    Fault(
+        "bptt-recurrence-dropped",
+        "backpropagation through time forgets the gradient arriving from later steps",
+        "recurrent.py",
+        "delta[:, t] = f.df(z[:, t]) * (d_states[:, t] + from_later)",
+        "delta[:, t] = f.df(z[:, t]) * d_states[:, t]",
+    ),
+    Fault(
+        "bptt-recurrent-weight-transposed",
+        "a missing transpose in backpropagation through time: U where U^T belongs",
+        "recurrent.py",
+        "from_later = delta[:, t] @ U\n",
+        "from_later = delta[:, t] @ U.T\n",
+    ),
+)
+"""Every fault, in the order the table shows them."""
+
+
+def check_catalogue(root: Path = ROOT, faults: Iterable[Fault] = CATALOGUE) -> None:
+    """Raise :class:`CatalogueError` unless every fault applies to the library at ``root``."""
+    names = [fault.name for fault in faults]
+    if len(set(names)) != len(names):
+        msg = f"fault names must be unique; got {sorted(names)}"
+        raise CatalogueError(msg)
+    for fault in faults:
+        fault.edit((root / LIBRARY / fault.file).read_text(encoding="utf-8"))
+
+
+def copy_project(destination: Path, source: Path = ROOT) -> Path:
+    """Copy what the tests and the book need into ``destination``, without build output."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, destination / name, ignore=NOT_COPIED)
+        else:
+            shutil.copy2(path, destination / name)
+    return destination
+
+
+def environment(copy: Path) -> dict[str, str]:
+    """The environment of every check in ``copy``: its own ``src`` comes first on the path.
+
+    An editable install of zerograd points at the working tree; ``PYTHONPATH``
+    is searched before it, so the copy (and the fault planted in it) is what
+    the tests, the doctests and the book's kernels import.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(copy / "src"), os.environ.get("PYTHONPATH", "")])
+    )
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    env.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    return env
+
+
+def check_imports_copy(copy: Path) -> None:
+    """Fail loudly if ``import zerograd`` in ``copy`` would not load the copy's library."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import zerograd; print(zerograd.__file__)"],
+        cwd=copy,
+        env=environment(copy),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(found).resolve().is_relative_to(copy.resolve()):
+        msg = f"the copy at {copy} imports zerograd from {found}, not from its own src/"
+        raise RuntimeError(msg)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+FAILED_PAGE = re.compile(
+    r"^(?P<path>\S*?docs/(?P<page>[\w./-]+?)\.(?:md|ipynb|rst))(?::\d+)?: "
+    r"(?:WARNING|ERROR): (?P<what>Executing notebook failed.*)$"
+)
+BROKEN_CLAIM = re.compile(
+    r"broken claim in \S*?(?P<page>[\w.-]+(?:/[\w.-]+)*?)\.(?:md|ipynb|rst): (?P<message>.+)$"
+)
+EXCEPTION_LINE = re.compile(r"^(?P<kind>[A-Za-z_][\w.]*(?:Error|Exception)): (?P<message>.+)$")
+FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (?P<test>\S+)(?: - (?P<message>.*))?$")
+PAGE_WARNING = re.compile(r"^\S*?docs/(?P<page>[\w./-]+?)\.(?:md|ipynb|rst)(?::\d+)?: WARNING")
+
+
+@dataclass
+class Check:
+    """The outcome of one check (tests or book) of one fault.
+
+    Attributes
+    ----------
+    caught : bool
+        Whether the check failed in the way that counts as catching the fault.
+    status : int
+        The exit status of the (last) command.
+    seconds : float
+        Wall time of the check.
+    evidence : list of str
+        What named the fault: failing tests, or ``page: claim`` lines.
+    pages : list of str
+        For the book: the pages whose execution failed.
+    log : str
+        Where the full output is, relative to the project.
+    """
+
+    caught: bool
+    status: int
+    seconds: float
+    evidence: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    log: str = ""
+
+
+def parse_book_output(output: str) -> tuple[list[str], list[str]]:
+    """The failing pages, and ``page: Kind: message`` for each exception a page raised.
+
+    Sphinx prints ``docs/<page>.md: WARNING: Executing notebook failed``, then
+    (with ``nb_execution_show_tb``) the cell's traceback, whose last line is
+    the exception, for example ``AssertionError: claim '...': ...``.
+    """
+    pages: list[str] = []
+    claims: list[str] = []
+    page = ""
+    for raw in output.splitlines():
+        line = ANSI.sub("", raw).rstrip()
+        failed = FAILED_PAGE.match(line)
+        if failed:
+            page = failed["page"]
+            if page not in pages:
+                pages.append(page)
+            continue
+        broken = BROKEN_CLAIM.search(line)
+        if broken:
+            # conf.py's summary at the end of the build: one line per failing page.
+            page = ""
+            if broken["page"] not in pages:
+                pages.append(broken["page"])
+            claims.append(f"{broken['page']}: {broken['message']}")
+            continue
+        exception = EXCEPTION_LINE.match(line)
+        if exception and page and not exception["kind"].endswith("CellExecutionError"):
+            claims.append(f"{page}: {exception['kind']}: {exception['message']}")
+    return pages, list(dict.fromkeys(claims))
+
+
+def parse_test_output(output: str) -> list[str]:
+    """The ``FAILED``/``ERROR`` lines of pytest's short summary, without the prefix."""
+    found = []
+    for raw in output.splitlines():
+        match = FAILED_TEST.match(ANSI.sub("", raw).strip())
+        if match:
+            found.append(match["test"] + (f" - {match['message']}" if match["message"] else ""))
+    return found
+
+
+def _run(command: Sequence[str], copy: Path, log: Path) -> tuple[int, str]:
+    """Run ``command`` in ``copy``; keep its combined output in ``log``."""
+    try:
+        done = subprocess.run(
+            command,
+            cwd=copy,
+            env=environment(copy),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=CHECK_TIMEOUT,
+            check=False,
+        )
+        status, output = done.returncode, done.stdout
+    except subprocess.TimeoutExpired as expired:
+        text = (expired.stdout or b"").decode(errors="replace")
+        status, output = -1, text + f"\n[timed out after {CHECK_TIMEOUT} s]\n"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"$ {' '.join(command)}\n{output}\n[exit status {status}]\n")
+    return status, output
+
+
+def run_tests(copy: Path, log: Path) -> Check:
+    """Run the copy's test suite, then the library's doctests, stopping at the first failure.
+
+    The suite is caught-or-not by exit status: 1 means tests failed; any other
+    non-zero status (a usage error, an interrupted run) is a broken check and
+    raises.
+    """
+    log.unlink(missing_ok=True)
+    start = time.monotonic()
+    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    commands = [
+        [*pytest, "tests"],
+        [*pytest, "--doctest-modules", "--pyargs", "zerograd"],
+    ]
+    status, evidence = 0, []
+    for command in commands:
+        status, output = _run(command, copy, log)
+        if status not in (0, 1):
+            msg = f"pytest could not run in {copy} (exit status {status}); see {log}"
+            raise RuntimeError(msg)
+        if status == 1:
+            evidence = parse_test_output(output) or ["pytest failed; no FAILED line parsed"]
+            break
+    return Check(
+        caught=status == 1,
+        status=status,
+        seconds=time.monotonic() - start,
+        evidence=evidence,
+        log=_relative(log),
+    )
+
+
+def build_book(copy: Path, log: Path, processes: int = 1, html: Path | None = None) -> Check:
+    """Build the copy's book as ``nox -s docs`` does; caught means failed *and* named a page."""
+    log.unlink(missing_ok=True)
+    start = time.monotonic()
+    out = html or copy / "docs" / "_build" / "html"
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        *SPHINX_FLAGS,
+        "-j",
+        str(processes),
+        "docs",
+        str(out),
+    ]
+    status, output = _run(command, copy, log)
+    pages, claims = parse_book_output(output)
+    if status != 0 and not pages:
+        # A build that failed for another reason still names the pages it warned about.
+        pages = sorted({m["page"] for m in map(PAGE_WARNING.match, output.splitlines()) if m})
+    return Check(
+        caught=status != 0 and bool(pages or claims),
+        status=status,
+        seconds=time.monotonic() - start,
+        evidence=claims,
+        pages=pages,
+        log=_relative(log),
+    )
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+@dataclass
+class Outcome:
+    """Both checks of one fault (or of the unmodified copy, the baseline)."""
+
+    fault: Fault | None
+    tests: Check | None = None
+    book: Check | None = None
+
+    def as_json(self, timings: bool) -> dict[str, Any]:
+        """A JSON-ready dict; ``timings`` keeps wall times, status codes and log paths."""
+
+        def check(c: Check | None) -> dict[str, Any] | None:
+            if c is None:
+                return None
+            data: dict[str, Any] = {"caught": c.caught, "evidence": c.evidence}
+            if c.pages:
+                data["pages"] = c.pages
+            if timings:
+                data |= {"status": c.status, "seconds": round(c.seconds, 1), "log": c.log}
+            return data
+
+        head: dict[str, Any] = {"name": "baseline"}
+        if self.fault is not None:
+            head = {
+                "name": self.fault.name,
+                "summary": self.fault.summary,
+                "file": f"src/zerograd/{self.fault.file}",
+                "old": self.fault.old.strip(),
+                "new": self.fault.new.strip(),
+            }
+        return head | {"tests": check(self.tests), "book": check(self.book)}
+
+
+def run(
+    faults: Sequence[Fault], workers: int, work: Path, *, book: bool = True
+) -> tuple[Outcome, list[Outcome]]:
+    """Check the unmodified copy, then every fault, on ``workers`` threads.
+
+    Each fault gets its own copy of the project; its tests and its book build
+    are two independent jobs. Book builds (the long jobs) are queued first.
+    """
+    logs = RESULTS / "logs"
+    # One snapshot first, so that every copy sees the same tree even while it is being edited.
+    snapshot = copy_project(work / "snapshot")
+    baseline = Outcome(None)
+    base_copy = copy_project(work / "baseline", snapshot)
+    check_imports_copy(base_copy)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        base_jobs: list[Future[Check]] = [
+            pool.submit(run_tests, base_copy, logs / "baseline.tests.log")
+        ]
+        if book:
+            base_jobs.append(pool.submit(build_book, base_copy, logs / "baseline.book.log"))
+        baseline.tests = base_jobs[0].result()
+        baseline.book = base_jobs[1].result() if book else None
+    if baseline.tests.caught or (baseline.book is not None and baseline.book.status != 0):
+        return baseline, []
+
+    outcomes = [Outcome(fault) for fault in faults]
+    copies = {}
+    for outcome in outcomes:
+        assert outcome.fault is not None
+        copies[outcome.fault.name] = copy_project(work / outcome.fault.name, snapshot)
+        outcome.fault.apply(copies[outcome.fault.name])
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        jobs: dict[str, tuple[Future[Check], Future[Check] | None]] = {}
+        for o in outcomes:
+            assert o.fault is not None
+            name, copy = o.fault.name, copies[o.fault.name]
+            # The book first: it is the long job, so the two workers stay busy to the end.
+            built = pool.submit(build_book, copy, logs / f"{name}.book.log") if book else None
+            jobs[name] = (pool.submit(run_tests, copy, logs / f"{name}.tests.log"), built)
+        for outcome in outcomes:
+            assert outcome.fault is not None
+            tested, built = jobs[outcome.fault.name]
+            outcome.tests = tested.result()
+            outcome.book = built.result() if built is not None else None
+            _progress(outcome)
+    return baseline, outcomes
+
+
+def _progress(outcome: Outcome) -> None:
+    assert outcome.fault is not None
+
+    def verdict(check: Check | None) -> str:
+        if check is None:
+            return "not run"
+        return f"{'caught' if check.caught else 'MISSED'} ({check.seconds:.0f} s)"
+
+    print(
+        f"{outcome.fault.name:40} tests {verdict(outcome.tests):16} book {verdict(outcome.book)}",
+        flush=True,
+    )
+
+
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    """The fault table as Markdown: bug, file, caught by tests, caught by the book."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", r"\|").replace("\n", " ")
+
+    def first(check: dict[str, Any] | None) -> str:
+        if check is None:
+            return "not run"
+        if not check["caught"]:
+            return "**no**"
+        named = check["evidence"][:1] or [f"page {page}" for page in check.get("pages", [])[:1]]
+        return "yes: " + cell(named[0] if named else "")
+
+    rows = [
+        "| bug | file | caught by the tests? | caught by the book? |",
+        "|---|---|---|---|",
+    ]
+    rows.extend(
+        f"| `{r['name']}`: {cell(r['summary'])} | `{r['file']}` | {first(r['tests'])} "
+        f"| {first(r['book'])} |"
+        for r in results
+    )
+    return "\n".join(rows) + "\n"
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, int]:
+    """How many faults there are and how many each net caught."""
+    return {
+        "faults": len(results),
+        "caught_by_tests": sum(bool(r["tests"] and r["tests"]["caught"]) for r in results),
+        "caught_by_book": sum(bool(r["book"] and r["book"]["caught"]) for r in results),
+        "caught_by_both": sum(
+            bool(r["tests"] and r["tests"]["caught"] and r["book"] and r["book"]["caught"])
+            for r in results
+        ),
+    }
+
+
+def committed_difference(fresh: dict[str, Any], committed_path: Path = COMMITTED) -> list[str]:
+    """What differs between a fresh run and the committed results, in catalogue and verdicts."""
+    if not committed_path.exists():
+        return [f"{_relative(committed_path)} does not exist"]
+    committed = json.loads(committed_path.read_text(encoding="utf-8"))
+
+    def key(results: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        return {
+            r["name"]: (
+                r["file"],
+                r["old"],
+                r["new"],
+                bool(r["tests"] and r["tests"]["caught"]),
+                bool(r["book"] and r["book"]["caught"]),
+            )
+            for r in results["faults"]
+        }
+
+    now, then = key(fresh), key(committed)
+    differences = [f"{name}: not in the committed results" for name in now.keys() - then.keys()]
+    differences += [f"{name}: no longer in the catalogue" for name in then.keys() - now.keys()]
+    differences += [
+        f"{name}: committed {then[name]}, now {now[name]}"
+        for name in now.keys() & then.keys()
+        if now[name] != then[name]
+    ]
+    return sorted(differences)
+
+
+def merged_into_committed(fresh: list[dict[str, Any]]) -> dict[str, Any]:
+    """The committed results with these faults' entries replaced, in catalogue order.
+
+    For ``--only NAME ... --update``: a rerun of a few faults after a fix. Entries of
+    faults no longer in the catalogue are dropped; a fault never run has no entry, and
+    the next full run reports the record as stale.
+    """
+    old = json.loads(COMMITTED.read_text(encoding="utf-8")) if COMMITTED.exists() else {}
+    by_name = {r["name"]: r for r in old.get("faults", [])} | {r["name"]: r for r in fresh}
+    results = [by_name[f.name] for f in CATALOGUE if f.name in by_name]
+    return {"summary": summary(results), "faults": results}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the fault injection from the command line; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--update", action="store_true", help="write docs/_static/faults.json")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these faults")
+    parser.add_argument("--list", action="store_true", help="print the catalogue and exit")
+    parser.add_argument("--workers", type=int, default=2, help="parallel checks (default 2)")
+    parser.add_argument("--no-book", action="store_true", help="skip the book builds")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    args = parser.parse_args(argv)
+
+    check_catalogue()
+    if args.list:
+        for fault in CATALOGUE:
+            print(f"{fault.name:40} {fault.file:16} {fault.summary}")
+        return 0
+    faults = list(CATALOGUE)
+    if args.only:
+        unknown = set(args.only) - {fault.name for fault in CATALOGUE}
+        if unknown:
+            parser.error(f"unknown fault(s) {sorted(unknown)}; see --list")
+        faults = [fault for fault in CATALOGUE if fault.name in args.only]
+    if args.update and args.no_book:
+        parser.error("--update needs the book")
+
+    start = time.monotonic()
+    shutil.rmtree(RESULTS, ignore_errors=True)
+    RESULTS.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="zerograd-faults-"))
+    try:
+        baseline, outcomes = run(faults, args.workers, work, book=not args.no_book)
+    finally:
+        if args.keep:
+            print(f"copies kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    seconds = time.monotonic() - start
+
+    base = baseline.as_json(timings=True)
+    if not outcomes:
+        (RESULTS / "faults.json").write_text(json.dumps({"baseline": base}, indent=2) + "\n")
+        for name, check in (("tests", baseline.tests), ("book", baseline.book)):
+            if check is not None and check.status != 0:
+                named = check.evidence or check.pages or ["(nothing parsed)"]
+                print(f"the unmodified {name} fail: {'; '.join(named)}; see {check.log}")
+        return 2
+    full = [outcome.as_json(timings=True) for outcome in outcomes]
+    record = {
+        "summary": summary(full),
+        "seconds": round(seconds, 1),
+        "baseline": base,
+        "faults": full,
+    }
+    (RESULTS / "faults.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "faults.md").write_text(markdown_table(full), encoding="utf-8")
+    bare = [o.as_json(timings=False) for o in outcomes]
+    committed: dict[str, Any] = {"summary": summary(bare), "faults": bare}
+
+    print(f"\n{markdown_table(full)}\n{summary(full)}; {seconds:.0f} s in all")
+    holes = [
+        r["name"] for r in full if not (r["tests"]["caught"] and r["book"] and r["book"]["caught"])
+    ]
+    status = 0
+    if holes and not args.no_book:
+        print(f"HOLES: these faults escaped the tests or the book: {', '.join(holes)}")
+        status = 1
+    if args.update:
+        if args.only:
+            committed = merged_into_committed(bare)
+        COMMITTED.parent.mkdir(parents=True, exist_ok=True)
+        COMMITTED.write_text(json.dumps(committed, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {_relative(COMMITTED)}")
+    elif not args.only and not args.no_book:
+        stale = committed_difference(committed)
+        if stale:
+            print("docs/_static/faults.json is stale; run `nox -s faults -- --update`:")
+            print("\n".join(f"  {line}" for line in stale))
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
