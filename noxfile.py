@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
 """Every check of zerograd, as nox sessions.
 
 ``nox`` with no arguments runs every default session: that is what CI runs.
@@ -15,6 +19,9 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
+# Plain virtualenv + pip: pip honours the machine's pip configuration (its package
+# index and constraints), which uv does not read.
+nox.options.default_venv_backend = "virtualenv"
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -22,6 +29,9 @@ DOCS = ROOT / "docs"
 BUILD = DOCS / "_build"
 HTML = BUILD / "html"
 SPHINX_FLAGS = ["-W", "--keep-going", "-n", "-T", "-j", "2"]
+# Fixed so that two builds of the book give the same HTML (dates included).
+SOURCE_DATE_EPOCH = os.environ.get("SOURCE_DATE_EPOCH", "1700000000")
+CHROMIUM = Path(os.environ.get("ZEROGRAD_CHROMIUM", "/usr/bin/chromium"))
 
 
 def install_group(session: nox.Session, *groups: str, editable: bool = False) -> None:
@@ -29,6 +39,40 @@ def install_group(session: nox.Session, *groups: str, editable: bool = False) ->
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
     session.install("-e", ".") if editable else session.install(".")
+
+
+def build_html(session: nox.Session, *args: str) -> None:
+    """Build the book as HTML into docs/_build/html, the same way for every session."""
+    session.run(
+        "sphinx-build",
+        "-b",
+        "html",
+        *SPHINX_FLAGS,
+        str(DOCS),
+        str(HTML),
+        *args,
+        env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+    )
+
+
+def html_is_stale() -> bool:
+    """Tell whether docs/_build/html is missing or older than a source of the book.
+
+    The sources are every file under ``docs/`` (outside the build folders) and
+    under ``src/``: the pages execute the library.
+    """
+    marker = HTML / ".buildinfo"  # Sphinx rewrites it at the end of every build
+    if not marker.is_file():
+        return True
+    built = marker.stat().st_mtime
+    build_folders = {"_build", "jupyter_execute", "__pycache__", ".ipynb_checkpoints"}
+    sources = (
+        path
+        for folder in (DOCS, ROOT / "src")
+        for path in folder.rglob("*")
+        if path.is_file() and build_folders.isdisjoint(path.relative_to(ROOT).parts)
+    )
+    return any(path.stat().st_mtime > built for path in sources)
 
 
 @nox.session
@@ -52,10 +96,7 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the book as HTML, executing every page against the library as it is now."""
     install_group(session, "docs", editable=True)
-    env = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1700000000")}
-    session.run(
-        "sphinx-build", "-b", "html", *SPHINX_FLAGS, str(DOCS), str(HTML), *session.posargs, env=env
-    )
+    build_html(session, *session.posargs)
     session.log(f"The book is at {HTML / 'index.html'}")
 
 
@@ -95,3 +136,77 @@ def bench(session: nox.Session) -> None:
         str(results / "build-logs"),
     )
     session.run("python", "benchmarks/report.py", "--results", str(results))
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Visit every page of the book in headless Chromium, offline.
+
+    Checks that math is rendered, the console has no errors, no request leaves
+    localhost, images have alt text and axe-core finds no serious or critical
+    accessibility violation; saves a screenshot of each page under
+    docs/_build/screenshots/. Builds the HTML first if it is missing or stale.
+    Arguments go to pytest, e.g. ``nox -s browser -- -k index.html``.
+    """
+    if not CHROMIUM.is_file():
+        session.error(
+            f"the browser tests need Chromium at {CHROMIUM}, which is missing: install it with "
+            "`apt-get update && apt-get install -y chromium` (as root), "
+            "or point ZEROGRAD_CHROMIUM at a Chromium binary"
+        )
+    if shutil.which("npm") is None:
+        session.error(
+            "the browser tests fetch axe-core with npm, which is missing: install it with "
+            "`apt-get update && apt-get install -y npm` (as root)"
+        )
+    if html_is_stale():
+        session.log(f"{HTML} is missing or older than its sources: building it")
+        install_group(session, "docs", "browser", editable=True)
+        build_html(session)
+    else:
+        session.log(f"{HTML} is up to date with docs/ and src/")
+        install_group(session, "browser", editable=True)
+    session.run(
+        "pytest",
+        "tests_browser",
+        *session.posargs,
+        env={"ZEROGRAD_CHROMIUM": str(CHROMIUM), "ZEROGRAD_HTML": str(HTML)},
+    )
+    session.log(f"screenshots: {BUILD / 'screenshots'}")
+
+
+@nox.session(default=False)
+def serve(session: nox.Session) -> None:
+    """Preview the book while editing it: rebuild and reload the browser on every change.
+
+    Watches ``src/zerograd`` too, so that a change to the library re-executes the
+    pages. Arguments go to sphinx-autobuild, e.g. ``nox -s serve -- --port 8001``.
+    """
+    install_group(session, "docs", "serve", editable=True)
+    session.run(
+        "sphinx-autobuild",
+        *SPHINX_FLAGS,
+        "--watch",
+        str(ROOT / "src" / "zerograd"),
+        "--ignore",
+        str(DOCS / "jupyter_execute"),
+        str(DOCS),
+        str(BUILD / "serve"),
+        *session.posargs,
+        env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+    )
+
+
+@nox.session
+def repo_review(session: nox.Session) -> None:
+    """Check the project against Scientific Python's conventions (sp-repo-review), offline.
+
+    Ignored checks are listed, each with its reason, in pyproject.toml under
+    ``[tool.repo-review]``.
+    """
+    session.install(*nox.project.dependency_groups(PYPROJECT, "repo-review"))
+    session.run("repo-review", ".", "--show", "errskip", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
@@ -72,15 +74,27 @@ html_title = "zerograd"
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 html_css_files = ["zerograd.css"]
+# The public repository, for the theme's repository, source and issues buttons. No
+# public address is known yet, so none is made up: the buttons appear only when
+# ZEROGRAD_REPOSITORY_URL is set, or on Read the Docs, which builds from a clone and
+# names it in READTHEDOCS_GIT_CLONE_URL.
+REPOSITORY_URL = (
+    os.environ.get("ZEROGRAD_REPOSITORY_URL")
+    or os.environ.get("READTHEDOCS_GIT_CLONE_URL", "").removesuffix(".git")
+).strip()
+if not REPOSITORY_URL.startswith("https://"):
+    REPOSITORY_URL = ""  # an ssh or file URL is no link for a reader
 html_theme_options = {
     "show_toc_level": 2,
-    # Readers can download each page's MyST source (.md) and the executed notebook.
+    # Readers can download each page's MyST source (.md) and, through
+    # _offer_executed_notebook below, the executed notebook (.ipynb).
     "use_download_button": True,
-    # The repository, source and issues buttons need a public repository_url. There is
-    # none yet: set "repository_url" and turn these on once the repository is public.
-    "use_repository_button": False,
-    "use_source_button": False,
-    "use_issues_button": False,
+    "repository_url": REPOSITORY_URL,
+    "repository_branch": os.environ.get("ZEROGRAD_REPOSITORY_BRANCH", "main"),
+    "path_to_docs": "docs",
+    "use_repository_button": bool(REPOSITORY_URL),
+    "use_source_button": bool(REPOSITORY_URL),
+    "use_issues_button": bool(REPOSITORY_URL),
     "extra_footer": (
         'The book is licensed <a href="https://creativecommons.org/licenses/by-sa/4.0/">'
         "CC BY-SA 4.0</a> and adapts "
@@ -280,9 +294,38 @@ def _keep_copyright_year(app: Sphinx, config: Config) -> None:
     config.copyright = COPYRIGHT
 
 
+def _offer_executed_notebook(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
+) -> None:
+    """Publish a page's executed notebook next to its source, for the download button.
+
+    sphinx-book-theme lists ``context["ipynb_source"]`` in its download menu (its
+    handler runs at priority 501, after this one), but fills it only when a launch
+    button (Binder, Colab...) is configured, and the book has none.
+    """
+    notebook = Path(app.env.mystnb_config.output_folder) / f"{pagename}.ipynb"
+    if not notebook.is_file():
+        return  # not a notebook page (genindex, search...)
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(notebook, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _keep_copyright_year(app: Sphinx, config: Config) -> None:
+    """Show the year the book was written, whatever SOURCE_DATE_EPOCH says.
+
+    For reproducible builds nox sets SOURCE_DATE_EPOCH to a fixed date, and Sphinx
+    then rewrites a copyright line that starts with the current year to that
+    date's year, which would misstate the copyright notice.
+    """
+    config.copyright = COPYRIGHT
+
+
 def setup(app: Sphinx) -> None:
     """Tie every page to the library's source and report pages that failed."""
     app.connect("source-read", _depend_on_library)
+    app.connect("html-page-context", _offer_executed_notebook, priority=500)
     app.connect("source-read", _document_every_module)
     app.connect("env-get-outdated", _reread_all_when_library_files_appear)
     app.connect("build-finished", _report_broken_claims)

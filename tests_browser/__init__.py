@@ -1,0 +1,1 @@
+"""Browser tests of the built book: run them with ``nox -s browser``."""
