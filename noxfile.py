@@ -80,7 +80,17 @@ def tests(session: nox.Session) -> None:
     """Run the test suite and the library's doctests against the installed package."""
     install_group(session, "test")
     session.run("pytest", *session.posargs)
-    session.run("pytest", "--doctest-modules", "--pyargs", "zerograd", "-p", "no:cacheprovider")
+    # --noconftest: with --pyargs, pytest loads the conftest.py of each test* folder in the
+    # working directory (tests_browser/ needs playwright); the doctests need none of them.
+    session.run(
+        "pytest",
+        "--doctest-modules",
+        "--pyargs",
+        "zerograd",
+        "-p",
+        "no:cacheprovider",
+        "--noconftest",
+    )
 
 
 @nox.session
