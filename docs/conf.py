@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+import myst_nb.core.render
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
@@ -56,6 +58,33 @@ nb_execution_raise_on_error = False
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
+
+
+def _join_stream_chunks(outputs: list[Any]) -> list[Any]:
+    """Join consecutive chunks of one stream as the kernel sent them, then let myst-nb merge.
+
+    The kernel splits printed text into chunks at moments that depend on timing, and
+    myst-nb's merge strips and re-terminates every chunk, so a split inside a line
+    printed an extra blank line in some builds only. Joined first, the text is the same
+    in every build (tests_build/ checks that two builds give the same HTML). Copies are
+    merged, so the executed notebook keeps its outputs as the kernel sent them.
+    """
+    joined: list[Any] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and output.get("output_type") == last.get("output_type") == "stream"
+            and output.get("name") == last.get("name")
+        ):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            joined.append(copy.copy(output))
+    return _merge_streams(joined)
+
+
+_merge_streams = myst_nb.core.render.coalesce_streams
+myst_nb.core.render.coalesce_streams = _join_stream_chunks
 
 # `sphinx-build -b doctest` (nox -s doctest) runs the pages' {doctest} blocks. The
 # docstrings' bare >>> examples already run under pytest --doctest-modules (nox -s tests),

@@ -124,6 +124,8 @@ def record(found: dict[str, str], seconds: float | None, project: Path = ROOT) -
         "tool": f"mutmut {_mutmut_version()}",
         "source": source_digests(project),
         "counts": dict(sorted(counts.items())),
+        "total": sum(counts.values()),
+        "complete": counted == sum(counts.values()),
         "mutants": counted,
         "detected": detected,
         "score": round(detected / counted, 4) if counted else 0.0,
@@ -155,8 +157,11 @@ def problems(data: dict[str, Any]) -> list[str]:
             "the record was made from another version of the library "
             f"(changed: {', '.join(changed)}); run `nox -s mutation -- --update`"
         )
-    if data.get("counts", {}).keys() & NOT_COUNTED:
-        found.append("the record comes from an incomplete run (some mutants were not checked)")
+    if not data.get("complete", False):
+        found.append(
+            f"the record comes from an incomplete run: {data.get('mutants')} of "
+            f"{data.get('total')} mutants checked; finish it with `nox -s mutation -- --update`"
+        )
     if data.get("detected", 0) + len(data.get("survivors", [])) != data.get("mutants", -1):
         found.append("the record does not account for every mutant")
     return found
@@ -195,7 +200,12 @@ def run(max_children: int, update: bool, project: Path = ROOT) -> int:
     if status != 0:
         print(f"mutmut run failed with exit status {status}")
         return status
-    data = record(verdicts(project), seconds, project)
+    return write(record(verdicts(project), seconds, project), update)
+
+
+def write(data: dict[str, Any], update: bool) -> int:
+    """Write a record to docs/_build/mutation/ (and with ``update`` to docs/_static/); report."""
+    seconds = data.get("seconds", 0.0)
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2) + "\n"
     (RESULTS / "mutation.json").write_text(text, encoding="utf-8")
@@ -246,11 +256,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser.add_argument(
         "--project", type=Path, default=ROOT, help="where to run mutmut (default: here)"
     )
+    record_parser = commands.add_parser(
+        "record", help="write the record of a finished or interrupted run, without running"
+    )
+    record_parser.add_argument("--update", action="store_true", help="write docs/_static/")
+    record_parser.add_argument("--project", type=Path, default=ROOT, help="where mutmut ran")
     check_parser = commands.add_parser("check", help="check the committed record")
     check_parser.add_argument("--strict", action="store_true", help="fail on the to-do list too")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.max_children, args.update, args.project.resolve())
+    if args.command == "record":
+        project = args.project.resolve()
+        return write(record(verdicts(project), None, project), args.update)
     return check(args.strict)
 
 
