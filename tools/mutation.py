@@ -84,20 +84,31 @@ def mutant_diff(name: str, project: Path = ROOT) -> str:
     return "\n".join(line for line in shown.splitlines() if not line.startswith("# "))
 
 
-def explain(names: Sequence[str], path: Path = EXPLANATIONS) -> dict[str, str]:
-    """Why each of these surviving mutants survives; "" where nothing explains it.
+def explain(diffs: dict[str, str], path: Path = EXPLANATIONS) -> dict[str, str]:
+    """Why each surviving mutant (name: diff) survives; "" where nothing explains it.
 
-    A mutant's own entry wins over its family's.
+    A mutant's own entry wins; then the first family whose ``pattern`` matches its
+    name, or whose ``edit`` matches a line the mutant adds.
     """
     table = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     own = {str(name): str(text) for name, text in table.get("survivors", {}).items()}
     families = [
-        (re.compile(str(family["pattern"])), str(family["explanation"]))
+        (
+            re.compile(str(family.get("pattern", "(?!)"))),
+            re.compile(str(family.get("edit", "(?!)"))),
+            str(family["explanation"]),
+        )
         for family in table.get("families", [])
     ]
     found = {}
-    for name in names:
-        by_family = (text for pattern, text in families if pattern.search(name))
+    for name, diff in diffs.items():
+        lines = diff.splitlines()
+        added = [line[1:] for line in lines if line[:1] == "+" and not line.startswith("+++")]
+        by_family = (
+            text
+            for pattern, edit, text in families
+            if pattern.search(name) or any(edit.search(line) for line in added)
+        )
         found[name] = own.get(name) or next(by_family, "")
     return found
 
@@ -110,14 +121,10 @@ def record(found: dict[str, str], seconds: float | None, project: Path = ROOT) -
     surviving = sorted(
         name for name, status in found.items() if status not in DETECTED | NOT_COUNTED
     )
-    why = explain(surviving)
+    diffs = {name: mutant_diff(name, project) for name in surviving}
+    why = explain(diffs)
     survivors = [
-        {
-            "name": name,
-            "status": found[name],
-            "diff": mutant_diff(name, project),
-            "explanation": why[name],
-        }
+        {"name": name, "status": found[name], "diff": diffs[name], "explanation": why[name]}
         for name in surviving
     ]
     data: dict[str, Any] = {
@@ -223,6 +230,15 @@ def write(data: dict[str, Any], update: bool) -> int:
     return 1 if problems(data) else 0
 
 
+def reexplain(update: bool) -> int:
+    """Refresh the explanations of the last record after editing the explanations file."""
+    data = json.loads((RESULTS / "mutation.json").read_text(encoding="utf-8"))
+    why = explain({s["name"]: s["diff"] for s in data["survivors"]})
+    for survivor in data["survivors"]:
+        survivor["explanation"] = why[survivor["name"]]
+    return write(data, update)
+
+
 def check(strict: bool) -> int:
     """Check the committed record without running mutmut; 0 when it is acceptable.
 
@@ -261,11 +277,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     record_parser.add_argument("--update", action="store_true", help="write docs/_static/")
     record_parser.add_argument("--project", type=Path, default=ROOT, help="where mutmut ran")
+    explain_parser = commands.add_parser(
+        "explain", help="re-read the explanations into the last record (docs/_build/mutation/)"
+    )
+    explain_parser.add_argument("--update", action="store_true", help="write docs/_static/")
     check_parser = commands.add_parser("check", help="check the committed record")
     check_parser.add_argument("--strict", action="store_true", help="fail on the to-do list too")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.max_children, args.update, args.project.resolve())
+    if args.command == "explain":
+        return reexplain(args.update)
     if args.command == "record":
         project = args.project.resolve()
         return write(record(verdicts(project), None, project), args.update)
