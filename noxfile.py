@@ -198,8 +198,10 @@ def serve(session: nox.Session) -> None:
         *SPHINX_FLAGS,
         "--watch",
         str(ROOT / "src" / "zerograd"),
+        # The executed notebooks land in docs/_build/jupyter_execute: a change there is
+        # the build's own output, not an edit.
         "--ignore",
-        str(DOCS / "jupyter_execute"),
+        str(BUILD),
         str(DOCS),
         str(BUILD / "serve"),
         *session.posargs,
