@@ -190,7 +190,7 @@ def axe_source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return script.read_text(encoding="utf-8")
 
 
-@dataclass
+@dataclass(repr=False)  # pytest --showlocals would print every request
 class Visit:
     """What one page did and showed when it was loaded in the browser."""
 
@@ -207,6 +207,9 @@ class Visit:
     downloads: dict[str, int] = field(default_factory=dict)  # link -> HTTP status
     axe_violations: list[dict[str, Any]] = field(default_factory=list)
     screenshot: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"Visit({self.path!r})"
 
 
 # Text a reader sees outside code blocks and rendered math. Raw TeX there means
@@ -358,6 +361,9 @@ class VisitCache(dict[str, Visit]):
         self.browser = browser
         self.base_url = base_url
         self.axe_source = axe_source
+
+    def __repr__(self) -> str:
+        return f"VisitCache({sorted(self)})"
 
     def __missing__(self, path: str) -> Visit:
         try:
