@@ -14,7 +14,9 @@ the flags of ``nox -s docs``. A fault is caught
 Before any fault, the unmodified copy must pass both checks, or every fault
 would look caught. The results go to ``docs/_build/faults/`` as JSON and
 Markdown, with one log per check. ``--update`` also writes the committed copy
-``docs/_static/faults.json`` that the page *How we know this is right* shows.
+``docs/_static/faults.json`` that the page *How we know this is right* shows,
+but only when every fault was caught twice: the page asserts that, so a record
+with a hole would break the very builds a fault run starts from.
 
 That page reads the committed JSON and never imports this module or the
 library, so a fault planted in the copy cannot change it: the page neither
@@ -753,7 +755,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if holes and not args.no_book:
         print(f"HOLES: these faults escaped the tests or the book: {', '.join(holes)}")
         status = 1
-    if args.update:
+    if args.update and status:
+        print(f"not writing {_relative(COMMITTED)}: close the holes first")
+    elif args.update:
         if args.only:
             committed = merged_into_committed(bare)
         COMMITTED.parent.mkdir(parents=True, exist_ok=True)
