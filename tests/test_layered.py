@@ -40,7 +40,7 @@ def test_non_int_numbers_are_refused(bad: object) -> None:
     # True == 1 and 1.0 == 1, but a layer number written that way is a mistake.
     W = Layered([np.zeros(1)], first=1)
     with pytest.raises(LayerIndexError, match="layer number must be an int from 1 to 1"):
-        W[bad]  # type: ignore[index]
+        W[bad]
 
 
 def test_no_negative_indexing_from_the_end() -> None:
@@ -67,3 +67,9 @@ def test_error_message_is_not_quoted_like_a_key_error() -> None:
     assert str(error) == "layer number must be an int from 1 to 2; got 0"
     assert isinstance(error, KeyError)
     assert isinstance(error, IndexError)
+
+
+def test_numpy_integers_name_layers_like_ints() -> None:
+    layers = Layered([np.zeros(1), np.ones(2)], first=1)
+    assert layers[np.int64(2)].shape == (2,)
+    assert layers[np.uint8(1)].shape == (1,)

@@ -169,3 +169,9 @@ def test_the_network_does_not_alias_the_callers_arrays() -> None:
     net = Network(W=[W1], b=[[0.0]], activations="identity")
     W1[0, 0] = 99.0
     assert net.W[1][0, 0] == 1.0
+
+
+@pytest.mark.parametrize("sizes", [[2.7, 3], [2, True], ["2", 3]])
+def test_random_refuses_sizes_that_are_not_whole_numbers(sizes: list[object]) -> None:
+    with pytest.raises(TypeError, match=r"sizes must be whole numbers \(int\); got"):
+        Network.random(sizes, "tanh", seed=0)  # type: ignore[arg-type]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+import numpy as np
+
 from zerograd._typing import FloatArray
 
 
@@ -60,11 +62,13 @@ class Layered(Mapping[int, FloatArray]):
         """The number of the last layer held."""
         return self._first + len(self._arrays) - 1
 
-    def __getitem__(self, k: int) -> FloatArray:
-        if type(k) is not int or not self.first <= k <= self.last:
+    def __getitem__(self, k: object) -> FloatArray:
+        # Any integer type (int, numpy.int64) names a layer; bool and float do not.
+        number = k if isinstance(k, int | np.integer) and not isinstance(k, bool) else None
+        if number is None or not self.first <= number <= self.last:
             msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
             raise LayerIndexError(msg)
-        return self._arrays[k - self._first]
+        return self._arrays[int(number) - self._first]
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(self.first, self.last + 1))

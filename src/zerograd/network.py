@@ -138,7 +138,10 @@ class Network:
         >>> bool((same_seed.W[1] == net.W[1]).all())
         True
         """
-        widths = [int(n) for n in sizes]
+        widths = list(sizes)
+        if any(isinstance(n, bool) or not isinstance(n, int | np.integer) for n in widths):
+            msg = f"sizes must be whole numbers (int); got {widths}"
+            raise TypeError(msg)
         if len(widths) < 2 or min(widths) < 1:
             msg = f"sizes must list n_0..n_K, at least two positive widths; got {list(sizes)}"
             raise ValueError(msg)
