@@ -123,7 +123,10 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
     )
 }
-"""Every activation, by name."""
+"""Every activation, by name.
+
+:meta hide-value:
+"""
 
 
 def get_activation(name: str) -> Activation:

@@ -168,7 +168,10 @@ LOSSES: dict[str, Loss] = {
         ),
     )
 }
-"""Every loss, by name."""
+"""Every loss, by name.
+
+:meta hide-value:
+"""
 
 
 def get_loss(name: str) -> Loss:
