@@ -121,7 +121,15 @@ def record(found: dict[str, str], seconds: float | None, project: Path = ROOT) -
     surviving = sorted(
         name for name, status in found.items() if status not in DETECTED | NOT_COUNTED
     )
-    diffs = {name: mutant_diff(name, project) for name in surviving}
+    # `mutmut show` takes seconds per mutant: reuse the diffs of the last record of the
+    # same source, where mutmut's names still mean the same edits.
+    last = RESULTS / "mutation.json"
+    known: dict[str, str] = {}
+    if last.exists():
+        previous = json.loads(last.read_text(encoding="utf-8"))
+        if previous.get("source") == source_digests(project):
+            known = {s["name"]: s["diff"] for s in previous.get("survivors", [])}
+    diffs = {name: known.get(name) or mutant_diff(name, project) for name in surviving}
     why = explain(diffs)
     survivors = [
         {"name": name, "status": found[name], "diff": diffs[name], "explanation": why[name]}
