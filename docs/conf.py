@@ -313,16 +313,6 @@ def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
         app.statuscode = 1
 
 
-def _keep_copyright_year(app: Sphinx, config: Config) -> None:
-    """Show the year the book was written, whatever SOURCE_DATE_EPOCH says.
-
-    For reproducible builds nox sets SOURCE_DATE_EPOCH to a fixed date, and Sphinx
-    then rewrites a copyright line that starts with the current year to that
-    date's year, which would misstate the copyright notice.
-    """
-    config.copyright = COPYRIGHT
-
-
 def _offer_executed_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
 ) -> None:
