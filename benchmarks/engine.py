@@ -43,7 +43,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--max-output-gib",
         type=float,
-        default=4.0,
+        default=2.0,
         help="largest per-sample output to allocate, in GiB; bigger batches are reduced",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes only, for a smoke test")
@@ -99,8 +99,11 @@ QUICK_BATCHES: tuple[int, ...] = (1, 256)
 AGREEMENT_TOLERANCE = 1e-10
 NUMERICAL_MAX_PARAMETERS = 5_000
 NUMERICAL_MAX_WORK = 20_000_000  # parameters x batch: two forward passes per parameter
-LOOP_MAX_SAMPLES = 65_536
+LOOP_MAX_WORK = 2**28  # samples x parameters: 784-128-10 at 65,536 samples takes a minute
 BYTES = 8  # float64
+FILL = "numpy fill"
+MIN_REPEATS, MAX_REPEATS, SLOW_CALL_FACTOR = 3, 25, 10
+GC_ABOVE_SECONDS = 0.05
 PER_SAMPLE_FILL_TARGET = 2.0
 SUMMED_TARGET = 1.5
 
@@ -270,27 +273,55 @@ def autograd_engine(net: zg.Network, x: np.ndarray, y: np.ndarray) -> Engine:
 # ---------------------------------------------------------------- measuring
 
 
-def time_call(function: Callable[[], Any], budget: float) -> tuple[float, int, Any]:
-    """Median seconds of ``function`` over repeats, the repeat count and the first result.
+def time_interleaved(
+    calls: dict[str, Callable[[], Any]], warm: set[str], budget: float
+) -> tuple[dict[str, float], dict[str, int], dict[str, Any]]:
+    """Median seconds of each call, its repeat count, and its first result.
 
-    The first call warms up (JIT compilation, caches) and is not counted.
-    If the next call alone takes longer than ``budget`` it is the only
-    sample, because repeating a multi-second loop adds little.
+    Every call in ``warm`` runs once first, uncounted (JIT compilation,
+    caches); the others (a plain Python loop) count their first run. The
+    timed runs then go round the calls in turn rather than one call after
+    another, so that a change in the machine's load or in the cost of fresh
+    memory (large outputs fault in new pages, which on this virtual machine
+    varies several-fold from minute to minute) falls on every engine alike.
+    Fast calls repeat until ``budget`` seconds; slow ones run 3 times, and
+    a call slower than 10 x ``budget`` only once.
     """
-    gc.collect()
-    result = function()
-    start = time.perf_counter()
-    function()
-    first = time.perf_counter() - start
-    if first > budget:
-        return first, 1, result
-    repeats = int(min(25, max(3, budget / max(first, 1e-9))))
-    samples = [first]
-    for _ in range(repeats - 1):
+    first: dict[str, Any] = {}
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for name, call in calls.items():
+        gc.collect()
         start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), repeats, result
+        first[name] = call()
+        elapsed = time.perf_counter() - start
+        if name not in warm:
+            samples[name].append(elapsed)
+    repeats = {}
+    for name, call in calls.items():
+        if not samples[name]:
+            start = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - start)
+        single = samples[name][0]
+        if single > SLOW_CALL_FACTOR * budget:
+            repeats[name] = 1
+        else:
+            repeats[name] = int(min(MAX_REPEATS, max(MIN_REPEATS, budget / max(single, 1e-9))))
+    rounds = max(repeats.values())
+    names = list(calls)
+    for round_number in range(1, rounds):
+        if max(samples[name][0] for name in names) > GC_ABOVE_SECONDS:
+            gc.collect()  # frees the large outputs; between fast calls it would only add noise
+        # Each round starts with the next engine, so that no engine always runs first.
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = calls[name]
+            if round_number < repeats[name]:
+                start = time.perf_counter()
+                call()
+                samples[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return medians, repeats, first
 
 
 def peak_bytes(function: Callable[[], Any]) -> tuple[int, Any]:
@@ -355,7 +386,7 @@ def engines_for(net: zg.Network, x: np.ndarray, y: np.ndarray, threads: int) -> 
         jax_engine(net, x, y),
         autograd_engine(net, x, y),
     ]
-    if x.shape[0] <= LOOP_MAX_SAMPLES:
+    if x.shape[0] * parameter_count(net.sizes) <= LOOP_MAX_WORK:
         engines.append(loop_engine(net, x, y))
     return engines
 
@@ -363,24 +394,26 @@ def engines_for(net: zg.Network, x: np.ndarray, y: np.ndarray, threads: int) -> 
 def run_gradient_case(case: Case, threads: int, budget: float) -> Case:
     net, x, y = make_data(case.sizes, case.batch)
     per_sample = case.mode == "per_sample"
-    reference: Arrays | None = None
-    for engine in engines_for(net, x, y, threads):
-        call = engine.per_sample if per_sample else engine.summed
-        if call is None:
-            continue
-        seconds, repeats, result = time_call(call, budget)
-        arrays = engine.to_numpy(result)
-        if reference is None:  # zerograd comes first
-            reference = arrays
-        case.seconds[engine.name] = seconds
-        case.repeats[engine.name] = repeats
+    output_bytes = case.batch * parameter_count(case.sizes) * BYTES
+    engines = engines_for(net, x, y, threads)
+    calls = {e.name: e.per_sample if per_sample else e.summed for e in engines}
+    if per_sample:
+        calls[FILL] = lambda: np.full(output_bytes // BYTES, 1.0)
+    warm = {name for name in calls if name != "python loop"}
+    seconds, repeats, first = time_interleaved(calls, warm, budget)
+    reference = engines[0].to_numpy(first["zerograd"])
+    for engine in engines:
+        case.seconds[engine.name] = seconds[engine.name]
+        case.repeats[engine.name] = repeats[engine.name]
+        arrays = engine.to_numpy(first.pop(engine.name))
         case.agreement[engine.name] = max_relative_difference(arrays, reference)
-        del result, arrays
-        gc.collect()
+        del arrays
         log(case, engine.name)
+    del first, reference
+    gc.collect()
     output_bytes = case.batch * parameter_count(case.sizes) * BYTES
     if per_sample:
-        fill_seconds, _, _ = time_call(lambda: np.full(output_bytes // BYTES, 1.0), budget)
+        fill_seconds = seconds[FILL]
         peak, _ = peak_bytes(lambda: zg.gradients(net, x, y, reduction="none"))
         largest_layer = case.batch * max(case.sizes) * BYTES
         gradients_bytes = output_bytes + case.batch * sum(case.sizes[1:]) * BYTES  # W, b and z
@@ -443,21 +476,18 @@ def profile(function: Callable[[], Any], calls: int = 20) -> str:
 
 def run_numerical_case(case: Case, budget: float) -> Case:
     net, x, y = make_data(case.sizes, case.batch)
-    seconds, repeats, result = time_call(
-        lambda: zg.numerical_gradients(net, x, y, reduction="sum"), budget
-    )
-    exact = [a for _, a in zg.gradients(net, x, y, reduction="sum").arrays()]
-    case.seconds["zerograd numerical"] = seconds
-    case.repeats["zerograd numerical"] = repeats
-    case.agreement["zerograd numerical"] = max_relative_difference(
-        [a for _, a in result.arrays()], exact
-    )
-    exact_seconds, exact_repeats, _ = time_call(
-        lambda: zg.gradients(net, x, y, reduction="sum"), budget
-    )
-    case.seconds["zerograd"] = exact_seconds
-    case.repeats["zerograd"] = exact_repeats
-    case.agreement["zerograd"] = 0.0
+    calls = {
+        "zerograd numerical": lambda: zg.numerical_gradients(net, x, y, reduction="sum"),
+        "zerograd": lambda: zg.gradients(net, x, y, reduction="sum"),
+    }
+    seconds, repeats, first = time_interleaved(calls, set(calls), budget)
+    case.seconds, case.repeats = seconds, repeats
+    exact = [a for _, a in first["zerograd"].arrays()]
+    estimate = [a for _, a in first["zerograd numerical"].arrays()]
+    case.agreement = {
+        "zerograd numerical": max_relative_difference(estimate, exact),
+        "zerograd": 0.0,
+    }
     log(case, "zerograd numerical")
     return case
 

@@ -378,9 +378,11 @@ def main() -> None:
         "",
         (
             "Networks with tanh hidden layers and an identity output, loss squared error with the"
-            " factor 1/2, float64, the same seeded data for every engine. Times are medians over"
-            " repeated runs after one warm-up run (JAX's compilation is excluded);"
-            " a call slower than the time budget is timed once."
+            " factor 1/2, float64, the same seeded data for every engine. Times are medians of"
+            " 3 to 25 runs after one uncounted warm-up run (so JAX's compilation is excluded;"
+            " the Python loop has nothing to warm up and counts its first run). The engines run"
+            " in turns, each turn starting with the next engine; a call slower than 10 s runs"
+            " once. The column *N* is the batch size; `x` in the JSON gives each repeat count."
         ),
         "",
         "![Time against batch size for every engine](results/engine.png)",
