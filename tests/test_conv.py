@@ -318,5 +318,7 @@ def test_bad_loss_reduction_step_and_weight_decay_are_refused() -> None:
         ValueError, match=re.escape("step must be a positive finite number; got 0.0")
     ):
         zg.numerical_gradients(net, x, y, step=0.0)
-    with pytest.raises(ValueError, match="weight_decay is implemented for a dense Network only"):
-        zg.gradients(net, x, y, weight_decay=0.1)
+    with pytest.raises(
+        ValueError, match=re.escape("weight_decay must be a finite number >= 0; got -0.1")
+    ):
+        zg.gradients(net, x, y, weight_decay=-0.1)

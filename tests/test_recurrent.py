@@ -253,6 +253,8 @@ def test_bad_sizes_loss_and_weight_decay_are_refused() -> None:
     x, y = np.ones((4, 2)), np.ones(1)
     with pytest.raises(ValueError, match="needs at least 2 output units; got 1"):
         zg.gradients(net, x, y, loss="softmax_cross_entropy")
-    with pytest.raises(ValueError, match="weight_decay is implemented for a dense Network only"):
-        zg.numerical_gradients(net, x, y, weight_decay=1.0)
+    with pytest.raises(
+        ValueError, match=re.escape("weight_decay must be a finite number >= 0; got -1.0")
+    ):
+        zg.numerical_gradients(net, x, y, weight_decay=-1.0)
     assert "RecurrentNetwork(sizes=(2, 3, 1)" in repr(net)

@@ -107,20 +107,29 @@ def test_penalty_counts_weights_and_not_biases() -> None:
     assert shifted.weight_penalty(2.0) == HAND_NET.weight_penalty(2.0)
 
 
-@pytest.mark.parametrize(
-    ("bad", "error", "message"),
-    [
-        (-0.1, ValueError, "weight_decay must be a finite number >= 0; got -0.1"),
-        (math.nan, ValueError, "weight_decay must be a finite number >= 0; got nan"),
-        (math.inf, ValueError, "weight_decay must be a finite number >= 0; got inf"),
-        (-math.inf, ValueError, "weight_decay must be a finite number >= 0; got -inf"),
-        ("0.1", TypeError, "weight_decay must be a real number (int or float); got str '0.1'"),
-        (None, TypeError, "weight_decay must be a real number (int or float); got NoneType None"),
-        (True, TypeError, "weight_decay must be a real number (int or float); got bool True"),
-        (1j, TypeError, "weight_decay must be a real number (int or float); got complex 1j"),
-    ],
-    ids=["negative", "nan", "inf", "minus_inf", "str", "none", "bool", "complex"],
+BAD_WEIGHT_DECAYS = [
+    pytest.param(bad, error, message, id=name)
+    for name, bad, error, message in [
+        ("negative", -0.1, ValueError, "weight_decay must be a finite number >= 0; got -0.1"),
+        ("nan", math.nan, ValueError, "weight_decay must be a finite number >= 0; got nan"),
+        ("inf", math.inf, ValueError, "weight_decay must be a finite number >= 0; got inf"),
+        ("minus_inf", -math.inf, ValueError, "weight_decay must be a finite number >= 0; got -inf"),
+        ("str", "0.1", TypeError, "weight_decay must be a real number (int or float); got str '0.1'"),
+        ("none", None, TypeError, "weight_decay must be a real number (int or float); got NoneType None"),
+        ("bool", True, TypeError, "weight_decay must be a real number (int or float); got bool True"),
+        ("complex", 1j, TypeError, "weight_decay must be a real number (int or float); got complex 1j"),
+    ]
+]  # fmt: skip
+"""Bad values of ``weight_decay`` with the error and the whole message each must raise."""
+
+PER_SAMPLE_REFUSAL = (
+    "weight_decay must be 0 with reduction='none': the penalty belongs to the "
+    "whole objective, not to one sample; got weight_decay=0.1"
 )
+"""The whole message for ``weight_decay=0.1`` with ``reduction="none"`` on a batch."""
+
+
+@pytest.mark.parametrize(("bad", "error", "message"), BAD_WEIGHT_DECAYS)
 @pytest.mark.parametrize("entry_point", ["gradients", "numerical_gradients", "loss"])
 def test_bad_weight_decay_is_refused(
     bad: object, error: type[Exception], message: str, entry_point: str
@@ -135,7 +144,7 @@ def test_weight_decay_with_per_sample_reduction_is_refused(entry_point: str) -> 
     # The penalty belongs to the whole objective, not to one sample.
     call = ENTRY_POINTS[entry_point]
     x, y = [[1.0, 1.0], [0.0, 2.0]], [0.5, -1.0]
-    with pytest.raises(ValueError, match=r"^weight_decay must be 0 with reduction='none'.*0\.1$"):
+    with pytest.raises(ValueError, match=f"^{re.escape(PER_SAMPLE_REFUSAL)}$"):
         call(HAND_NET, x, y, reduction="none", weight_decay=0.1)
     call(HAND_NET, x, y, reduction="none", weight_decay=0.0)  # zero is fine
 

@@ -87,22 +87,21 @@ class GradientModel(Protocol):
     :class:`~zerograd.RecurrentNetwork`).
     """
 
-    def gradients(self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str) -> Gradients:
+    def gradients(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str, weight_decay: float
+    ) -> Gradients:
         """Exact gradients, as :func:`gradients` returns them."""
 
     def numerical_gradients(
-        self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str, step: float
+        self,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        loss: str,
+        reduction: str,
+        weight_decay: float,
+        step: float,
     ) -> Gradients:
         """Central differences, as :func:`numerical_gradients` returns them."""
-
-
-def _check_no_weight_decay(net: GradientModel, weight_decay: float) -> None:
-    if weight_decay != 0.0:
-        msg = (
-            "weight_decay is implemented for a dense Network only; "
-            f"got {weight_decay!r} for a {type(net).__name__}"
-        )
-        raise ValueError(msg)
 
 
 def gradients(
@@ -135,10 +134,16 @@ def gradients(
         one sample, where all three agree.
     weight_decay : float
         :math:`\lambda \ge 0`. The objective is the reduced loss plus
-        :math:`\tfrac\lambda2 \sum_k \lVert W^{(k)} \rVert_F^2` (weights only,
-        see :func:`zerograd.network.weight_penalty`), so :math:`\lambda
-        W^{(k)}` is added to each weight gradient; bias and raw-activation
-        gradients are unchanged. Must be 0 for a batch with
+        :math:`\tfrac\lambda2` times the sum of the squared Frobenius norms
+        of every weight tensor: :math:`\sum_k \lVert W^{(k)} \rVert_F^2`
+        for a dense :class:`Network` (see
+        :func:`zerograd.network.weight_penalty`), and for the other models
+        every ``W[k]`` (dense matrix or convolution kernel) and the recurrent
+        ``U[k]`` too (see :data:`zerograd.model.PENALISED`). Biases are not
+        penalised. So :math:`\lambda \theta` is added to the gradient of
+        each penalised tensor :math:`\theta`; bias and raw-activation
+        gradients are unchanged. The penalty is not divided by ``N`` under
+        ``reduction="mean"``, and must be 0 for a batch with
         ``reduction="none"``.
 
     Returns
@@ -171,8 +176,7 @@ def gradients(
     array([[4.]])
     """
     if not isinstance(net, Network):
-        _check_no_weight_decay(net, weight_decay)
-        return net.gradients(x, y, loss, reduction)
+        return net.gradients(x, y, loss, reduction, weight_decay)
     batch = net.prepare_batch(x, y, loss, reduction)
     decay = check_weight_decay(weight_decay, batch.reduction)
     trace = net.forward_batch(batch.inputs)
@@ -215,10 +219,13 @@ def numerical_gradients(
     ``h`` the estimate averages the two one-sided slopes, so it is not a
     check of the kink convention.
 
-    With ``weight_decay`` the objective differenced is the reduced loss plus
-    the penalty: the loss is differenced sample by sample and the penalty
-    :func:`zerograd.network.weight_penalty` of the moved weights is
-    differenced too, so the penalty's gradient is estimated, not assumed.
+    With ``weight_decay`` the penalty's gradient is estimated, not assumed.
+    For a dense :class:`Network` the loss is differenced sample by sample and
+    the penalty :func:`zerograd.network.weight_penalty` of the moved weights
+    is differenced too; a :class:`~zerograd.ConvNetwork` or
+    :class:`~zerograd.RecurrentNetwork` differences the whole objective,
+    reduced loss plus penalty, at once
+    (:meth:`zerograd.model.LayeredModel.numerical_gradients`).
 
     Parameters
     ----------
@@ -244,8 +251,7 @@ def numerical_gradients(
         msg = f"step must be a positive finite number; got {step!r}"
         raise ValueError(msg)
     if not isinstance(net, Network):
-        _check_no_weight_decay(net, weight_decay)
-        return net.numerical_gradients(x, y, loss, reduction, step)
+        return net.numerical_gradients(x, y, loss, reduction, weight_decay, step)
     batch = net.prepare_batch(x, y, loss, reduction)
     decay = check_weight_decay(weight_decay, batch.reduction)
     K = net.K

@@ -11,6 +11,10 @@ The loss sees ``S`` *terms* per sample, each a vector of the output width:
 one term for a convolutional network (its flattened output) and for a
 recurrent network read at the last step, ``T`` terms for a recurrent network
 read at every step. A sample's loss is the sum of its terms' losses.
+
+Weight decay works as for the dense network: the objective is the reduced
+loss plus :math:`\tfrac\lambda2` times the squared Frobenius norm of every
+weight tensor (:data:`PENALISED`), biases excepted.
 """
 
 from __future__ import annotations
@@ -27,11 +31,19 @@ from zerograd.activations import Activation, get_activation
 from zerograd.backprop import DEFAULT_STEP, Gradients, _difference_each_entry
 from zerograd.layered import Layered
 from zerograd.losses import get_loss
-from zerograd.network import REDUCTIONS, Batch, ForwardPass
+from zerograd.network import REDUCTIONS, Batch, ForwardPass, check_weight_decay, weight_penalty
 from zerograd.validation import as_real_array, check_choice
 
 LayerArrays = dict[int, FloatArray]
 """Arrays keyed by layer number, before they are packed into a :class:`Layered`."""
+
+PENALISED = ("W", "U")
+"""Names of the parameters weight decay penalises: every weight tensor, no bias.
+
+``W[k]`` is a dense matrix or a convolution kernel, ``U[k]`` a recurrent
+weight matrix. Biases are left out for the reason
+:meth:`zerograd.Network.weight_penalty` gives.
+"""
 
 
 class LayeredModel(ABC):
@@ -163,8 +175,24 @@ class LayeredModel(ABC):
         y: npt.ArrayLike,
         loss: str = "squared_error",
         reduction: str = "sum",
+        weight_decay: float = 0.0,
     ) -> float | FloatArray:
-        """The loss of one sample, or of a batch combined by ``reduction``.
+        r"""The loss of one sample, or of a batch combined by ``reduction``.
+
+        Parameters
+        ----------
+        x, y : array_like
+            One sample and its target, or a batch, in the shapes the model
+            documents.
+        loss : str
+            A key of :data:`zerograd.losses.LOSSES`.
+        reduction : {"sum", "mean", "none"}
+            For a batch: the sum, the mean, or the per-sample losses.
+        weight_decay : float
+            :math:`\lambda \ge 0`. The objective becomes the reduced loss
+            plus :meth:`weight_penalty`, which is not divided by ``N`` under
+            ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a
+            batch (see :func:`zerograd.network.check_weight_decay`).
 
         Returns
         -------
@@ -172,7 +200,45 @@ class LayeredModel(ABC):
             A float, except for a batch with ``reduction="none"``.
         """
         batch = self.prepare_batch(x, y, loss, reduction)
-        return batch.reduce(self.per_sample_losses(batch))
+        decay = check_weight_decay(weight_decay, batch.reduction)
+        reduced = batch.reduce(self.per_sample_losses(batch))
+        if decay == 0.0:
+            return reduced
+        return float(reduced) + self.weight_penalty(decay)
+
+    def weight_penalty(self, weight_decay: float) -> float:
+        r"""The L2 penalty on every weight tensor, :math:`\tfrac\lambda2 \sum \lVert \theta \rVert_F^2`.
+
+        The sum runs over the parameters named in :data:`PENALISED`: every
+        ``W[k]`` (dense matrix or convolution kernel) and every recurrent
+        ``U[k]``, but no bias, as for :meth:`zerograd.Network.weight_penalty`.
+
+        Parameters
+        ----------
+        weight_decay : float
+            :math:`\lambda \ge 0`, finite.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> from zerograd import RecurrentNetwork
+        >>> net = RecurrentNetwork(
+        ...     W=[[[1.0]], [[2.0]]], U=[[3.0]], b=[[5.0], [7.0]], activations="identity"
+        ... )
+        >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9): U counts, the biases do not
+        3.5
+        """
+        return sum(
+            (
+                weight_penalty(arrays, weight_decay)
+                for name, arrays in self.parameters.items()
+                if name in PENALISED
+            ),
+            start=0.0,
+        )
 
     def gradients(
         self,
@@ -180,9 +246,16 @@ class LayeredModel(ABC):
         y: npt.ArrayLike,
         loss: str = "squared_error",
         reduction: str = "sum",
+        weight_decay: float = 0.0,
     ) -> Gradients:
-        """Exact gradients; what :func:`zerograd.gradients` calls for this model."""
+        r"""Exact gradients; what :func:`zerograd.gradients` calls for this model.
+
+        With ``weight_decay`` :math:`\lambda`, :math:`\lambda\theta` is added
+        to the gradient of each penalised tensor :math:`\theta`
+        (:data:`PENALISED`); bias and raw-activation gradients are unchanged.
+        """
         batch = self.prepare_batch(x, y, loss, reduction)
+        decay = check_weight_decay(weight_decay, batch.reduction)
         trace = self.forward_batch(batch.inputs)
         z, x_out = self.loss_terms(trace)
         width = z.shape[-1]
@@ -194,6 +267,11 @@ class LayeredModel(ABC):
         ).reshape(z.shape)
         delta = self.delta_from_terms(batch.scale * delta_terms, trace)
         params, dz = self.backward(trace, delta, per_sample=batch.reduction == "none")
+        if decay != 0.0:
+            for name, arrays in self.parameters.items():
+                if name in PENALISED:
+                    for k in arrays:
+                        params[name][k] = params[name][k] + decay * arrays[k]
         return self._package(params, dz, batch.single)
 
     def numerical_gradients(
@@ -202,6 +280,7 @@ class LayeredModel(ABC):
         y: npt.ArrayLike,
         loss: str = "squared_error",
         reduction: str = "sum",
+        weight_decay: float = 0.0,
         step: float = DEFAULT_STEP,
     ) -> Gradients:
         r"""Central differences; what :func:`zerograd.numerical_gradients` calls for this model.
@@ -209,22 +288,35 @@ class LayeredModel(ABC):
         Every entry of every parameter is moved by :math:`\pm h`, and so is
         every entry of every raw activation (an offset added in the forward
         pass, so that the later layers, and later time steps, see the change).
+        For ``reduction="none"`` each sample's loss is differenced; otherwise
+        the objective itself, the reduced loss plus :meth:`weight_penalty` of
+        the moved parameters, so the penalty's gradient is estimated, not
+        assumed.
         """
         if not (np.isfinite(step) and step > 0):
             msg = f"step must be a positive finite number; got {step!r}"
             raise ValueError(msg)
         batch = self.prepare_batch(x, y, loss, reduction)
+        decay = check_weight_decay(weight_decay, batch.reduction)
         per_sample = batch.reduction == "none"
+
+        def objective(model: LayeredModel) -> FloatArray:
+            # Per-sample losses, shape (N,), or the one penalised objective, shape (1,).
+            losses = model.per_sample_losses(batch)
+            if per_sample:
+                return losses
+            return np.array([float(batch.reduce(losses)) + model.weight_penalty(decay)])
+
         params: dict[str, LayerArrays] = {}
         for name, arrays in self.parameters.items():
             params[name] = {}
             for k in arrays:
 
-                def losses_with(value: FloatArray, name: str = name, k: int = k) -> FloatArray:
-                    return self.with_parameter(name, k, value).per_sample_losses(batch)
+                def objective_with(value: FloatArray, name: str = name, k: int = k) -> FloatArray:
+                    return objective(self.with_parameter(name, k, value))
 
-                each = _difference_each_entry(arrays[k], step, losses_with)
-                params[name][k] = each * batch.scale if per_sample else each.sum(0) * batch.scale
+                each = _difference_each_entry(arrays[k], step, objective_with)
+                params[name][k] = each if per_sample else each[0]
         trace = self.forward_batch(batch.inputs)
         dz = {k: self._difference_raw_activation(batch, trace.z[k], k, step) for k in trace.z}
         return self._package(params, {k: d * batch.scale for k, d in dz.items()}, batch.single)
