@@ -1,0 +1,213 @@
+"""The documented initial distributions, default seed and errors of the ``random`` constructors.
+
+``Network.random``, ``ConvNetwork.random`` and ``RecurrentNetwork.random`` say that weights
+are drawn from N(0, 1/fan-in) (``U[1]`` from N(0, 0.5^2/n_1)) and biases from N(0, 0.1^2),
+seeded by an int (default 0) or a generator. These tests check exactly that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from zerograd import ConvNetwork, Network, RecurrentNetwork
+from zerograd.layered import Layered
+
+Model = Network | ConvNetwork | RecurrentNetwork
+
+BAND = 5.0
+"""Half-width of every acceptance band, in standard errors.
+
+A normal deviate lies beyond 5 standard errors with probability 5.7e-7, so with the
+few dozen checks here a correct initialiser passes for (almost) every seed, while a
+standard deviation off by a factor of 2 or more lies tens of standard errors away.
+"""
+
+SEEDS = [0, 1, 122888]
+
+BIAS_STD = 0.1
+
+
+def parameters(net: Model) -> dict[str, Layered]:
+    """The named parameter containers of any of the three models."""
+    if isinstance(net, Network):
+        return {"W": net.W, "b": net.b}
+    return net.parameters
+
+
+def assert_normal_sample(values: npt.NDArray[np.float64], std: float, name: str) -> None:
+    """Check that ``values`` look like independent draws from N(0, std^2).
+
+    For n independent draws the sample mean has standard error std/sqrt(n). The sample
+    variance s^2 satisfies (n-1) s^2 / std^2 ~ chi-square(n-1), whose variance 2(n-1)
+    gives var(s^2) = 2 std^4 / (n-1); by the delta method s has standard error
+    std / sqrt(2 (n-1)). Both are compared with ``BAND`` standard errors.
+    """
+    sample = values.ravel()
+    n = sample.size
+    mean_band = BAND * std / np.sqrt(n)
+    std_band = BAND * std / np.sqrt(2 * (n - 1))
+    mean, sample_std = float(sample.mean()), float(sample.std(ddof=1))
+    assert abs(mean) <= mean_band, f"{name}: mean {mean:.3g} is not within {mean_band:.3g} of 0"
+    assert abs(sample_std - std) <= std_band, (
+        f"{name}: standard deviation {sample_std:.4g} is not within {std_band:.3g} of {std:.4g}"
+    )
+
+
+def assert_same(first: Model, second: Model) -> None:
+    """Every parameter array of the two models is identical."""
+    first_parameters, second_parameters = parameters(first), parameters(second)
+    assert first_parameters.keys() == second_parameters.keys()
+    for name, layered in first_parameters.items():
+        assert list(layered) == list(second_parameters[name])
+        for k in layered:
+            np.testing.assert_array_equal(layered[k], second_parameters[name][k], f"{name}[{k}]")
+
+
+def assert_all_differ(first: Model, second: Model) -> None:
+    """No parameter array of the two models is equal."""
+    second_parameters = parameters(second)
+    for name, layered in parameters(first).items():
+        for k in layered:
+            assert not np.array_equal(layered[k], second_parameters[name][k]), (
+                f"{name}[{k}] is the same for two different seeds"
+            )
+
+
+def full(message: str) -> str:
+    """A pattern that matches exactly ``message``, for ``pytest.raises(match=...)``."""
+    return f"^{re.escape(message)}$"
+
+
+# Fan-ins differ from fan-outs in every layer, so that 1/sqrt(fan-out) would fail too.
+DENSE_SIZES = [400, 300, 100, 200]
+
+
+def dense_net(seed: int | np.random.Generator = 0) -> Network:
+    return Network.random(DENSE_SIZES, ["tanh", "tanh", "identity"], seed=seed)
+
+
+# Conv fan-ins C_{k-1} w_k: 20 * 20 = 400 and 60 * 8 = 480; lengths 30 -> 11 -> 4, so the
+# first dense layer has fan-in 100 * 4 = 400 and the second 300.
+CONV_INPUT = (20, 30)
+CONV_LAYERS = [(60, 20), (100, 8)]
+CONV_DENSE = [300, 150]
+CONV_FAN_INS = [400, 480, 400, 300]
+
+
+def conv_net(seed: int | np.random.Generator = 0) -> ConvNetwork:
+    return ConvNetwork.random(CONV_INPUT, CONV_LAYERS, CONV_DENSE, seed=seed)
+
+
+RECURRENT_SIZES = (400, 300, 100)
+
+
+def recurrent_net(seed: int | np.random.Generator = 0) -> RecurrentNetwork:
+    return RecurrentNetwork.random(RECURRENT_SIZES, seed=seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dense_weights_and_biases_follow_the_documented_normals(seed: int) -> None:
+    net = dense_net(seed)
+    assert net.sizes == tuple(DENSE_SIZES)
+    for k in net.W:
+        fan_in = DENSE_SIZES[k - 1]
+        assert_normal_sample(net.W[k], 1.0 / np.sqrt(fan_in), f"W[{k}]")
+        assert_normal_sample(net.b[k], BIAS_STD, f"b[{k}]")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_conv_weights_and_biases_follow_the_documented_normals(seed: int) -> None:
+    net = conv_net(seed)
+    assert [net.W[k].shape[-1] if net.is_conv(k) else None for k in net.W] == [20, 8, None, None]
+    assert [net.W[k].shape for k in net.W if not net.is_conv(k)] == [(300, 400), (150, 300)]
+    for k, fan_in in zip(net.W, CONV_FAN_INS, strict=True):
+        assert_normal_sample(net.W[k], 1.0 / np.sqrt(fan_in), f"W[{k}]")
+        assert_normal_sample(net.b[k], BIAS_STD, f"b[{k}]")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_recurrent_weights_and_biases_follow_the_documented_normals(seed: int) -> None:
+    net = recurrent_net(seed)
+    n_0, n_1, _ = RECURRENT_SIZES
+    assert_normal_sample(net.W[1], 1.0 / np.sqrt(n_0), "W[1]")
+    assert_normal_sample(net.W[2], 1.0 / np.sqrt(n_1), "W[2]")
+    assert_normal_sample(net.U[1], 0.5 / np.sqrt(n_1), "U[1]")
+    for k in net.b:
+        assert_normal_sample(net.b[k], BIAS_STD, f"b[{k}]")
+
+
+MAKERS: dict[str, Callable[[int | np.random.Generator], Model]] = {
+    "dense": dense_net,
+    "conv": conv_net,
+    "recurrent": recurrent_net,
+}
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_default_seed_is_zero_and_repeatable(kind: str) -> None:
+    defaults: dict[str, Callable[[], Model]] = {
+        "dense": lambda: Network.random(DENSE_SIZES, ["tanh", "tanh", "identity"]),
+        "conv": lambda: ConvNetwork.random(CONV_INPUT, CONV_LAYERS, CONV_DENSE),
+        "recurrent": lambda: RecurrentNetwork.random(RECURRENT_SIZES),
+    }
+    unseeded = defaults[kind]()
+    assert_same(unseeded, defaults[kind]())
+    assert_same(unseeded, MAKERS[kind](0))
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_different_seeds_give_different_parameters(kind: str) -> None:
+    assert_all_differ(MAKERS[kind](0), MAKERS[kind](1))
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_a_generator_is_used_as_given(kind: str) -> None:
+    # default_rng(generator) returns that generator, so it draws what the int seed would.
+    generator = np.random.default_rng(7)
+    from_generator = MAKERS[kind](generator)
+    assert_same(from_generator, MAKERS[kind](7))
+    # The generator has advanced, so a second network from it is new.
+    assert_all_differ(from_generator, MAKERS[kind](generator))
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[3, 2.0], [3, True], [3, "4"]],
+)
+def test_dense_sizes_must_be_ints(sizes: list[object]) -> None:
+    with pytest.raises(TypeError, match=full(f"sizes must be whole numbers (int); got {sizes}")):
+        Network.random(sizes, "tanh")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sizes", [[], [3], [3, 0], [0, 2], [3, -1, 2]])
+def test_dense_sizes_must_be_two_or_more_positive_widths(sizes: list[int]) -> None:
+    message = f"sizes must list n_0..n_K, at least two positive widths; got {sizes}"
+    with pytest.raises(ValueError, match=full(message)):
+        Network.random(sizes, "tanh")
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "conv"),
+    [((0, 5), [(2, 2)]), ((2, 0), [(2, 2)]), ((-1, 5), [(2, 2)]), ((2, 5), [])],
+)
+def test_conv_shape_must_be_positive_with_a_convolution(
+    input_shape: tuple[int, int], conv: list[tuple[int, int]]
+) -> None:
+    message = (
+        "input_shape must be two positive ints and conv must list at least one "
+        f"(channels, width); got input_shape={input_shape}, conv={conv}"
+    )
+    with pytest.raises(ValueError, match=full(message)):
+        ConvNetwork.random(input_shape, conv)
+
+
+@pytest.mark.parametrize("sizes", [(3, 4), (3, 4, 2, 1), (3, 0, 2), (0, 4, 2), (3, 4, -2)])
+def test_recurrent_sizes_must_be_three_positive_widths(sizes: tuple[int, ...]) -> None:
+    message = f"sizes must be (n_0, n_1, n_2), three positive widths; got {list(sizes)}"
+    with pytest.raises(ValueError, match=full(message)):
+        RecurrentNetwork.random(sizes)
