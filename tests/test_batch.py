@@ -12,7 +12,7 @@ from gradient_cases import Case, cases, targets
 from hypothesis import given
 
 from zerograd import LOSSES, Gradients, Network, gradients
-from zerograd.dense import dense_backward
+from zerograd.dense import dense_input_gradient, dense_parameter_gradients
 
 
 def assert_round_off_equal(actual: np.ndarray, expected: np.ndarray, name: str) -> None:
@@ -87,25 +87,36 @@ def test_reduction_is_irrelevant_for_one_sample(case: Case) -> None:
 
 
 class DenseBackwardSpy:
-    """Wraps ``dense_backward`` and records each call's batch size, flag and result shape."""
+    """Wraps the dense backward rules and records each call's batch size, flag and shapes."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
+        self.input_calls: list[dict[str, Any]] = []
 
-    def __call__(
-        self, W: np.ndarray, x_prev: np.ndarray, delta: np.ndarray, *, per_sample: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        dW, db, dx_prev = dense_backward(W, x_prev, delta, per_sample=per_sample)
+    def parameters(
+        self, x_prev: np.ndarray, delta: np.ndarray, *, per_sample: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        dW, db = dense_parameter_gradients(x_prev, delta, per_sample=per_sample)
         self.calls.append(
-            {"rows": x_prev.shape[0], "per_sample": per_sample, "dW": dW.shape, "W": W.shape}
+            {
+                "rows": x_prev.shape[0],
+                "per_sample": per_sample,
+                "dW": dW.shape,
+                "W": (delta.shape[1], x_prev.shape[1]),
+            }
         )
-        return dW, db, dx_prev
+        return dW, db
+
+    def inputs(self, W: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        self.input_calls.append({"rows": delta.shape[0], "W": W.shape})
+        return dense_input_gradient(W, delta)
 
 
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> DenseBackwardSpy:
     recorder = DenseBackwardSpy()
-    monkeypatch.setattr("zerograd.backprop.dense_backward", recorder)
+    monkeypatch.setattr("zerograd.backprop.dense_parameter_gradients", recorder.parameters)
+    monkeypatch.setattr("zerograd.backprop.dense_input_gradient", recorder.inputs)
     return recorder
 
 
@@ -116,13 +127,16 @@ def test_a_batch_is_one_pass_per_layer_not_one_per_sample(
     net = Network.random([3, 5, 4, 2], ["tanh", "relu", "identity"], seed=rng)
     N = 7
     gradients(net, rng.normal(size=(N, 3)), rng.normal(size=(N, 2)), reduction=reduction)
-    assert len(spy.calls) == net.K, f"dense_backward ran {len(spy.calls)} times for K={net.K}"
+    assert len(spy.calls) == net.K, f"the parameter rule ran {len(spy.calls)} times for K={net.K}"
     assert all(call["rows"] == N for call in spy.calls), "each call must see the whole batch"
     per_sample = reduction == "none"
     assert all(call["per_sample"] is per_sample for call in spy.calls), spy.calls
     for call in spy.calls:
         expected = (N, *call["W"]) if per_sample else call["W"]
         assert call["dW"] == expected, call
+    # Layers K..2 pass the gradient down; layer 1's input is the data, so it is skipped.
+    assert [call["W"] for call in spy.input_calls] == [net.W[k].shape for k in (3, 2)]
+    assert all(call["rows"] == N for call in spy.input_calls), spy.input_calls
 
 
 def test_the_loss_rule_runs_once_on_the_whole_batch(

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zerograd._typing import FloatArray
-from zerograd.dense import dense_backward
+from zerograd.dense import dense_input_gradient, dense_parameter_gradients
 from zerograd.layered import Layered
 from zerograd.network import Batch, Network, check_weight_decay, weight_penalty
 
@@ -188,10 +188,9 @@ def gradients(
     dz: dict[int, FloatArray] = {}
     for k in range(K, 0, -1):
         dz[k] = delta
-        dW[k], db[k], dx_prev = dense_backward(
-            net.W[k], trace.x[k - 1], delta, per_sample=per_sample
-        )
-        if k > 1:
+        dW[k], db[k] = dense_parameter_gradients(trace.x[k - 1], delta, per_sample=per_sample)
+        if k > 1:  # layer 1's input is the data: its gradient would go unused
+            dx_prev = dense_input_gradient(net.W[k], delta)
             # dx_prev is a new array that nothing else holds: reuse it for delta.
             delta = np.multiply(net.f(k - 1).df(trace.z[k - 1]), dx_prev, out=dx_prev)
         if decay != 0.0:
