@@ -319,15 +319,22 @@ class Network:
         """
         return weight_penalty(self.W, weight_decay)
 
-    def prepare_input(self, x: npt.ArrayLike) -> tuple[FloatArray, bool]:
+    def prepare_input(self, x: npt.ArrayLike, *, copy: bool = True) -> tuple[FloatArray, bool]:
         """Check ``x`` and return it as a batch, with whether it was one sample.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_0,) or (N, n_0)
+        copy : bool
+            As for :func:`zerograd.validation.as_real_array`: ``False`` lets
+            a float64 ``x`` through uncopied, for callers that only read it.
 
         Returns
         -------
         inputs : ndarray, shape (N, n_0)
         single : bool
         """
-        inputs = as_real_array(x, "x")
+        inputs = as_real_array(x, "x", copy=copy)
         n_0 = self.sizes[0]
         if inputs.ndim == 1:
             check_shape(inputs, (n_0,), "x (one sample)")
@@ -350,8 +357,11 @@ class Network:
         """
         loss_rule = get_loss(loss)
         check_choice(reduction, REDUCTIONS, "reduction")
-        inputs, single = self.prepare_input(x)
-        targets = _targets_as_batch(as_real_array(y, "y"), inputs.shape[0], self.sizes[-1], single)
+        # The loss and its gradients only read the data: no copies of large batches.
+        inputs, single = self.prepare_input(x, copy=False)
+        targets = _targets_as_batch(
+            as_real_array(y, "y", copy=False), inputs.shape[0], self.sizes[-1], single
+        )
         loss_rule.check(targets, self.activations[-1])
         return Batch(inputs, targets, loss_rule, "sum" if single else reduction, single)
 

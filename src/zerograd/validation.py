@@ -15,7 +15,7 @@ import numpy.typing as npt
 from zerograd._typing import FloatArray
 
 
-def as_real_array(value: npt.ArrayLike, name: str) -> FloatArray:
+def as_real_array(value: npt.ArrayLike, name: str, *, copy: bool = True) -> FloatArray:
     """Convert ``value`` to a finite float64 array, or raise.
 
     Parameters
@@ -24,11 +24,14 @@ def as_real_array(value: npt.ArrayLike, name: str) -> FloatArray:
         Integers or floats. Integers are converted to float64.
     name : str
         How the value is called in error messages, for example ``"x"``.
+    copy : bool
+        Always return a new array. With ``False``, a float64 ``value`` is
+        returned as it is (not copied), for callers that only read it.
 
     Returns
     -------
     ndarray
-        A new float64 array with the shape of ``value``.
+        A float64 array with the shape of ``value``.
 
     Raises
     ------
@@ -54,12 +57,18 @@ def as_real_array(value: npt.ArrayLike, name: str) -> FloatArray:
     if array.dtype.kind not in "iuf":
         msg = f"{name} must hold real numbers (integer or floating dtype); got dtype {array.dtype}"
         raise TypeError(msg)
-    array = array.astype(np.float64, copy=True)
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
-        kind = "NaN" if np.isnan(array[tuple(bad)]) else "inf"
-        msg = f"{name} must be finite; got {kind} at index {tuple(int(i) for i in bad)}"
-        raise ValueError(msg)
+    array = array.astype(np.float64, copy=copy)
+    # One pass without a temporary array: NaN and inf always reach the sum. A sum of
+    # finite numbers can overflow too, so only the elementwise search decides.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum()
+    if not np.isfinite(total):
+        bad = np.argwhere(~np.isfinite(array))
+        if bad.size:
+            index = tuple(int(i) for i in bad[0])
+            kind = "NaN" if np.isnan(array[index]) else "inf"
+            msg = f"{name} must be finite; got {kind} at index {index}"
+            raise ValueError(msg)
     return array
 
 

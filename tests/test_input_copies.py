@@ -1,0 +1,66 @@
+"""Which entry points copy the caller's arrays, and that none of them writes into them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zerograd import Network, gradients, numerical_gradients
+from zerograd.validation import as_real_array
+
+
+def test_as_real_array_copies_unless_told_not_to() -> None:
+    value = np.array([[1.0, -2.0], [3.0, 4.5]])
+    copied = as_real_array(value, "x")
+    assert copied is not value
+    assert not np.shares_memory(copied, value)
+    assert as_real_array(value, "x", copy=False) is value
+
+
+def test_as_real_array_converts_integers_even_without_copy() -> None:
+    converted = as_real_array(np.array([1, 2, 3]), "x", copy=False)
+    assert converted.dtype == np.float64
+    np.testing.assert_array_equal(converted, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("copy", [True, False])
+def test_finite_values_whose_sum_overflows_are_accepted(copy: bool) -> None:
+    # 1e308 + 1e308 overflows to inf, yet every entry is finite.
+    value = np.array([1e308, 1e308, -5.0])
+    np.testing.assert_array_equal(as_real_array(value, "x", copy=copy), value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([np.inf, -np.inf], r"x must be finite; got inf at index \(0,\)"),
+        ([[1.0, 2.0], [np.nan, 1e308]], r"x must be finite; got NaN at index \(1, 0\)"),
+        ([1e308, 1e308, -np.inf], r"x must be finite; got inf at index \(2,\)"),
+    ],
+)
+def test_the_first_non_finite_entry_is_named(value: list[float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        as_real_array(value, "x", copy=False)
+
+
+def test_the_forward_pass_keeps_its_own_copy_of_the_input() -> None:
+    net = Network(W=[[[2.0, -1.0]]], b=[[0.5]], activations="identity")
+    x = np.array([[1.0, 3.0]])
+    trace = net.forward(x)
+    x[0, 0] = 100.0
+    np.testing.assert_array_equal(trace.x[0], [[1.0, 3.0]])
+    np.testing.assert_array_equal(trace.z[1], [[2.0 - 3.0 + 0.5]])
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+def test_gradients_never_write_into_the_callers_arrays(
+    reduction: str, rng: np.random.Generator
+) -> None:
+    net = Network.random([3, 4, 2], ["tanh", "identity"], seed=rng)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    x_before, y_before = x.copy(), y.copy()
+    gradients(net, x, y, reduction=reduction)
+    numerical_gradients(net, x, y, reduction=reduction)
+    net.loss(x, y, reduction=reduction)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
