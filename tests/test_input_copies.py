@@ -64,3 +64,25 @@ def test_gradients_never_write_into_the_callers_arrays(
     net.loss(x, y, reduction=reduction)
     np.testing.assert_array_equal(x, x_before)
     np.testing.assert_array_equal(y, y_before)
+
+
+def test_a_checked_float64_batch_is_the_callers_data_not_a_copy() -> None:
+    net = Network(W=[[[1.0, 2.0]]], b=[[0.0]], activations="identity")
+    x, y = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.5], [1.5]])
+    batch = net.prepare_batch(x, y, "squared_error", "mean")
+    assert np.shares_memory(batch.inputs, x)
+    assert np.shares_memory(batch.targets, y)
+    assert batch.reduction == "mean"
+    inputs, single = net.prepare_input(x)
+    assert not single
+    assert not np.shares_memory(inputs, x), "prepare_input copies unless told not to"
+
+
+def test_one_sample_is_always_summed() -> None:
+    # One sample: sum, mean and none agree, and the batch records it as a sum.
+    net = Network(W=[[[1.0, 2.0]]], b=[[0.0]], activations="identity")
+    for reduction in ("sum", "mean", "none"):
+        batch = net.prepare_batch([1.0, 2.0], [0.5], "squared_error", reduction)
+        assert batch.single
+        assert batch.reduction == "sum"
+        assert batch.inputs.shape == (1, 2)
