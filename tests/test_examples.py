@@ -6,12 +6,15 @@ definition (see each comment), never read back from the library.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zerograd as zg
+from zerograd.activations import Activation
 from zerograd.examples import (
     MIRRORED_ERROR,
     cancelling_batch,
@@ -141,7 +144,14 @@ def test_steepest_zero_is_zero_or_underflow(name: str) -> None:
 
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_weight_only_counterexample_exists_exactly_where_the_math_says(name: str) -> None:
-    g = weight_only_counterexample(name).gradients()
+    case = weight_only_counterexample(name)
+    trace = case.net.forward(case.x)
+    # W1 x0 = (2 - 2, 1 - 1) = 0, so z1 = b1 = (z_0, z_0) and x1 = f(z_0) = 0 exactly
+    z_0 = steepest_zero(name)
+    np.testing.assert_array_equal(trace.z[1], [z_0, z_0])
+    np.testing.assert_array_equal(trace.x[1], [0.0, 0.0])
+    np.testing.assert_array_equal(trace.x[2], [0.5])
+    g = case.gradients()
     assert not np.any(g.W[2]), "the premise: output-weight gradient exactly zero"
     np.testing.assert_array_equal(g.b[2], [-1.0])  # x2 = b2 = 0.5, target 1.5
     hidden_nonzero = bool(np.any(g.W[1]) or np.any(g.b[1]))
@@ -184,3 +194,182 @@ def test_zeros_of_rejects_bad_candidates() -> None:
         zeros_of("tanh", [[0.0, 1.0]])
     with pytest.raises(ValueError, match="finite"):
         zeros_of("tanh", [0.0, float("nan")])
+
+
+def test_worked_example_parameters_as_documented() -> None:
+    net = worked_example().net
+    np.testing.assert_array_equal(net.W[1], [[1.0, -1.0], [0.5, 2.0], [-1.0, 0.5]])
+    np.testing.assert_array_equal(net.b[1], [0.5, -1.0, 0.0])
+    np.testing.assert_array_equal(net.W[2], [[1.0, -0.5, 2.0]])
+    np.testing.assert_array_equal(net.b[2], [0.25])
+    assert net.activations == ("relu", "identity")
+    # the third hidden unit is off while its output weight is not zero
+    assert net.forward([2.0, 1.0]).z[1][2] < 0.0
+    assert net.W[2][0, 2] != 0.0
+
+
+def test_documented_defaults() -> None:
+    assert weight_only_counterexample().net.activations == ("tanh", "identity")
+    assert cancelling_batch().net.activations == ("tanh", "identity")
+    default = zero_output_bias_batch([2, 3, 1], ["tanh", "identity"])
+    assert default.x.shape == (64, 2)
+    assert default.y.shape == (64, 1)
+    explicit = zero_output_bias_batch(
+        [2, 3, 1], ["tanh", "identity"], way="target", n_samples=64, seed=0
+    )
+    np.testing.assert_array_equal(default.x, explicit.x)
+    np.testing.assert_array_equal(default.y, explicit.y)
+    np.testing.assert_array_equal(default.y, default.prediction())  # way="target"
+
+
+def test_cancelling_batch_linear_case_by_hand() -> None:
+    case = cancelling_batch("identity")
+    net = case.net
+    np.testing.assert_array_equal(net.W[1], [[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(net.b[1], [0.25, 0.0])
+    np.testing.assert_array_equal(net.W[2], [[0.5, -0.25]])
+    np.testing.assert_array_equal(net.b[2], [1.25])
+    # second input = first + v, v = (1, -1, 1)
+    np.testing.assert_array_equal(case.x, [[0.5, 0.0, 0.25], [1.5, -1.0, 1.25]])
+    np.testing.assert_array_equal(net.W[1] @ np.array([1.0, -1.0, 1.0]), [0.0, 0.0])
+    trace = net.forward(case.x)
+    np.testing.assert_array_equal(trace.z[1], [[0.75, 0.25], [0.75, 0.25]])
+    # p = 0.5 * 0.75 - 0.25 * 0.25 + 1.25 = 1.5625; targets p - d and p + d, d = 1/8
+    np.testing.assert_array_equal(trace.x[2], [[1.5625], [1.5625]])
+    np.testing.assert_array_equal(case.y, [[1.4375], [1.6875]])
+    g = case.gradients()
+    # delta1_1 = W2^T d = (1/16, -1/32); dW1 = -delta1_1 v^T; db1 = delta1_1 - delta1_1
+    np.testing.assert_array_equal(
+        g.W[1], [[-0.0625, 0.0625, -0.0625], [0.03125, -0.03125, 0.03125]]
+    )
+    np.testing.assert_array_equal(g.b[1], [0.0, 0.0])
+
+
+def test_cancelling_batch_tanh_hidden_gradient_formula() -> None:
+    g = cancelling_batch("tanh").gradients()
+    # dW1 = -delta1_1 v^T with delta1_1 = tanh'(z1) * W2^T d, z1 = (0.75, 0.25), d = 1/8
+    tanh_slope = 1.0 - np.tanh(np.array([0.75, 0.25])) ** 2
+    delta_1 = tanh_slope * np.array([0.5, -0.25]) * 0.125
+    expected = -np.outer(delta_1, [1.0, -1.0, 1.0])
+    np.testing.assert_allclose(g.W[1], expected, rtol=1e-14)
+
+
+def _step_to_two_to_fifty(z: np.ndarray) -> np.ndarray:
+    # 0.5 * (2**51 - 2.5) + 1.25 = 2**50: cancelling_batch's prediction lands on a power of two
+    return np.where(z > 0.5, 2.0**51 - 2.5, 0.0)
+
+
+def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With p = 2**50, floats below p are 1/8 apart and above it 1/4 apart: p - d is exact,
+    # p + d = 2**50 + 1/8 rounds (to even) to p, so only the second error is wrong.
+    step = Activation("step", _step_to_two_to_fifty, np.zeros_like, "")
+    monkeypatch.setitem(zg.ACTIVATIONS, "step", step)
+    assert float(np.float64(2.0**50) + MIRRORED_ERROR) == 2.0**50
+    assert float(np.float64(2.0**50) - MIRRORED_ERROR) == 2.0**50 - MIRRORED_ERROR
+    with pytest.raises(
+        ValueError, match=re.escape("expected errors exactly +-0.125 for 'step'; got")
+    ):
+        cancelling_batch("step")
+
+
+def test_steepest_zero_refuses_an_activation_without_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    positive = Activation("positive", lambda z: 1.0 + z**2, lambda z: 2.0 * z, "1 + z^2")
+    monkeypatch.setitem(zg.ACTIVATIONS, "positive", positive)
+    assert zeros_of("positive").size == 0
+    with pytest.raises(
+        ValueError, match=re.escape("activation 'positive' has no zero on ZERO_SEARCH_GRID")
+    ):
+        steepest_zero("positive")
+
+
+def test_cancelling_batch_full_rank_parameters_and_targets_by_hand() -> None:
+    case = cancelling_batch_full_rank()
+    net = case.net
+    np.testing.assert_array_equal(net.W[1], np.eye(2))
+    np.testing.assert_array_equal(net.b[1], [0.0, 0.0])
+    np.testing.assert_array_equal(net.W[2], [[1.0, -0.5]])
+    np.testing.assert_array_equal(net.b[2], [0.25])
+    np.testing.assert_array_equal(case.x, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+    trace = net.forward(case.x)
+    np.testing.assert_array_equal(trace.x[1], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    # p = x1 . (1, -0.5) + 0.25 = (1.25, -0.25, 0.75, 0.25); y = p - (0.5, 0.5, -0.5, -0.5)
+    np.testing.assert_array_equal(trace.x[2], [[1.25], [-0.25], [0.75], [0.25]])
+    np.testing.assert_array_equal(case.y, [[0.75], [-0.75], [1.25], [0.75]])
+    np.testing.assert_array_equal(
+        case.gradients(reduction="none").z[2], [[0.5], [0.5], [-0.5], [-0.5]]
+    )
+
+
+def test_zero_output_bias_batch_is_seeded() -> None:
+    def build(seed: int) -> zg.Network:
+        return zero_output_bias_batch([2, 3, 1], ["tanh", "identity"], n_samples=4, seed=seed).net
+
+    again, other = build(3), build(4)
+    np.testing.assert_array_equal(build(3).W[1], again.W[1])
+    assert not np.array_equal(again.W[1], other.W[1])
+
+
+def test_flat_way_lowers_only_the_output_bias_as_documented() -> None:
+    sizes, names = [2, 3, 2, 2], ["tanh", "tanh", "relu"]
+    target = zero_output_bias_batch(sizes, names, way="target", n_samples=8, seed=2)
+    flat = zero_output_bias_batch(sizes, names, way="flat", n_samples=8, seed=2)
+    np.testing.assert_array_equal(flat.x, target.x)
+    for k in (1, 2, 3):
+        np.testing.assert_array_equal(flat.net.W[k], target.net.W[k])
+    for k in (1, 2):
+        np.testing.assert_array_equal(flat.net.b[k], target.net.b[k])
+    # b_j = -(1 + max_n |(W^(3) x^(2)_n)_j|), so every z^(3) <= -1
+    weighted = flat.net.forward(flat.x).x[2] @ flat.net.W[3].T
+    np.testing.assert_allclose(flat.net.b[3], -(1.0 + np.abs(weighted).max(axis=0)), rtol=1e-12)
+    assert (flat.net.forward(flat.x).z[3] <= -1.0 + 1e-12).all()
+    assert flat.gradients(reduction="none").all_zero()
+
+
+def test_zero_output_bias_batch_error_messages() -> None:
+    with pytest.raises(
+        ValueError, match=re.escape("unknown way 'saturated'; expected one of 'target', 'flat'")
+    ):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], way="saturated")
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "way='flat' needs a 'relu' output and squared_error; "
+            "got output 'tanh' and loss 'squared_error'"
+        ),
+    ):
+        zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "way='flat' needs a 'relu' output and squared_error; "
+            "got output 'relu' and loss 'softmax_cross_entropy'"
+        ),
+    ):
+        zero_output_bias_batch(
+            [2, 2, 2], ["tanh", "relu"], way="flat", loss="softmax_cross_entropy"
+        )
+
+
+def test_zeros_of_error_messages_name_the_candidates() -> None:
+    with pytest.raises(
+        ValueError, match=re.escape("candidates must be finite; got NaN at index (0,)")
+    ):
+        zeros_of("tanh", [float("nan"), 0.0])
+    with pytest.raises(
+        TypeError,
+        match=re.escape("candidates must hold real numbers (integer or floating dtype); got dtype"),
+    ):
+        zeros_of("tanh", ["a", "b"])
+
+
+def test_example_numerical_gradients_use_the_case_loss_and_reduction() -> None:
+    per_sample = cancelling_batch("identity").numerical_gradients(reduction="none")
+    # each sample's own output-bias gradient is its error, +d and -d
+    np.testing.assert_allclose(per_sample.b[2], [[MIRRORED_ERROR], [-MIRRORED_ERROR]], rtol=1e-7)
+    softmax_case = zero_output_bias_batch(
+        [3, 2, 3], ["tanh", "identity"], n_samples=2, seed=1, loss="softmax_cross_entropy"
+    )
+    # y = softmax(prediction): cross-entropy is at its minimum, so every gradient is 0
+    assert softmax_case.numerical_gradients().max_abs() < 1e-8

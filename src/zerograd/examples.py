@@ -84,7 +84,11 @@ def worked_example(
 
     Every weight, bias and input is a small dyadic number, so every value of
     the forward and backward pass is exact in float64 and can be checked by
-    hand. With the defaults :math:`z^{(1)} = (1.5, 2, -1.5)`,
+    hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
+    :math:`(-1, 0.5)`, :math:`b^{(1)} = (0.5, -1, 0)`,
+    :math:`W^{(2)} = (1, -0.5, 2)` and :math:`x^{(0)} = (2, 1)`. The third
+    hidden unit is off (:math:`z^{(1)}_3 < 0`) although its output weight is
+    not zero. With the defaults :math:`z^{(1)} = (1.5, 2, -1.5)`,
     :math:`x^{(1)} = (1.5, 2, 0)`, :math:`x^{(2)} = 0.75` and
     :math:`\delta^{(2)} = x^{(2)} - y = -1`.
 
@@ -148,9 +152,11 @@ def zero_output_bias_batch(
         squared error and :math:`y = \operatorname{softmax}(x^{(K)})` for
         softmax cross-entropy, so the loss's rule gives
         :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0`. ``"flat"``: the output
-        activation must be ``relu``; the output bias is lowered until every
-        sample's :math:`z^{(K)} < 0`, where :math:`\operatorname{relu}' = 0`,
-        and the targets are random.
+        activation must be ``relu``; the output bias is lowered to
+        :math:`b^{(K)}_j = -(1 + \max_n |(W^{(K)} x^{(K-1)}_n)_j|)`, so that
+        every sample's :math:`z^{(K)} \le -1 < 0`, where
+        :math:`\operatorname{relu}' = 0`; the other parameters are those of
+        ``"target"`` with the same seed, and the targets are random.
     n_samples : int
         Batch size ``N``.
     seed : int
@@ -300,25 +306,26 @@ def weight_only_counterexample(activation: str = "tanh") -> Example:
     >>> g.W[2], g.b[1]
     (array([[0., 0.]]), array([-1.,  2.]))
     """
+    # W^(1) x^(0) = 0 is exact (small integers), so z^(1) = (z_0, z_0) exactly, and
+    # f_1(z_0) == 0.0 exactly because zeros_of kept only points where f is 0.0.
     z_0 = steepest_zero(activation)
     net = Network(
         W=[[[2.0, -1.0], [1.0, -0.5]], [[1.0, -2.0]]],
         b=[[z_0, z_0], [0.5]],
         activations=[activation, "identity"],
     )
-    case = Example(net, np.array([1.0, 2.0]), np.array([1.5]))
-    if np.any(net.forward(case.x).x[1]):
-        msg = f"the hidden output for {activation!r} at z = {z_0} is not exactly 0"
-        raise ValueError(msg)
-    return case
+    return Example(net, np.array([1.0, 2.0]), np.array([1.5]))
 
 
 def cancelling_batch(hidden: str = "tanh") -> Example:
     r"""Two samples whose output-layer gradients cancel exactly in the sum.
 
-    The two inputs differ by :math:`v = (1, -1, 1)`, a null vector of
-    :math:`W^{(1)}`, so both samples have the same :math:`z^{(1)}`,
-    :math:`x^{(1)}` and prediction :math:`p`. Their targets are
+    :math:`W^{(1)}` has the rows :math:`(1, 1, 0)` and :math:`(0, 1, 1)`,
+    :math:`b^{(1)} = (0.25, 0)`, :math:`W^{(2)} = (0.5, -0.25)` and
+    :math:`b^{(2)} = 1.25`. The first input is :math:`(0.5, 0, 0.25)` and the
+    second adds :math:`v = (1, -1, 1)`, a null vector of :math:`W^{(1)}`, so
+    both samples have the same :math:`z^{(1)} = (0.75, 0.25)`, the same
+    :math:`x^{(1)}` and the same prediction :math:`p`. Their targets are
     :math:`p \mp d` with :math:`d` = :data:`MIRRORED_ERROR`, so
     :math:`\delta^{(2)}_1 = d` and :math:`\delta^{(2)}_2 = -d` (the output is
     ``identity``). Summed over the batch,
@@ -371,9 +378,10 @@ def cancelling_batch(hidden: str = "tanh") -> Example:
 def cancelling_batch_full_rank() -> Example:
     r"""Four samples whose output-layer gradients cancel, with an invertible :math:`W^{(1)}`.
 
-    The hidden layer is relu with :math:`W^{(1)} = I`, :math:`b^{(1)} = 0`;
-    the inputs :math:`(1, 0), (0, 1), (1, 1), (-1, -1)` give hidden outputs
-    :math:`(1, 0), (0, 1), (1, 1), (0, 0)`. The targets make the errors
+    The hidden layer is relu with :math:`W^{(1)} = I`, :math:`b^{(1)} = 0`,
+    the output is identity with :math:`W^{(2)} = (1, -0.5)`,
+    :math:`b^{(2)} = 0.25`; the inputs :math:`(1, 0), (0, 1), (1, 1), (-1, -1)`
+    give hidden outputs :math:`(1, 0), (0, 1), (1, 1), (0, 0)`. The targets make the errors
     :math:`\delta^{(2)} = (e, e, -e, -e)` with :math:`e = 0.5`, which solve
     :math:`\sum_n \delta^{(2)}_n = 0` and
     :math:`\sum_n \delta^{(2)}_n x^{(1)}_n = 0`. Relu switches the fourth
