@@ -269,8 +269,13 @@ def write(data: dict[str, Any], update: bool) -> int:
 
 
 def reexplain(update: bool) -> int:
-    """Refresh the explanations of the last record after editing the explanations file."""
-    data = json.loads((RESULTS / "mutation.json").read_text(encoding="utf-8"))
+    """Refresh the explanations of the last record after editing the explanations file.
+
+    The last record is this checkout's last run (docs/_build/mutation/), or
+    the committed one when there was no run here.
+    """
+    last = RESULTS / "mutation.json"
+    data = json.loads((last if last.exists() else COMMITTED).read_text(encoding="utf-8"))
     why = explain({s["name"]: s["diff"] for s in data["survivors"]})
     for survivor in data["survivors"]:
         survivor["explanation"] = why[survivor["name"]]
@@ -288,6 +293,13 @@ def check(strict: bool) -> int:
         return 1
     data = json.loads(COMMITTED.read_text(encoding="utf-8"))
     found = problems(data)
+    why = explain({s["name"]: s["diff"] for s in data.get("survivors", [])})
+    if any(why[s["name"]] != s.get("explanation") for s in data.get("survivors", [])):
+        found.append(
+            f"the record's explanations differ from {EXPLANATIONS.relative_to(ROOT)}; "
+            "run `python tools/mutation.py explain --update` after a run, or "
+            "`nox -s mutation -- --update`"
+        )
     for problem in found:
         print(problem)
     remaining = to_do(data)
