@@ -20,6 +20,11 @@ RTOL, ATOL = 1e-6, 1e-8
 SEED = 122895  # the follow-up question about convolutions
 
 
+def full(message: str) -> str:
+    """A pattern that matches exactly ``message``, for ``pytest.raises(match=...)``."""
+    return f"^{re.escape(message)}$"
+
+
 def naive_conv1d(W: FloatArray, b: FloatArray, x: FloatArray) -> FloatArray:
     """The definition, one sample, one output at a time: no numpy tricks to share a bug with."""
     c_out, c_in, width = W.shape
@@ -226,6 +231,45 @@ def test_random_is_seeded_and_shapes_chain() -> None:
     assert "ConvNetwork" in repr(net)
 
 
+def test_repr_names_every_layer_shape_and_activation() -> None:
+    net = zg.ConvNetwork.random(
+        (2, 9),
+        conv=[(3, 4), (2, 2)],
+        dense=[5, 1],
+        activations=["relu", "tanh", "silu", "identity"],
+    )
+    # Lengths 9 -> 9 - 4 + 1 = 6 -> 6 - 2 + 1 = 5, then the dense widths.
+    assert repr(net) == (
+        "ConvNetwork(shapes=[(2, 9), (3, 6), (2, 5), (5,), (1,)], "
+        "activations=('relu', 'tanh', 'silu', 'identity'))"
+    )
+
+
+@pytest.mark.parametrize("bad", [-1, 5, 1.0, True, "1", None])
+def test_shape_refuses_layer_numbers_outside_0_to_K(bad: object) -> None:
+    net = zg.ConvNetwork.random((2, 9), conv=[(3, 4), (2, 2)], dense=[5, 1], seed=7)
+    assert net.shape(0) == (2, 9)
+    assert net.shape(4) == (1,)
+    with pytest.raises(
+        zg.LayerIndexError, match=full(f"layer number must be an int from 0 to 4; got {bad!r}")
+    ):
+        net.shape(bad)  # type: ignore[arg-type]
+
+
+def test_loss_terms_flatten_each_sample_channel_by_channel() -> None:
+    # Two output channels of length 2: differences of neighbours plus 0.5, and the right
+    # neighbour. For x = [1, 4, 9]: z = [[-2.5, -4.5], [4, 9]]; for x = [0, 1, 0]: [[-0.5, 1.5], [1, 0]].
+    net = zg.ConvNetwork(
+        W=[[[[1.0, -1.0]], [[0.0, 1.0]]]], b=[[0.5, 0.0]], activations="tanh", length=3
+    )
+    trace = net.forward_batch(np.array([[[1.0, 4.0, 9.0]], [[0.0, 1.0, 0.0]]]))
+    z_terms, x_terms = net.loss_terms(trace)
+    want = np.array([[[-2.5, -4.5, 4.0, 9.0]], [[-0.5, 1.5, 1.0, 0.0]]])
+    assert z_terms.shape == x_terms.shape == (2, 1, 4)
+    np.testing.assert_array_equal(z_terms, want)
+    np.testing.assert_allclose(x_terms, np.tanh(want), rtol=1e-15)
+
+
 BAD_NETWORKS = [
     (
         {"W": [np.ones((1, 1, 4))], "b": [np.zeros(1)], "length": 3},
@@ -237,7 +281,10 @@ BAD_NETWORKS = [
             "b": [np.zeros(2), np.zeros(1)],
             "length": 5,
         },
-        "W[2] must have shape (C_2, 2, w_2)",
+        (
+            "W[2] must have shape (C_2, 2, w_2) with positive sizes to read x[1] of shape (2, 4); "
+            "got shape (1, 3, 2)"
+        ),
     ),
     (
         {"W": [np.ones((2, 1, 2)), np.ones((1, 7))], "b": [np.zeros(2), np.zeros(1)], "length": 5},
@@ -249,7 +296,10 @@ BAD_NETWORKS = [
             "b": [np.zeros(2), np.zeros(1), np.zeros(1)],
             "length": 5,
         },
-        "W[3] must be a convolution kernel (3-D, only before any dense layer)",
+        (
+            "W[3] must be a convolution kernel (3-D, only before any dense layer) or a dense "
+            "matrix (2-D); got shape (1, 1, 1) after x[2] of shape (1,)"
+        ),
     ),
     (
         {"W": [np.ones((2, 3))], "b": [np.zeros(2)], "length": 3},
@@ -267,13 +317,16 @@ BAD_NETWORKS = [
         {"W": [np.full((1, 1, 1), np.nan)], "b": [np.zeros(1)], "length": 2},
         "W[1] must be finite; got NaN at index (0, 0, 0)",
     ),
-    ({"W": [], "b": [], "length": 2}, "a ConvNetwork needs at least one layer"),
+    (
+        {"W": [], "b": [], "length": 2},
+        "a ConvNetwork needs at least one layer; got W with 0 arrays",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), BAD_NETWORKS)
 def test_bad_networks_are_refused(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=full(message)):
         zg.ConvNetwork(activations="tanh", **kwargs)  # type: ignore[arg-type]
 
 
@@ -291,6 +344,11 @@ def test_unknown_activation_is_refused() -> None:
             "x (one sample) must have shape (2, 5); got shape (2, 6)",
         ),
         (np.ones((4, 1, 5)), np.ones((4, 3, 4)), "or (N, 2, 5) with N >= 1; got shape (4, 1, 5)"),
+        (
+            np.ones((0, 2, 5)),
+            np.ones((0, 3, 4)),
+            "x must have shape (2, 5) (one sample) or (N, 2, 5) with N >= 1; got shape (0, 2, 5)",
+        ),
         (np.ones(5), np.ones((3, 4)), "got shape (5,)"),
         (np.full((2, 5), np.nan), np.ones((3, 4)), "x must be finite; got NaN at index (0, 0)"),
         (np.ones((2, 5)), np.ones(12), "y for one sample must have shape (3, 4); got shape (12,)"),

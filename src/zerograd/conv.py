@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from zerograd._typing import FloatArray
 from zerograd.dense import dense_backward, dense_forward
-from zerograd.layered import Layered
+from zerograd.layered import Layered, LayerIndexError
 from zerograd.model import LayerArrays, LayeredModel, layer_lists
 from zerograd.network import ForwardPass
 from zerograd.validation import as_real_array, check_shape
@@ -243,10 +243,15 @@ class ConvNetwork(LayeredModel):
         """Shape of one sample's :math:`x^{(k)}` (and :math:`z^{(k)}`), ``k = 0..K``.
 
         ``(C_k, T_k)`` for the input and convolutions, ``(n_k,)`` for dense layers.
+
+        Raises
+        ------
+        LayerIndexError
+            If ``k`` is not an int from 0 to ``K``, as for ``forward(x).x[k]``.
         """
         if type(k) is not int or not 0 <= k <= self.K:
             msg = f"layer number must be an int from 0 to {self.K}; got {k!r}"
-            raise ValueError(msg)
+            raise LayerIndexError(msg)
         return self._shapes[k]
 
     def is_conv(self, k: int) -> bool:
