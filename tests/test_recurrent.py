@@ -169,10 +169,39 @@ def test_hand_computed_backpropagation_through_time() -> None:
     assert grads.b[2].tolist() == [1.0]
 
 
+def test_backward_keys_its_gradients_by_layer_number() -> None:
+    # The example above, through the model's backward hook: delta^(2) is 1 at the last step.
+    net = zg.RecurrentNetwork(
+        W=[[[1.0]], [[1.0]]], U=[[0.5]], b=[[0.0], [0.0]], activations="identity"
+    )
+    trace = net.forward_batch(np.array([[[2.0], [1.0], [0.0]]]))
+    delta = np.array([[[0.0], [0.0], [1.0]]])
+    params, dz = net.backward(trace, delta, per_sample=False)
+    got = {name: {k: v.tolist() for k, v in arrays.items()} for name, arrays in params.items()}
+    assert got == {
+        "W": {1: [[0.25 * 2.0 + 0.5 * 1.0]], 2: [[1.0 * 1.0]]},  # sum_t delta_t x_t; h_3 = 1
+        "U": {1: [[0.5 * 2.0 + 1.0 * 2.0]]},
+        "b": {1: [0.25 + 0.5 + 1.0], 2: [1.0]},
+    }
+    assert {k: v.tolist() for k, v in dz.items()} == {
+        1: [[[0.25], [0.5], [1.0]]],
+        2: [[[0.0], [0.0], [1.0]]],
+    }
+
+
+TWO_ARRAYS = (
+    "a RecurrentNetwork has two layers: W and b must each hold 2 arrays (recurrent layer, readout)"
+)
+
 BAD_NETWORKS = [
+    ({"W": [np.ones((2, 1))], "U": np.eye(2), "b": [np.zeros(2)]}, f"{TWO_ARRAYS}; got 1 and 1"),
     (
-        {"W": [np.ones((2, 1))], "U": np.eye(2), "b": [np.zeros(2)]},
-        "W and b must each hold 2 arrays (recurrent layer, readout); got 1 and 1",
+        {"W": [np.ones((2, 1)), np.ones((1, 2))], "U": np.eye(2), "b": [np.zeros(2)]},
+        f"{TWO_ARRAYS}; got 2 and 1",
+    ),
+    (
+        {"W": [np.ones((2, 1))], "U": np.eye(2), "b": [np.zeros(2), np.zeros(1)]},
+        f"{TWO_ARRAYS}; got 1 and 2",
     ),
     (
         {"W": [np.ones((2, 1)), np.ones((1, 2))], "U": np.eye(3), "b": [np.zeros(2), np.zeros(1)]},
@@ -183,12 +212,20 @@ BAD_NETWORKS = [
         "W[2] must have shape (n_2, 2) to read the state; got shape (1, 3)",
     ),
     (
+        {"W": [np.ones((2, 1)), np.ones((0, 2))], "U": np.eye(2), "b": [np.zeros(2), np.zeros(0)]},
+        "W[2] must have shape (n_2, 2) to read the state; got shape (0, 2)",
+    ),
+    (
         {"W": [np.ones(2), np.ones((1, 2))], "U": np.eye(2), "b": [np.zeros(2), np.zeros(1)]},
         "W[1] must be a non-empty matrix of shape (n_1, n_0); got shape (2,)",
     ),
     (
         {"W": [np.ones((2, 1)), np.ones((1, 2))], "U": np.eye(2), "b": [np.zeros(3), np.zeros(1)]},
         "b[1] must have shape (2,); got shape (3,)",
+    ),
+    (
+        {"W": [np.ones((2, 1)), np.ones((1, 2))], "U": np.eye(2), "b": [np.zeros(2), np.zeros(2)]},
+        "b[2] must have shape (1,); got shape (2,)",
     ),
     (
         {
@@ -214,7 +251,8 @@ BAD_NETWORKS = [
             "b": [np.zeros(2), np.zeros(1)],
             "activations": "ReLU",
         },
-        "unknown activation 'ReLU'",
+        "unknown activation 'ReLU'; expected one of "
+        + ", ".join(repr(name) for name in ACTIVATION_NAMES),
     ),
 ]
 
@@ -222,7 +260,7 @@ BAD_NETWORKS = [
 @pytest.mark.parametrize(("kwargs", "message"), BAD_NETWORKS)
 def test_bad_networks_are_refused(kwargs: dict[str, object], message: str) -> None:
     arguments: dict[str, object] = {"activations": "tanh", **kwargs}
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         zg.RecurrentNetwork(**arguments)  # type: ignore[arg-type]
 
 
