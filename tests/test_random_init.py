@@ -103,6 +103,16 @@ def conv_net(seed: int | np.random.Generator = 0) -> ConvNetwork:
     return ConvNetwork.random(CONV_INPUT, CONV_LAYERS, CONV_DENSE, seed=seed)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_conv_dense_layer_with_fan_in_one_has_unit_standard_deviation(seed: int) -> None:
+    # One channel of length 4 read by a width-4 kernel leaves x[1] of shape (1, 1), so the
+    # dense layer after it has fan-in 1 and its weights are drawn from N(0, 1/1).
+    net = ConvNetwork.random((1, 4), [(1, 4)], [400], seed=seed)
+    assert net.shape(1) == (1, 1)
+    assert net.W[2].shape == (400, 1)
+    assert_normal_sample(net.W[2], 1.0, "W[2]")
+
+
 RECURRENT_SIZES = (400, 300, 100)
 
 
