@@ -61,6 +61,27 @@ def test_loss_by_hand_for_each_reduction() -> None:
     assert isinstance(net.loss(x, y, reduction="sum"), float)
 
 
+def test_reduced_losses_are_python_floats() -> None:
+    # Documented as a float: numpy.float64 would pass isinstance(..., float) but is not one.
+    net, x, y = hand_net(), [[1.0, 3.0], [2.0, 1.0]], [4.0, 8.0]
+    for value in (
+        net.loss(x, y),
+        net.loss(x, y, reduction="mean"),
+        net.loss([1.0, 3.0], [4.0], reduction="none"),
+        net.loss(x, y, weight_decay=0.5),
+    ):
+        assert type(value) is float, type(value)
+    assert type(net.loss(x, y, reduction="none")) is np.ndarray
+
+
+def test_one_sample_targets_get_a_batch_axis() -> None:
+    # Batch documents targets of shape (N, n_K): (1, 1) here, for a scalar target too.
+    for target in (4.0, [4.0]):
+        batch = hand_net().prepare_batch([1.0, 3.0], target, "squared_error", "sum")
+        assert batch.targets.shape == (1, 1)
+        assert batch.targets[0, 0] == 4.0
+
+
 def test_cross_entropy_losses_by_hand() -> None:
     # sigmoid(log 3) = 3/4: -log(3/4) for label 1, -log(1/4) for label 0.
     sigmoid_net = Network(W=[[[1.0]]], b=[[0.0]], activations="sigmoid")

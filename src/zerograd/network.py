@@ -396,11 +396,10 @@ class Batch:
         return 1.0 / self.inputs.shape[0] if self.reduction == "mean" else 1.0
 
     def reduce(self, values: FloatArray) -> float | FloatArray:
-        """Combine per-sample values of shape ``(N, ...)`` as asked."""
+        """Combine per-sample losses of shape ``(N,)`` as asked: a float, or them for ``"none"``."""
         if self.reduction == "none":
             return values
-        total = values.sum(axis=0) * self.scale
-        return float(total) if np.ndim(total) == 0 else total
+        return float(values.sum() * self.scale)
 
 
 def weight_penalty(weights: Mapping[int, FloatArray], weight_decay: float) -> float:
