@@ -131,6 +131,19 @@ def test_softmax_cross_entropy_survives_huge_logits() -> None:
     np.testing.assert_array_equal(probabilities, [[1.0, 0.0], [1.0, 0.0]])
 
 
+def test_each_row_is_shifted_by_its_own_maximum() -> None:
+    # The rows' logits are 1000 apart: one shift shared by the batch would underflow
+    # exp(0 - 1000) to 0 in the second row and give 0/0 and log(0) there.
+    logits = np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        probabilities = softmax(logits)
+        values = LOSSES["softmax_cross_entropy"].value(logits, logits, y)
+    np.testing.assert_allclose(probabilities, [[0.5, 0.5], [0.25, 0.75]], rtol=1e-15)
+    # -log(1/2) and -log(3/4)
+    np.testing.assert_allclose(values, [np.log(2.0), np.log(4.0 / 3.0)], rtol=1e-12)
+
+
 @given(
     logits=hnp.arrays(
         np.float64,
@@ -166,15 +179,38 @@ def test_values_have_one_entry_per_sample(rng: np.random.Generator) -> None:
         ("binary_cross_entropy", [[-1.0]], "sigmoid", "targets must be 0 or 1; got -1.0"),
         ("binary_cross_entropy", [[2.0]], "sigmoid", "targets must be 0 or 1; got 2.0"),
         ("softmax_cross_entropy", [[1.0]], "identity", "needs at least 2 output units; got 1"),
-        ("softmax_cross_entropy", [[1.5, -0.5]], "identity", "must be non-negative; got -0.5"),
-        ("softmax_cross_entropy", [[0.5, 0.4]], "identity", "summing to 1; got a sum of 0.9"),
-        ("softmax_cross_entropy", [[0.0, 0.0]], "identity", "summing to 1; got a sum of 0.0"),
+        (
+            "softmax_cross_entropy",
+            [[1.5, -0.5]],
+            "identity",
+            "targets must be non-negative; got -0.5",
+        ),
+        # The first negative entry is named, not the first zero before it.
+        (
+            "softmax_cross_entropy",
+            [[0.0, 1.5, -0.5]],
+            "identity",
+            "targets must be non-negative; got -0.5",
+        ),
+        (
+            "softmax_cross_entropy",
+            [[0.5, 0.4]],
+            "identity",
+            "targets must be probability vectors summing to 1; got a sum of 0.9",
+        ),
+        (
+            "softmax_cross_entropy",
+            [[0.0, 0.0]],
+            "identity",
+            "targets must be probability vectors summing to 1; got a sum of 0.0",
+        ),
     ],
 )
 def test_targets_outside_the_domain_are_refused(
     loss: str, y: list[list[float]], activation: str, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    # Each message starts with the loss's name; the whole message is matched.
+    with pytest.raises(ValueError, match=f"^{re.escape(f'{loss} {message}')}$"):
         LOSSES[loss].check(np.array(y), activation)
 
 

@@ -44,8 +44,8 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
 def raises(
     error: type[Exception], message: str
 ) -> AbstractContextManager[pytest.ExceptionInfo[Exception]]:
-    """``pytest.raises`` matching ``message`` literally, not as a regex."""
-    return pytest.raises(error, match=re.escape(message))
+    """``pytest.raises`` matching the whole ``message`` literally, not as a regex."""
+    return pytest.raises(error, match=f"^{re.escape(message)}$")
 
 
 # (case id, x, y, options, error, message)
@@ -157,7 +157,11 @@ def test_softmax_cross_entropy_needs_two_outputs(entry: str) -> None:
         ([1.0, 2.0], ValueError, "x (one sample) must have shape (3,); got shape (2,)"),
         (np.zeros((0, 3)), ValueError, "x must hold at least one sample; got shape (0, 3)"),
         ([[np.nan, 0.0, 0.0]], ValueError, "x must be finite; got NaN at index (0, 0)"),
-        (["a", "b", "c"], TypeError, "x must hold real numbers (integer or floating dtype)"),
+        (
+            ["a", "b", "c"],
+            TypeError,
+            "x must hold real numbers (integer or floating dtype); got dtype <U1",
+        ),
     ],
 )
 def test_forward_refuses_bad_inputs(x: Any, error: type[Exception], message: str) -> None:
