@@ -231,13 +231,11 @@ class LayeredModel(ABC):
         >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9): U counts, the biases do not
         3.5
         """
+        # Every model has W, so the sum is never empty and always a float.
         return sum(
-            (
-                weight_penalty(arrays, weight_decay)
-                for name, arrays in self.parameters.items()
-                if name in PENALISED
-            ),
-            start=0.0,
+            weight_penalty(arrays, weight_decay)
+            for name, arrays in self.parameters.items()
+            if name in PENALISED
         )
 
     def gradients(
