@@ -12,7 +12,7 @@ from gradient_cases import KINK_MARGIN, Case, assert_gradients_close, cases
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from zerograd import Network, gradients, numerical_gradients
+from zerograd import Gradients, Network, gradients, numerical_gradients
 
 TOLERANCE = 1e-6
 """Largest accepted ``|exact - estimate| / max(1, |estimate|)``, as for the plain loss.
@@ -90,6 +90,17 @@ def test_hand_example_loss_and_gradients() -> None:
     np.testing.assert_allclose(grads.b[2], [-4.0], rtol=0, atol=0)
     np.testing.assert_allclose(grads.W[1], [[-7.8, -8.4], [4.1, 4.6]], rtol=0, atol=1e-14)
     np.testing.assert_allclose(grads.b[1], [-8.0, 4.0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("engine", [gradients, numerical_gradients])
+def test_unit_weight_decay_adds_the_weights_themselves(engine: Callable[..., Gradients]) -> None:
+    # As in the hand example with lambda = 1: dW2 = -4 * [-0.75, 3] + [2, -1] = [5, -13],
+    # dW1 = outer([-8, 4], [1, 1]) + W1 = [[-7, -10], [4.5, 7]]; biases get nothing.
+    grads = engine(HAND_NET, [1.0, 1.0], [0.5], weight_decay=1.0)
+    np.testing.assert_allclose(grads.W[2], [[5.0, -13.0]], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(grads.W[1], [[-7.0, -10.0], [4.5, 7.0]], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(grads.b[2], [-4.0], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(grads.b[1], [-8.0, 4.0], rtol=0, atol=1e-7)
 
 
 def test_penalty_is_not_divided_by_batch_size_under_mean() -> None:

@@ -190,6 +190,14 @@ def test_recurrent_hand_example() -> None:
 
 
 @pytest.mark.parametrize("model", ["conv", "recurrent"])
+def test_unit_weight_decay_adds_the_weights_themselves(model: str) -> None:
+    # With lambda = 1 the penalty's gradient is theta itself, added like any other decay's.
+    net, x, y = HAND[model]
+    assert_adds_lambda_theta(net, np.array(x), np.array(y), "squared_error", "sum", 1.0)
+    assert_loss_adds_the_penalty(net, np.array(x), np.array(y), "squared_error", "sum", 1.0)
+
+
+@pytest.mark.parametrize("model", ["conv", "recurrent"])
 def test_penalty_counts_every_weight_tensor_and_no_bias(model: str) -> None:
     net, _, _ = HAND[model]
     # conv: 2/2 * (1 + 1) = 2; recurrent: 2/2 * (1 + 1 + 0.25) = 2.25, U included.
