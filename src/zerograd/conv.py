@@ -246,7 +246,7 @@ class ConvNetwork(LayeredModel):
 
         Raises
         ------
-        LayerIndexError
+        zerograd.layered.LayerIndexError
             If ``k`` is not an int from 0 to ``K``, as for ``forward(x).x[k]``.
         """
         if type(k) is not int or not 0 <= k <= self.K:
