@@ -86,7 +86,12 @@ def _tanh(z: FloatArray) -> FloatArray:
 
 
 def _d_tanh(z: FloatArray) -> FloatArray:
-    return 1.0 - np.tanh(z) ** 2
+    # 1 - tanh(z)^2 in the one new array tanh makes: a batch's layer can be large, and
+    # each fresh temporary costs as much as the arithmetic.
+    derivative: FloatArray = np.asarray(np.tanh(z))  # an array even for 0-d z
+    np.square(derivative, out=derivative)
+    np.subtract(1.0, derivative, out=derivative)
+    return derivative
 
 
 def _d_sigmoid(z: FloatArray) -> FloatArray:
