@@ -205,7 +205,7 @@ def summed_section(engine: dict[str, Any]) -> tuple[list[str], list[str]]:
             "The last column compares zerograd's peak memory for the summed gradients with the size"
             " of the largest per-sample weight-gradient array (`N x n_k x n_(k-1) x 8` bytes). Where"
             " the peak is far below it, no per-sample array was built; for 3-16-1 the activations"
-            " alone are as large, so that comparison proves nothing there (`dense_backward` computes"
+            " alone are as large, so that comparison proves nothing there (`dense_parameter_gradients` computes"
             " the sum as one matrix product per layer, `delta.T @ x_prev`)."
         ),
         "",
