@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -203,7 +204,15 @@ def test_dense_sizes_must_be_two_or_more_positive_widths(sizes: list[int]) -> No
 
 @pytest.mark.parametrize(
     ("input_shape", "conv"),
-    [((0, 5), [(2, 2)]), ((2, 0), [(2, 2)]), ((-1, 5), [(2, 2)]), ((2, 5), [])],
+    [
+        ((0, 5), [(2, 2)]),
+        ((2, 0), [(2, 2)]),
+        ((-1, 5), [(2, 2)]),
+        ((2, 5), []),
+        ((2,), [(2, 2)]),
+        ((2, 5, 1), [(2, 2)]),
+        ((2, 5), [(2, 2, 1)]),
+    ],
 )
 def test_conv_shape_must_be_positive_with_a_convolution(
     input_shape: tuple[int, int], conv: list[tuple[int, int]]
@@ -221,3 +230,57 @@ def test_recurrent_sizes_must_be_three_positive_widths(sizes: tuple[int, ...]) -
     message = f"sizes must be (n_0, n_1, n_2), three positive widths; got {list(sizes)}"
     with pytest.raises(ValueError, match=full(message)):
         RecurrentNetwork.random(sizes)
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "conv", "dense", "message"),
+    [
+        ((1, 5.0), [(2, 2)], [], "input_shape must be whole numbers (int); got [1, 5.0]"),
+        (
+            (1, 5),
+            [(2, 2.5)],
+            [],
+            "each (channels, width) of conv must be whole numbers (int); got [2, 2.5]",
+        ),
+        (
+            (1, 5),
+            [(True, 2)],
+            [],
+            "each (channels, width) of conv must be whole numbers (int); got [True, 2]",
+        ),
+        ((1, 5), [(2, 2)], [1.5], "dense must be whole numbers (int); got [1.5]"),
+    ],
+)
+def test_conv_sizes_must_be_ints_not_rounded(
+    input_shape: tuple[object, ...],
+    conv: list[tuple[object, ...]],
+    dense: list[object],
+    message: str,
+) -> None:
+    with pytest.raises(TypeError, match=full(message)):
+        ConvNetwork.random(input_shape, conv, dense)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sizes", [[3, 4.0, 2], [3, 4, False], [2.5, 4, 2]])
+def test_recurrent_sizes_must_be_ints_not_rounded(sizes: list[object]) -> None:
+    with pytest.raises(TypeError, match=full(f"sizes must be whole numbers (int); got {sizes}")):
+        RecurrentNetwork.random(sizes)  # type: ignore[arg-type]
+
+
+def test_numpy_integers_are_accepted_as_sizes() -> None:
+    # numpy's integer scalars are not int to a type checker, but they are whole numbers.
+    as_numpy = cast("list[int]", [np.int64(3), np.int32(4), np.uint8(2)])
+    shape = cast("tuple[int, int]", (np.int64(1), np.int64(5)))
+    conv = cast("list[tuple[int, int]]", [(np.int8(2), np.int16(2))])
+    pairs: list[
+        tuple[Network | ConvNetwork | RecurrentNetwork, Network | ConvNetwork | RecurrentNetwork]
+    ] = [
+        (Network.random(as_numpy, "tanh"), Network.random([3, 4, 2], "tanh")),
+        (RecurrentNetwork.random(as_numpy), RecurrentNetwork.random([3, 4, 2])),
+        (ConvNetwork.random(shape, conv, [as_numpy[2]]), ConvNetwork.random((1, 5), [(2, 2)], [2])),
+    ]
+    for made, reference in pairs:
+        assert made.K == reference.K
+        for k in range(1, reference.K + 1):
+            np.testing.assert_array_equal(made.W[k], reference.W[k])
+            np.testing.assert_array_equal(made.b[k], reference.b[k])

@@ -38,7 +38,7 @@ from zerograd.dense import dense_backward, dense_forward
 from zerograd.layered import Layered, LayerIndexError
 from zerograd.model import LayerArrays, LayeredModel, layer_lists
 from zerograd.network import ForwardPass
-from zerograd.validation import as_real_array, check_shape
+from zerograd.validation import as_real_array, check_shape, whole_numbers
 
 
 def conv1d_forward(W: FloatArray, b: FloatArray, x_prev: FloatArray) -> FloatArray:
@@ -207,26 +207,34 @@ class ConvNetwork(LayeredModel):
         seed : int or numpy.random.Generator
             Seed for :func:`numpy.random.default_rng`, or a generator.
         """
-        channels, length = (int(n) for n in input_shape)
-        if channels < 1 or length < 1 or not conv:
+        shape = whole_numbers(input_shape, "input_shape")
+        layers = [whole_numbers(layer, "each (channels, width) of conv") for layer in conv]
+        widths = whole_numbers(dense, "dense")
+        if (
+            len(shape) != 2
+            or min(shape) < 1
+            or not layers
+            or any(len(layer) != 2 for layer in layers)
+        ):
             msg = (
                 "input_shape must be two positive ints and conv must list at least one "
                 f"(channels, width); got input_shape={input_shape}, conv={list(conv)}"
             )
             raise ValueError(msg)
+        channels, length = shape
         rng = np.random.default_rng(seed)
         W: list[FloatArray] = []
         b: list[FloatArray] = []
-        for c_out, width in conv:
+        for c_out, width in layers:
             W.append(rng.normal(0.0, 1.0 / np.sqrt(channels * width), (c_out, channels, width)))
             b.append(rng.normal(0.0, 0.1, c_out))
             channels, length = c_out, length - width + 1
         n_in = channels * length
-        for n_out in dense:
+        for n_out in widths:
             W.append(rng.normal(0.0, 1.0 / np.sqrt(max(n_in, 1)), (n_out, n_in)))
             b.append(rng.normal(0.0, 0.1, n_out))
             n_in = n_out
-        return cls(W, b, activations, length=int(input_shape[1]))
+        return cls(W, b, activations, length=shape[1])
 
     @property
     def parameters(self) -> dict[str, Layered]:

@@ -21,7 +21,7 @@ from zerograd.activations import Activation, get_activation
 from zerograd.dense import dense_forward
 from zerograd.layered import Layered
 from zerograd.losses import Loss, get_loss
-from zerograd.validation import as_real_array, check_choice, check_shape
+from zerograd.validation import as_real_array, check_choice, check_shape, whole_numbers
 
 REDUCTIONS = ("sum", "mean", "none")
 """How per-sample losses and gradients of a batch are combined."""
@@ -138,10 +138,7 @@ class Network:
         >>> bool((same_seed.W[1] == net.W[1]).all())
         True
         """
-        widths = list(sizes)
-        if any(isinstance(n, bool) or not isinstance(n, int | np.integer) for n in widths):
-            msg = f"sizes must be whole numbers (int); got {widths}"
-            raise TypeError(msg)
+        widths = whole_numbers(sizes, "sizes")
         if len(widths) < 2 or min(widths) < 1:
             msg = f"sizes must list n_0..n_K, at least two positive widths; got {list(sizes)}"
             raise ValueError(msg)

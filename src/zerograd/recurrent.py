@@ -57,7 +57,7 @@ from zerograd.dense import dense_backward, dense_forward
 from zerograd.layered import Layered
 from zerograd.model import LayerArrays, LayeredModel, layer_lists
 from zerograd.network import ForwardPass
-from zerograd.validation import as_real_array, check_choice, check_shape
+from zerograd.validation import as_real_array, check_choice, check_shape, whole_numbers
 
 OUTPUTS = ("last", "every")
 """Where the loss reads the readout: at the last step only, or at every step."""
@@ -278,7 +278,7 @@ class RecurrentNetwork(LayeredModel):
         seed : int or numpy.random.Generator
             Seed for :func:`numpy.random.default_rng`, or a generator.
         """
-        widths = [int(n) for n in sizes]
+        widths = whole_numbers(sizes, "sizes")
         if len(widths) != 3 or min(widths) < 1:
             msg = f"sizes must be (n_0, n_1, n_2), three positive widths; got {list(sizes)}"
             raise ValueError(msg)

@@ -7,7 +7,7 @@ refused before any arithmetic happens.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +70,29 @@ def as_real_array(value: npt.ArrayLike, name: str, *, copy: bool = True) -> Floa
             msg = f"{name} must be finite; got {kind} at index {index}"
             raise ValueError(msg)
     return array
+
+
+def whole_numbers(values: Iterable[object], name: str) -> list[int]:
+    """Return ``values`` as a list of ints, or raise ``TypeError`` naming ``name``.
+
+    Python and numpy integers are accepted. Anything else, a float such as
+    ``2.0`` or a ``bool`` included, is refused rather than rounded.
+
+    Examples
+    --------
+    >>> whole_numbers([3, np.int64(4)], "sizes")
+    [3, 4]
+    >>> whole_numbers([3, 2.5], "sizes")
+    Traceback (most recent call last):
+    ...
+    TypeError: sizes must be whole numbers (int); got [3, 2.5]
+    """
+    found = list(values)
+    whole = [int(n) for n in found if isinstance(n, int | np.integer) and not isinstance(n, bool)]
+    if len(whole) != len(found):
+        msg = f"{name} must be whole numbers (int); got {found}"
+        raise TypeError(msg)
+    return whole
 
 
 def check_shape(array: FloatArray, expected: tuple[int, ...], name: str) -> None:
