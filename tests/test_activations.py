@@ -158,3 +158,11 @@ def test_activation_names_match_their_keys() -> None:
     for name, activation in ACTIVATIONS.items():
         assert activation.name == name
         assert activation.formula, f"{name} has no formula for the docs"
+
+
+def test_relu_gives_positive_zero_for_every_non_positive_input() -> None:
+    # max(z, 0) is the literal 0.0 wherever z <= 0, negative zero included, so no -0.0
+    # leaks into later sign tests (np.signbit) or printed values.
+    out = get_activation("relu").f(np.array([-0.0, 0.0, -3.5]))
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.0])
+    assert not np.signbit(out).any(), out

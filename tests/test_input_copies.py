@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
-from zerograd import Network, gradients, numerical_gradients
+from zerograd import ConvNetwork, Network, RecurrentNetwork, gradients, numerical_gradients
 from zerograd.validation import as_real_array
 
 
@@ -36,9 +37,11 @@ def test_finite_values_whose_sum_overflows_are_accepted(copy: bool) -> None:
         ([np.inf, -np.inf], r"x must be finite; got inf at index \(0,\)"),
         ([[1.0, 2.0], [np.nan, 1e308]], r"x must be finite; got NaN at index \(1, 0\)"),
         ([1e308, 1e308, -np.inf], r"x must be finite; got inf at index \(2,\)"),
+        (np.float64("nan"), r"x must be finite; got NaN at index \(\)"),
+        (np.array(-np.inf), r"x must be finite; got inf at index \(\)"),
     ],
 )
-def test_the_first_non_finite_entry_is_named(value: list[float], message: str) -> None:
+def test_the_first_non_finite_entry_is_named(value: npt.ArrayLike, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         as_real_array(value, "x", copy=False)
 
@@ -86,3 +89,21 @@ def test_one_sample_is_always_summed() -> None:
         assert batch.single
         assert batch.reduction == "sum"
         assert batch.inputs.shape == (1, 2)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_scalar_target_must_be_finite_too(bad: float) -> None:
+    # One sample of a one-unit network takes its target as a scalar: a 0-d array.
+    nets: list[Network | ConvNetwork | RecurrentNetwork] = [
+        Network(W=[[[2.0]]], b=[[0.0]], activations="identity"),
+        ConvNetwork(W=[[[[1.0, 1.0]]]], b=[[0.0]], activations="identity", length=2),
+        RecurrentNetwork(W=[[[1.0]], [[1.0]]], U=[[0.5]], b=[[0.0], [0.0]], activations="identity"),
+    ]
+    inputs: list[npt.ArrayLike] = [[1.5], [[1.0, 2.0]], [[1.0], [2.0]]]
+    kind = "NaN" if np.isnan(bad) else "inf"
+    message = rf"^y must be finite; got {kind} at index \(\)$"
+    for net, x in zip(nets, inputs, strict=True):
+        with pytest.raises(ValueError, match=message):
+            net.loss(x, bad)
+        with pytest.raises(ValueError, match=message):
+            gradients(net, x, bad)

@@ -7,6 +7,12 @@ writes ``docs/_build/mutation/mutation.json``; with ``--update`` it also writes
 the committed record ``docs/_static/mutation.json`` that the page *How we know
 this is right* shows.
 
+The record is tied to the library's source (a SHA-256 per file), not to the
+tests: adding tests can only kill more mutants, and a second run re-tests
+every earlier survivor, but a mutant that was killed stays killed in
+``mutants/`` until its function changes. After weakening or deleting a test,
+remove ``mutants/`` and run afresh.
+
 ``python tools/mutation.py check`` needs no mutmut and takes a second. It fails
 unless the committed record was made from the library source as it is now (a
 SHA-256 per file) by a complete run. It reports, and with ``--strict`` also

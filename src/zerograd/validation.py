@@ -63,8 +63,8 @@ def as_real_array(value: npt.ArrayLike, name: str, *, copy: bool = True) -> Floa
     with np.errstate(over="ignore", invalid="ignore"):
         total = array.sum()
     if not np.isfinite(total):
-        bad = np.argwhere(~np.isfinite(array))
-        if bad.size:
+        bad = np.argwhere(~np.isfinite(array))  # shape (count, ndim): (1, 0) for a bad 0-d
+        if len(bad):
             index = tuple(int(i) for i in bad[0])
             kind = "NaN" if np.isnan(array[index]) else "inf"
             msg = f"{name} must be finite; got {kind} at index {index}"
