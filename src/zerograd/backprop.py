@@ -118,7 +118,7 @@ def gradients(
     ----------
     net : Network, ConvNetwork or RecurrentNetwork
         A model other than :class:`Network` computes its gradients with its
-        own ``gradients`` method (see :class:`GradientModel`); its inputs and
+        own ``gradients`` method (see ``GradientModel``); its inputs and
         targets have the shapes that model documents.
     x : array_like, shape (n_0,) or (N, n_0)
         One sample, or a batch with one sample per row.
@@ -126,7 +126,7 @@ def gradients(
         Targets. When ``n_K == 1`` a scalar (one sample) or shape ``(N,)``
         (a batch) is accepted too.
     loss : str
-        A key of :data:`zerograd.losses.LOSSES`.
+        A key of :data:`zerograd.LOSSES`.
     reduction : {"sum", "mean", "none"}
         For a batch, the gradient of the summed loss, of the mean loss, or
         of each sample's loss (leading batch axis). The per-sample gradients
@@ -137,9 +137,9 @@ def gradients(
         :math:`\tfrac\lambda2` times the sum of the squared Frobenius norms
         of every weight tensor: :math:`\sum_k \lVert W^{(k)} \rVert_F^2`
         for a dense :class:`Network` (see
-        :func:`zerograd.network.weight_penalty`), and for the other models
+        ``weight_penalty``), and for the other models
         every ``W[k]`` (dense matrix or convolution kernel) and the recurrent
-        ``U[k]`` too (see :data:`zerograd.model.PENALISED`). Biases are not
+        ``U[k]`` too (see ``PENALISED``). Biases are not
         penalised. So :math:`\lambda \theta` is added to the gradient of
         each penalised tensor :math:`\theta`; bias and raw-activation
         gradients are unchanged. The penalty is not divided by ``N`` under
@@ -154,7 +154,7 @@ def gradients(
     ------
     ValueError, TypeError
         For bad input, including a bad ``weight_decay`` (see
-        :func:`zerograd.network.check_weight_decay`).
+        ``check_weight_decay``).
 
     Examples
     --------
@@ -220,11 +220,11 @@ def numerical_gradients(
 
     With ``weight_decay`` the penalty's gradient is estimated, not assumed.
     For a dense :class:`Network` the loss is differenced sample by sample and
-    the penalty :func:`zerograd.network.weight_penalty` of the moved weights
+    the penalty ``weight_penalty`` of the moved weights
     is differenced too; a :class:`~zerograd.ConvNetwork` or
     :class:`~zerograd.RecurrentNetwork` differences the whole objective,
     reduced loss plus penalty, at once
-    (:meth:`zerograd.model.LayeredModel.numerical_gradients`).
+    (``LayeredModel.numerical_gradients``).
 
     Parameters
     ----------

@@ -122,8 +122,8 @@ class ConvNetwork(LayeredModel):
 
     A sample is an array :math:`x^{(0)}` of shape ``(C_0, T_0)``: ``C_0``
     channels of length ``T_0``. Layers ``1..J`` are convolutions
-    (:func:`conv1d_forward`); layers ``J+1..K``, if any, are dense
-    (:func:`zerograd.dense.dense_forward`), the first of them reading
+    (``conv1d_forward``); layers ``J+1..K``, if any, are dense
+    (``dense_forward``), the first of them reading
     :math:`x^{(J)}` flattened channel by channel into a vector of length
     ``C_J * T_J``. Every layer ``k`` applies its activation :math:`f_k`. The
     loss sees the output :math:`x^{(K)}` flattened into one vector, so a
@@ -332,7 +332,7 @@ class ConvNetwork(LayeredModel):
     def backward(
         self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
     ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        """Backpropagate with each layer's rule; see :meth:`LayeredModel.backward`."""
+        """Backpropagate with each layer's rule; see ``LayeredModel.backward``."""
         dW: LayerArrays = {}
         db: LayerArrays = {}
         dz: LayerArrays = {}

@@ -54,7 +54,7 @@ class Example:
     y : ndarray, shape (n_K,) or (N, n_K)
         The targets, one row per sample for a batch.
     loss : str
-        The loss the case is about, a key of :data:`zerograd.losses.LOSSES`.
+        The loss the case is about, a key of :data:`zerograd.LOSSES`.
     """
 
     net: Network
@@ -144,7 +144,7 @@ def zero_output_bias_batch(
     Parameters
     ----------
     sizes : sequence of int
-        ``(n_0, ..., n_K)`` for :meth:`Network.random`.
+        ``(n_0, ..., n_K)`` for :meth:`zerograd.Network.random`.
     activations : sequence of str
         One activation per layer.
     way : {"target", "flat"}
@@ -211,7 +211,7 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
     Parameters
     ----------
     activation : str
-        A key of :data:`zerograd.activations.ACTIVATIONS`.
+        A key of :data:`zerograd.ACTIVATIONS`.
     candidates : array_like, shape (M,), optional
         Where to look; :data:`ZERO_SEARCH_GRID` by default.
 

@@ -14,7 +14,7 @@ read at every step. A sample's loss is the sum of its terms' losses.
 
 Weight decay works as for the dense network: the objective is the reduced
 loss plus :math:`\tfrac\lambda2` times the squared Frobenius norm of every
-weight tensor (:data:`PENALISED`), biases excepted.
+weight tensor (``PENALISED``), biases excepted.
 """
 
 from __future__ import annotations
@@ -185,14 +185,14 @@ class LayeredModel(ABC):
             One sample and its target, or a batch, in the shapes the model
             documents.
         loss : str
-            A key of :data:`zerograd.losses.LOSSES`.
+            A key of :data:`zerograd.LOSSES`.
         reduction : {"sum", "mean", "none"}
             For a batch: the sum, the mean, or the per-sample losses.
         weight_decay : float
             :math:`\lambda \ge 0`. The objective becomes the reduced loss
             plus :meth:`weight_penalty`, which is not divided by ``N`` under
             ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a
-            batch (see :func:`zerograd.network.check_weight_decay`).
+            batch (see ``check_weight_decay``).
 
         Returns
         -------
@@ -209,7 +209,7 @@ class LayeredModel(ABC):
     def weight_penalty(self, weight_decay: float) -> float:
         r"""The L2 penalty on every weight tensor, :math:`\tfrac\lambda2 \sum \lVert \theta \rVert_F^2`.
 
-        The sum runs over the parameters named in :data:`PENALISED`: every
+        The sum runs over the parameters named in ``PENALISED``: every
         ``W[k]`` (dense matrix or convolution kernel) and every recurrent
         ``U[k]``, but no bias, as for :meth:`zerograd.Network.weight_penalty`.
 
@@ -250,7 +250,7 @@ class LayeredModel(ABC):
 
         With ``weight_decay`` :math:`\lambda`, :math:`\lambda\theta` is added
         to the gradient of each penalised tensor :math:`\theta`
-        (:data:`PENALISED`); bias and raw-activation gradients are unchanged.
+        (``PENALISED``); bias and raw-activation gradients are unchanged.
         """
         batch = self.prepare_batch(x, y, loss, reduction)
         decay = check_weight_decay(weight_decay, batch.reduction)

@@ -57,7 +57,7 @@ class Network:
         ``K`` bias vectors; the ``k``-th has shape ``(n_k,)``.
     activations : str or sequence of str
         One activation name per layer, or one name for every layer. Known
-        names are the keys of :data:`zerograd.activations.ACTIVATIONS`.
+        names are the keys of :data:`zerograd.ACTIVATIONS`.
 
     Raises
     ------
@@ -257,7 +257,7 @@ class Network:
             Targets. When ``n_K == 1`` a scalar (one sample) or shape ``(N,)``
             (a batch) is accepted too.
         loss : str
-            A key of :data:`zerograd.losses.LOSSES`.
+            A key of :data:`zerograd.LOSSES`.
         reduction : {"sum", "mean", "none"}
             For a batch: the sum, the mean, or the per-sample losses.
         weight_decay : float
@@ -265,7 +265,7 @@ class Network:
             plus :meth:`weight_penalty`, :math:`\tfrac\lambda2 \sum_k
             \lVert W^{(k)} \rVert_F^2`, which is not divided by ``N`` under
             ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a
-            batch (see :func:`check_weight_decay`).
+            batch (see ``check_weight_decay``).
 
         Returns
         -------
@@ -323,7 +323,7 @@ class Network:
         ----------
         x : array_like, shape (n_0,) or (N, n_0)
         copy : bool
-            As for :func:`zerograd.validation.as_real_array`: ``False`` lets
+            As for ``as_real_array``: ``False`` lets
             a float64 ``x`` through uncopied, for callers that only read it.
 
         Returns

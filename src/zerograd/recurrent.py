@@ -188,7 +188,7 @@ class RecurrentNetwork(LayeredModel):
     ``net.U[1]``, ``net.b[1]`` are the recurrent layer's input weights,
     recurrent weights and bias; ``net.W[2]``, ``net.b[2]`` the readout's.
     Gradients come back under the same names, with ``U`` in
-    :attr:`zerograd.Gradients.U`.
+    ``U`` of :class:`zerograd.Gradients`.
 
     Parameters
     ----------
@@ -381,7 +381,7 @@ class RecurrentNetwork(LayeredModel):
     def backward(
         self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
     ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        """Backpropagation through time; see :meth:`LayeredModel.backward`."""
+        """Backpropagation through time; see ``LayeredModel.backward``."""
         n_samples, length, n_2 = delta.shape
         states = trace.x[1]
         dW2, db2, d_states = dense_backward(
