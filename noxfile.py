@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import nox
@@ -29,7 +31,12 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 DOCS = ROOT / "docs"
 BUILD = DOCS / "_build"
 HTML = BUILD / "html"
+DOCTREES = BUILD / "doctrees"  # outside html/, so that they are never published
 SPHINX_FLAGS = ["-W", "--keep-going", "-n", "-T", "-j", "2"]
+# The versions CI tested, shared by every session that installs a dependency group and by
+# Read the Docs (which runs `nox -s docs`). `nox -s lock` rewrites it.
+CONSTRAINTS = ROOT / ".ci" / "constraints.txt"
+LOCKED_GROUPS = ("test", "docs", "browser", "lint", "serve", "repo-review", "mutation", "build")
 
 
 def source_date_epoch() -> str:
@@ -56,10 +63,11 @@ CHROMIUM = Path(os.environ.get("ZEROGRAD_CHROMIUM", "/usr/bin/chromium"))
 
 
 def install_group(session: nox.Session, *groups: str, editable: bool = False) -> None:
-    """Install dependency groups from pyproject.toml, then the package itself."""
+    """Install dependency groups from pyproject.toml, at the locked versions, then zerograd."""
+    locked = ["--constraint", str(CONSTRAINTS)]
     for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
-    session.install("-e", ".") if editable else session.install(".")
+        session.install(*locked, *nox.project.dependency_groups(PYPROJECT, group))
+    session.install(*locked, *(["-e", "."] if editable else ["."]))
 
 
 def build_html(session: nox.Session, *args: str) -> None:
@@ -69,6 +77,8 @@ def build_html(session: nox.Session, *args: str) -> None:
         "-b",
         "html",
         *SPHINX_FLAGS,
+        "-d",
+        str(DOCTREES),
         str(DOCS),
         str(HTML),
         *args,
@@ -81,8 +91,8 @@ def tests(session: nox.Session) -> None:
     """Run the test suite and the library's doctests against the installed package."""
     install_group(session, "test")
     session.run("pytest", *session.posargs)
-    # --noconftest: with --pyargs, pytest loads the conftest.py of each test* folder in the
-    # working directory (tests_browser/ needs playwright); the doctests need none of them.
+    # --noconftest: with --pyargs, pytest still loads tests/conftest.py (the conftest of each
+    # test* folder in the working directory); the doctests need none.
     session.run(
         "pytest",
         "--doctest-modules",
@@ -101,6 +111,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("check-jsonschema", "--builtin-schema", "vendor.readthedocs", ".readthedocs.yaml")
 
 
 @nox.session
@@ -115,7 +126,16 @@ def docs(session: nox.Session) -> None:
 def doctest(session: nox.Session) -> None:
     """Run the {doctest} blocks of the book's pages with Sphinx's doctest builder."""
     install_group(session, "docs", editable=True)
-    session.run("sphinx-build", "-b", "doctest", *SPHINX_FLAGS, str(DOCS), str(BUILD / "doctest"))
+    session.run(
+        "sphinx-build",
+        "-b",
+        "doctest",
+        *SPHINX_FLAGS,
+        "-d",
+        str(BUILD / "doctest-doctrees"),
+        str(DOCS),
+        str(BUILD / "doctest"),
+    )
 
 
 @nox.session(default=False)
@@ -165,18 +185,13 @@ def browser(session: nox.Session) -> None:
             "`apt-get update && apt-get install -y chromium` (as root), "
             "or point ZEROGRAD_CHROMIUM at a Chromium binary"
         )
-    if shutil.which("npm") is None:
-        session.error(
-            "the browser tests fetch axe-core with npm, which is missing: install it with "
-            "`apt-get update && apt-get install -y npm` (as root)"
-        )
     # Sphinx's incremental build re-reads only what changed (every page after a change
     # under src/); with nothing changed it reads no page.
     install_group(session, "docs", "browser", editable=True)
     build_html(session)
     session.run(
         "pytest",
-        "tests_browser",
+        "tests/browser",
         *session.posargs,
         env={"ZEROGRAD_CHROMIUM": str(CHROMIUM), "ZEROGRAD_HTML": str(HTML)},
     )
@@ -194,6 +209,8 @@ def serve(session: nox.Session) -> None:
     session.run(
         "sphinx-autobuild",
         *SPHINX_FLAGS,
+        "-d",
+        str(BUILD / "serve-doctrees"),
         "--watch",
         str(ROOT / "src" / "zerograd"),
         # The executed notebooks land in docs/_build/jupyter_execute: a change there is
@@ -214,7 +231,7 @@ def repo_review(session: nox.Session) -> None:
     Ignored checks are listed, each with its reason, in pyproject.toml under
     ``[tool.repo-review]``.
     """
-    session.install(*nox.project.dependency_groups(PYPROJECT, "repo-review"))
+    install_group(session, "repo-review")
     session.run("repo-review", ".", "--show", "errskip", *session.posargs)
 
 
@@ -239,7 +256,7 @@ def faults(session: nox.Session) -> None:
 
 @nox.session
 def guarantees(session: nox.Session) -> None:
-    """Builds that cannot lie (tests_build/), on a temporary copy of the project.
+    """Builds that cannot lie (tests/build/), on a temporary copy of the project.
 
     Two clean builds give the same HTML apart from named fields; a backward rule
     edited under src/ makes the next incremental build re-execute every page and
@@ -248,7 +265,9 @@ def guarantees(session: nox.Session) -> None:
     install_group(session, "docs", "test", editable=True)
     session.run(
         "pytest",
-        "tests_build",
+        "tests/build",
+        "--ignore",
+        "tests/build/test_notebooks.py",
         "-p",
         "no:cacheprovider",
         *session.posargs,
@@ -280,6 +299,132 @@ def mutation_check(session: nox.Session) -> None:
     the mutants, and tools/mutation_survivors.toml explains every survivor.
     """
     session.run("python", "tools/mutation.py", "check", "--strict", *session.posargs)
+
+
+@nox.session(default=False)
+def htmlzip(session: nox.Session) -> None:
+    """Pack the built book into one zip for offline readers (Read the Docs' htmlzip download).
+
+    Brings docs/_build/html up to date first. The zip goes to $READTHEDOCS_OUTPUT/htmlzip/
+    on Read the Docs, otherwise to docs/_build/htmlzip/.
+    """
+    install_group(session, "docs", editable=True)
+    build_html(session)
+    output = Path(os.environ.get("READTHEDOCS_OUTPUT", BUILD)) / "htmlzip"
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    release = session.run(
+        "python", "-c", "import zerograd; print(zerograd.__version__)", silent=True
+    )
+    name = f"zerograd-{str(release).strip()}-html"
+    archive = shutil.make_archive(str(output / name), "zip", root_dir=HTML.parent, base_dir="html")
+    session.log(f"wrote {archive}")
+
+
+@nox.session(default=False)
+def lock(session: nox.Session) -> None:
+    """Rewrite .ci/constraints.txt: the newest versions that satisfy every dependency group.
+
+    Installs the groups in a fresh environment with no constraints and freezes the result
+    (Linux, this Python); run it on purpose, then run `nox` and commit the file if green.
+    Read the Docs builds with the same file, so the site is built with what CI tested.
+    """
+    shutil.rmtree(Path(session.virtualenv.location), ignore_errors=True)
+    session.virtualenv.create()
+    for group in LOCKED_GROUPS:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    session.install(".")
+    frozen = session.run("python", "-m", "pip", "freeze", "--exclude", "zerograd", silent=True)
+    header = (
+        "# The versions `nox` (CI) and Read the Docs install: written by `nox -s lock`\n"
+        f"# from the dependency groups {', '.join(LOCKED_GROUPS)} of pyproject.toml.\n"
+    )
+    CONSTRAINTS.write_text(header + str(frozen), encoding="utf-8")
+    session.log(f"wrote {CONSTRAINTS}")
+
+
+def readme_example() -> str:
+    """The Python code blocks of README.md, in order, as one script."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return "\n".join(re.findall(r"^```python\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL))
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, check them, and run the README's example from the wheel.
+
+    The wheel is installed in a fresh virtual environment with nothing else, the way a
+    user installs zerograd; the sdist must not carry build output (docs/_build,
+    _readthedocs/...).
+    """
+    install_group(session, "build")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = archive.getnames()
+    leaked = [m for m in members if re.search(r"/(_readthedocs|docs/_build|\.nox|dist)/", m)]
+    if leaked:
+        session.error(f"{sdist.name} carries build output: {leaked[:5]}")
+    session.log(f"{sdist.name}: {len(members)} files")
+    reader = Path(session.create_tmp()) / "user-venv"
+    shutil.rmtree(reader, ignore_errors=True)
+    session.run("python", "-m", "venv", str(reader))
+    (wheel,) = dist.glob("*.whl")
+    session.run(
+        str(reader / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel), external=True
+    )
+    check = (
+        "import zerograd, sys; assert zerograd.__file__.startswith(sys.prefix), zerograd.__file__"
+    )
+    session.run(str(reader / "bin" / "python"), "-c", check, external=True)
+    session.run(str(reader / "bin" / "python"), "-c", readme_example(), external=True)
+    session.log("the README's example ran against the installed wheel")
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Run every page's downloadable notebook as a reader would, top to bottom.
+
+    The notebooks are taken from the built site (brought up to date first) and run in a
+    fresh virtual environment holding only the zerograd wheel, matplotlib, ipykernel and
+    nbclient: no myst-nb, no Sphinx.
+    """
+    install_group(session, "docs", "test", editable=True)
+    build_html(session)
+    tmp = Path(session.create_tmp())
+    wheels = tmp / "wheel"
+    shutil.rmtree(wheels, ignore_errors=True)
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), ".")
+    reader = tmp / "reader-venv"
+    shutil.rmtree(reader, ignore_errors=True)
+    session.run("python", "-m", "venv", str(reader))
+    (wheel,) = wheels.glob("*.whl")
+    reader_packages = ["matplotlib", "ipykernel", "nbclient"]
+    session.run(
+        str(reader / "bin" / "python"),
+        *("-m", "pip", "install", "-q", "--constraint", str(CONSTRAINTS)),
+        str(wheel),
+        *reader_packages,
+        external=True,
+    )
+    session.run(
+        "pytest",
+        "tests/build/test_notebooks.py",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"ZEROGRAD_HTML": str(HTML), "ZEROGRAD_READER_PYTHON": str(reader / "bin" / "python")},
+    )
+
+
+@nox.session(default=False)
+def inventories(session: nox.Session) -> None:
+    """Rewrite docs/_intersphinx/ (the offline intersphinx inventories); see tools/inventories.py."""
+    session.install("sphobjinv>=2.3")
+    session.run("python", "tools/inventories.py", *session.posargs)
 
 
 if __name__ == "__main__":

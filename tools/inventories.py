@@ -19,7 +19,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-import sphobjinv as soi  # type: ignore[import-untyped]
+import sphobjinv as soi
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "_intersphinx"
