@@ -172,7 +172,7 @@ nitpick_ignore_regex = [
     ("py:class", r"numpy\._typing\..*|np\.float64|npt\.NDArray"),
     ("py:func", r"numpy\.random\.default_rng"),
     # the standard library's inventory is unreachable offline too.
-    ("py:class", r"collections\.abc\.\w+"),
+    ("py:class", r"(collections\.abc|pathlib)\.\w+"),
 ]
 
 
