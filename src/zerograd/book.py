@@ -1,0 +1,380 @@
+"""The two helpers the book's pages use: ``glue`` a value into the text, and check a ``claim``.
+
+A page of the book declares each claim in its prose (a ``claim`` directive,
+see ``docs/_ext/claims.py``) and checks it in a code cell::
+
+    from zerograd.book import claim, glue
+
+    with claim("one-sample:forces-zero"):
+        assert not g.W[1].any(), f"dL/dW^(1) = {g.W[1]} is not zero"
+
+The ``with`` block is one check of the claim named by its full id,
+``<page>:<short-name>``. When the block ends normally the check passed; when
+it raises, the check failed, and :class:`ClaimError` (an ``AssertionError``
+whose message starts with the claim id) is raised in its place.
+
+While the book is being built, each check also leaves a record in the cell's
+outputs, through myst-nb's own ``glue(..., display=False)``: myst-nb takes such
+outputs out of the page and out of the published notebook, and the build reads
+them to bind every claim to the checks that ran. Outside a build (a reader
+running a downloaded notebook in Jupyter) nothing is recorded: a passing check
+is silent and a failing one raises, so the notebook needs only zerograd, numpy,
+matplotlib and a kernel. The same holds for :func:`glue`, which needs myst-nb
+only to paste values into a built page.
+
+The module imports only the standard library; IPython and myst-nb are
+imported when they are needed, and only if they are installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+__all__ = [
+    "BUILD_VARIABLE",
+    "CHECK_KEY_PREFIX",
+    "CheckRecord",
+    "ClaimCheck",
+    "ClaimError",
+    "claim",
+    "glue",
+    "source_digest",
+]
+
+BUILD_VARIABLE: Final = "ZEROGRAD_BOOK_BUILD"
+"""The environment variable the book's build sets, so that its kernels record checks.
+
+The extension ``docs/_ext/claims.py`` sets it in the Sphinx process; the kernels
+that myst-nb starts inherit it. A reader's own kernel does not have it.
+"""
+
+CHECK_KEY_PREFIX: Final = "zerograd-claim-check-"
+"""The start of the glue key of every check record; a counter follows it."""
+
+SHORT_NAME: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+"""A claim's short name: lowercase letters and digits, in words joined by hyphens."""
+
+CLAIM_ID: Final = re.compile(
+    rf"(?P<page>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*):(?P<name>{SHORT_NAME})"
+)
+"""A full claim id: the page's document name (its path without ``.md``), a colon, the short name."""
+
+_check_numbers = itertools.count(1)
+
+
+class ClaimError(AssertionError):
+    """A check of a claim failed; the message starts with the claim's full id.
+
+    Parameters
+    ----------
+    claim_id : str
+        The full id of the claim, ``<page>:<short-name>``.
+    message : str
+        What went wrong: the failed assert's message, or the type and message of
+        any other exception the block raised.
+
+    Examples
+    --------
+    >>> error = ClaimError("one-sample:forces-zero", "dL/dW^(1) = [0.5] is not zero")
+    >>> str(error)
+    'one-sample:forces-zero: dL/dW^(1) = [0.5] is not zero'
+    >>> isinstance(error, AssertionError)
+    True
+    """
+
+    def __init__(self, claim_id: str, message: str) -> None:
+        super().__init__(f"{claim_id}: {message}")
+        self.claim_id = claim_id
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """What one check of a claim leaves for the build: which claim, where, and the outcome.
+
+    Attributes
+    ----------
+    claim : str
+        The full id of the claim checked.
+    passed : bool
+        Whether the ``with`` block ended without an exception.
+    message : str or None
+        Why the check failed; ``None`` when it passed.
+    line : int
+        The line of the ``with claim(...)`` statement within its code cell (1 is the first).
+    execution_count : int or None
+        The execution count of the cell in its kernel (``In [n]``), or ``None``
+        outside IPython. The build maps it to the cell's line in the page.
+    library_version : str
+        ``zerograd.__version__`` as imported by the kernel.
+    library_sha256 : str
+        :func:`source_digest` of the zerograd package the kernel imported.
+    """
+
+    claim: str
+    passed: bool
+    message: str | None
+    line: int
+    execution_count: int | None
+    library_version: str
+    library_sha256: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict, keyed by the attribute names.
+
+        Returns
+        -------
+        dict
+            ``{"claim": ..., "passed": ..., "message": ..., "line": ...,
+            "execution_count": ..., "library_version": ..., "library_sha256": ...}``.
+        """
+        return {
+            "claim": self.claim,
+            "passed": self.passed,
+            "message": self.message,
+            "line": self.line,
+            "execution_count": self.execution_count,
+            "library_version": self.library_version,
+            "library_sha256": self.library_sha256,
+        }
+
+    def __repr__(self) -> str:
+        """The record as one line of JSON: its ``text/plain`` display, which glue stores.
+
+        (An ``application/json`` display would not do: myst-nb's hidden glue
+        renames the MIME type, and nbformat then refuses a JSON object under it.)
+        """
+        return json.dumps(self.as_json(), sort_keys=True)
+
+
+def source_digest(package: Path | str) -> str:
+    """SHA-256 of a package's Python source, the same wherever the package lies.
+
+    Every ``*.py`` file under ``package`` is hashed in order of its relative path
+    (POSIX separators), each as its relative path, a NUL byte, its bytes and a
+    NUL byte. A change to any file's content, name or presence changes the digest.
+
+    Parameters
+    ----------
+    package : pathlib.Path or str
+        The folder of the package, for example ``src/zerograd``.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Raises
+    ------
+    ValueError
+        If ``package`` is not a folder with at least one ``*.py`` file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "a.py").write_text("x = 1")
+    ...     first = source_digest(folder)
+    ...     _ = (Path(folder) / "a.py").write_text("x = 2")
+    ...     first != source_digest(folder), len(first)
+    (True, 64)
+    """
+    root = Path(package)
+    files = sorted(root.rglob("*.py"), key=lambda path: path.relative_to(root).as_posix())
+    if not files:
+        msg = f"expected a package folder with *.py files, got {str(root)!r}, which has none"
+        raise ValueError(msg)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def _library() -> tuple[str, str]:
+    """The version and source digest of the zerograd the kernel imported, computed once."""
+    import zerograd  # noqa: PLC0415  (the package's own __init__ must not import this module)
+
+    version = str(getattr(zerograd, "__version__", "unknown"))
+    return version, source_digest(Path(zerograd.__file__).parent)
+
+
+def _ipython_shell() -> Any:
+    """The running IPython shell, or ``None`` outside IPython or without it installed."""
+    if "IPython" not in sys.modules:
+        return None  # IPython is always imported before a shell can run
+    from IPython import get_ipython  # noqa: PLC0415
+
+    return get_ipython()
+
+
+def _myst_nb_glue() -> Any:
+    """myst-nb's own ``glue``, or ``None`` when myst-nb is not installed."""
+    try:
+        from myst_nb import glue as myst_glue  # noqa: PLC0415
+    except ImportError:
+        return None
+    return myst_glue
+
+
+def glue(name: str, value: object, display: bool = True) -> None:
+    """Make ``value`` available to the page's text under ``name``, as myst-nb's ``glue`` does.
+
+    Inside a Jupyter kernel with myst-nb installed (the book's build), this is
+    ``myst_nb.glue``: the page pastes the value with ``{glue:text}`name``` and
+    the like. Anywhere else there is nothing to paste into, so the value is
+    shown when ``display`` is true (through IPython's display in a kernel, as
+    its ``repr`` otherwise) and nothing happens when it is false.
+
+    Parameters
+    ----------
+    name : str
+        The key the page uses to paste the value; unique within the page.
+    value : object
+        The value; what is stored is its display (``repr``, HTML, image...).
+    display : bool, optional
+        Whether to show the value where it is glued, as well as storing it
+        (the default).
+
+    Examples
+    --------
+    Outside a kernel, a shown value is printed and a hidden one is not:
+
+    >>> glue("hidden_units", 3)
+    3
+    >>> glue("hidden_units", 3, display=False)
+    """
+    shell = _ipython_shell()
+    myst_glue = _myst_nb_glue() if shell is not None else None
+    if myst_glue is not None:
+        myst_glue(name, value, display=display)
+    elif display and shell is not None:
+        from IPython.display import display as show  # noqa: PLC0415
+
+        show(value)
+    elif display:
+        print(repr(value))  # noqa: T201  (what a plain Python session shows)
+
+
+def _record(check: CheckRecord) -> None:
+    """Leave ``check`` in the cell's outputs for the build, hidden; only during a build."""
+    if not os.environ.get(BUILD_VARIABLE):
+        return
+    myst_glue = _myst_nb_glue() if _ipython_shell() is not None else None
+    if myst_glue is None:
+        return
+    myst_glue(f"{CHECK_KEY_PREFIX}{next(_check_numbers)}", check, display=False)
+
+
+class ClaimCheck:
+    """One check of one claim: a context manager, made by :func:`claim`.
+
+    Parameters
+    ----------
+    claim_id : str
+        The full id of the claim, ``<page>:<short-name>``.
+    line : int
+        The line of the ``with`` statement in its cell, reported with the check.
+    """
+
+    def __init__(self, claim_id: str, line: int) -> None:
+        self.claim_id = claim_id
+        self.line = line
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is not None and not isinstance(error, Exception):
+            return  # KeyboardInterrupt, SystemExit: not a verdict on the claim
+        message = None
+        if isinstance(error, AssertionError) and str(error):
+            message = str(error)
+        elif isinstance(error, AssertionError):
+            message = "an assert without a message failed"
+        elif error is not None:
+            message = f"{type(error).__name__}: {error}"
+        # IPython counts the running cell before running it, so the running cell's
+        # number (its In [n]) is one less; ipykernel's execute reply does the same.
+        count = getattr(_ipython_shell(), "execution_count", None)
+        version, digest = _library()
+        _record(
+            CheckRecord(
+                claim=self.claim_id,
+                passed=error is None,
+                message=message,
+                line=self.line,
+                execution_count=None if count is None else count - 1,
+                library_version=version,
+                library_sha256=digest,
+            )
+        )
+        if message is not None:
+            raise ClaimError(self.claim_id, message) from error
+
+
+def claim(claim_id: str) -> ClaimCheck:
+    """Check the claim ``claim_id``: the ``with`` block that follows is one check of it.
+
+    The block passes when it ends normally. If it raises (an ``assert`` that
+    fails, or any other exception), the check failed and :class:`ClaimError`
+    is raised from that exception, with a message that starts with the claim id.
+    During the book's build every check, passed or failed, is recorded for the
+    ledger; see the module's docstring.
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim's full id, ``<page>:<short-name>``: the document name of the
+        page that declares it and the short name of its ``claim`` directive,
+        e.g. ``"one-sample:forces-zero"``.
+
+    Returns
+    -------
+    ClaimCheck
+        The context manager of the check.
+
+    Raises
+    ------
+    ValueError
+        If ``claim_id`` is not of the form ``<page>:<short-name>``.
+
+    Examples
+    --------
+    >>> with claim("one-sample:forces-zero"):
+    ...     assert 0.0 == 0.0, "not zero"
+    >>> with claim("one-sample:forces-zero"):
+    ...     assert 0.5 == 0.0, "dL/dW^(1) = 0.5 is not zero"
+    Traceback (most recent call last):
+    ...
+    zerograd.book.ClaimError: one-sample:forces-zero: dL/dW^(1) = 0.5 is not zero
+    >>> claim("forces-zero")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a claim id '<page>:<short-name>' ..., got 'forces-zero'
+    """
+    if not CLAIM_ID.fullmatch(str(claim_id)):
+        msg = (
+            "expected a claim id '<page>:<short-name>' (the page's document name, a colon, "
+            "then lowercase letters, digits and hyphens, e.g. 'one-sample:forces-zero'), "
+            f"got {claim_id!r}"
+        )
+        raise ValueError(msg)
+    caller = sys._getframe(1)  # the line of the `with` statement
+    return ClaimCheck(claim_id, caller.f_lineno)

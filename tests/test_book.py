@@ -1,0 +1,288 @@
+"""zerograd.book: the pages' glue and claim helpers, outside and inside a (fake) book build.
+
+The real build (myst-nb executing pages in Jupyter kernels) is tested in
+tests_build/; here the kernel and myst-nb are stood in for by small fakes, so
+that each branch of the helpers is pinned down without Jupyter installed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zerograd import book
+from zerograd.book import BUILD_VARIABLE, CHECK_KEY_PREFIX, ClaimError, claim, glue, source_digest
+
+
+class FakeShell:
+    """An IPython shell as the helpers see it: only its execution counter."""
+
+    def __init__(self, execution_count: int) -> None:
+        self.execution_count = execution_count
+
+
+class FakeGlue:
+    """myst-nb's glue, recording its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, bool]] = []
+
+    def __call__(self, name: str, value: Any, display: bool = True) -> None:
+        self.calls.append((name, value, display))
+
+
+@pytest.fixture
+def in_build(monkeypatch: pytest.MonkeyPatch) -> FakeGlue:
+    """A kernel of the book's build: a shell running cell 7, myst-nb, and the variable set."""
+    fake = FakeGlue()
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
+    # IPython counts the running cell before running it: cell 7 runs with the counter at 8.
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(8))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    return fake
+
+
+def _fail(error: Exception) -> None:
+    """Raise ``error``, as a failing assert or library call inside a check would."""
+    raise error
+
+
+def _records(fake: FakeGlue) -> list[dict[str, Any]]:
+    found = []
+    for name, value, display in fake.calls:
+        assert name.startswith(CHECK_KEY_PREFIX), name
+        assert display is False, f"the record {name} would be shown on the page"
+        found.append(json.loads(repr(value)))
+    return found
+
+
+def test_a_passing_check_is_silent_and_returns_normally(capsys: pytest.CaptureFixture[str]) -> None:
+    with claim("one-sample:forces-zero"):
+        value = 0.0
+    assert value == 0.0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_failing_assert_becomes_a_claim_error_that_starts_with_the_id() -> None:
+    with pytest.raises(ClaimError) as caught, claim("one-sample:forces-zero"):
+        _fail(AssertionError("dL/dW^(1) = [0.5] is not zero"))
+    error = caught.value
+    assert str(error) == "one-sample:forces-zero: dL/dW^(1) = [0.5] is not zero"
+    assert isinstance(error, AssertionError)
+    assert error.claim_id == "one-sample:forces-zero"
+    assert error.message == "dL/dW^(1) = [0.5] is not zero"
+    assert isinstance(error.__cause__, AssertionError)
+    assert str(error.__cause__) == "dL/dW^(1) = [0.5] is not zero"
+
+
+def test_an_assert_without_a_message_is_named_as_such() -> None:
+    with pytest.raises(ClaimError, match=r"^batch:cancels: an assert without a message failed$"):  # noqa: SIM117
+        with claim("batch:cancels"):
+            raise AssertionError
+
+
+def test_any_other_exception_fails_the_check_with_its_type_and_message() -> None:
+    with pytest.raises(ClaimError) as caught, claim("rule:chain"):
+        _fail(ValueError("expected shape (3,), got (2,)"))
+    assert str(caught.value) == "rule:chain: ValueError: expected shape (3,), got (2,)"
+    assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_an_interrupt_is_not_a_verdict(in_build: FakeGlue) -> None:
+    with pytest.raises(KeyboardInterrupt), claim("rule:chain"):
+        raise KeyboardInterrupt
+    assert in_build.calls == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "forces-zero",  # no page
+        "one-sample:",  # no short name
+        ":forces-zero",  # no page
+        "one-sample:Forces-Zero",  # capitals in the short name
+        "one-sample:forces_zero",  # underscore in the short name
+        "one-sample:forces-zero-",  # trailing hyphen
+        "one-sample:forces--zero",  # empty word
+        "one sample:forces-zero",  # space in the page
+        "one-sample:forces-zero:again",  # two colons
+    ],
+)
+def test_a_malformed_id_is_refused_before_the_block_runs(bad: str) -> None:
+    ran = []
+    with pytest.raises(ValueError, match=r"^expected a claim id '<page>:<short-name>'") as caught:  # noqa: SIM117
+        with claim(bad):
+            ran.append(True)
+    assert ran == []
+    assert str(caught.value).endswith(f"got {bad!r}")
+
+
+def test_a_non_string_id_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"got 3$"):
+        claim(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("good", ["index:n-claims", "how-we-know:every-rule", "part/one:x2"])
+def test_well_formed_ids_are_accepted(good: str) -> None:
+    with claim(good):
+        pass
+
+
+def test_outside_a_build_nothing_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeGlue()
+    monkeypatch.delenv(BUILD_VARIABLE, raising=False)
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(3))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    with claim("one-sample:forces-zero"):
+        pass
+    with pytest.raises(ClaimError), claim("one-sample:forces-zero"):
+        _fail(AssertionError("no"))
+    assert fake.calls == []
+
+
+def test_in_a_build_each_check_is_recorded_hidden_with_where_and_against_what(
+    in_build: FakeGlue,
+) -> None:
+    here = Path(book.__file__).parent
+    with claim("one-sample:forces-zero"):
+        pass
+    line_of_first = sys._getframe().f_lineno - 2
+    with pytest.raises(ClaimError), claim("batch:cancels"):
+        _fail(AssertionError("sum of x^(1) is 0.25, not 0"))
+    line_of_second = sys._getframe().f_lineno - 2
+    first, second = _records(in_build)
+    assert first == {
+        "claim": "one-sample:forces-zero",
+        "passed": True,
+        "message": None,
+        "line": line_of_first,
+        "execution_count": 7,
+        "library_version": book._library()[0],
+        "library_sha256": source_digest(here),
+    }
+    assert second["claim"] == "batch:cancels"
+    assert second["passed"] is False
+    assert second["message"] == "sum of x^(1) is 0.25, not 0"
+    assert second["line"] == line_of_second
+    names = [name for name, _, _ in in_build.calls]
+    assert len(set(names)) == 2, f"two checks share a glue key: {names}"
+
+
+def test_the_recorded_version_is_the_imported_library_s() -> None:
+    import zerograd  # noqa: PLC0415
+
+    assert book._library() == (zerograd.__version__, source_digest(Path(zerograd.__file__).parent))
+
+
+def test_in_a_build_without_myst_nb_nothing_is_recorded_and_checks_still_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(2))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: None)
+    with pytest.raises(ClaimError, match=r"^rule:chain: no$"), claim("rule:chain"):
+        _fail(AssertionError("no"))
+
+
+def test_glue_outside_a_kernel_prints_only_shown_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeGlue()
+    monkeypatch.setattr(book, "_ipython_shell", lambda: None)
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    glue("shown", "text")
+    glue("hidden", "secret", display=False)
+    assert capsys.readouterr().out == "'text'\n"
+    assert fake.calls == [], "myst-nb's glue used outside a kernel would print the raw bundle"
+
+
+def test_glue_in_a_kernel_with_myst_nb_delegates_with_the_same_arguments(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeGlue()
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(1))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    value = object()
+    glue("a", value)
+    glue("b", 2.5, display=False)
+    assert fake.calls == [("a", value, True), ("b", 2.5, False)]
+    assert capsys.readouterr().out == ""
+
+
+def test_glue_in_a_kernel_without_myst_nb_displays_shown_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown: list[object] = []
+    display_module = types.ModuleType("IPython.display")
+    display_module.display = shown.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(1))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: None)
+    glue("a", 1.5)
+    glue("b", 2.5, display=False)
+    assert shown == [1.5]
+
+
+def test_importing_the_helpers_imports_neither_ipython_nor_myst_nb() -> None:
+    code = (
+        "import sys, zerograd.book\n"
+        "print(sorted(m for m in ('IPython', 'myst_nb', 'sphinx') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def _package(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_source_digest_is_the_same_for_the_same_files_anywhere(tmp_path: Path) -> None:
+    files = {"__init__.py": "x = 1\n", "sub/mod.py": "y = 2\n"}
+    first = source_digest(_package(tmp_path / "a", files))
+    assert first == source_digest(_package(tmp_path / "elsewhere" / "b", files))
+    assert len(first) == 64
+    assert all(c in "0123456789abcdef" for c in first)
+
+
+@pytest.mark.parametrize(
+    ("change", "files"),
+    [
+        ("content", {"__init__.py": "x = 1\n", "sub/mod.py": "y = 3\n"}),
+        ("name", {"__init__.py": "x = 1\n", "sub/other.py": "y = 2\n"}),
+        ("new file", {"__init__.py": "x = 1\n", "sub/mod.py": "y = 2\n", "new.py": ""}),
+        ("missing file", {"__init__.py": "x = 1\n"}),
+        ("bytes moved between files", {"__init__.py": "x = 1\ny", "sub/mod.py": " = 2\n"}),
+    ],
+)
+def test_source_digest_changes_with_the_source(
+    tmp_path: Path, change: str, files: dict[str, str]
+) -> None:
+    base = source_digest(
+        _package(tmp_path / "a", {"__init__.py": "x = 1\n", "sub/mod.py": "y = 2\n"})
+    )
+    assert source_digest(_package(tmp_path / "b", files)) != base, change
+
+
+def test_source_digest_reads_only_python_files(tmp_path: Path) -> None:
+    package = _package(tmp_path / "a", {"__init__.py": "x = 1\n"})
+    before = source_digest(package)
+    _package(package, {"py.typed": "", "notes.txt": "anything"})
+    assert source_digest(package) == before
+
+
+def test_source_digest_refuses_a_folder_without_python(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"expected a package folder with \*\.py files, got '.*'"):
+        source_digest(tmp_path)
