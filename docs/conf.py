@@ -232,16 +232,18 @@ numpydoc_xref_aliases = {
     "numpy.random.Generator": ":class:`numpy.random.Generator`",  # a role: linked as it is
     **{name: f"zerograd.{name}" for name in zerograd.__all__},
 }
-# Python's and numpy's inventories: on Read the Docs the real ones; elsewhere the small
-# local copies in _intersphinx (written by tools/inventories.py), so the build needs no
-# network.
+# Python's and numpy's inventories: the local copies in _intersphinx (written by
+# tools/inventories.py), so the build needs no network; on Read the Docs the real ones
+# first, with the local copy as the fallback intersphinx uses if they cannot be fetched.
 INVENTORIES = Path(__file__).parent / "_intersphinx"
+intersphinx_timeout = 10  # seconds, before falling back to the local copy
 intersphinx_mapping = {
-    name: (url, None if os.environ.get("READTHEDOCS") else str(INVENTORIES / f"{name}.inv"))
+    name: (url, (None, local) if os.environ.get("READTHEDOCS") else local)
     for name, url in [
         ("python", "https://docs.python.org/3"),
         ("numpy", "https://numpy.org/doc/stable"),
     ]
+    for local in [str(INVENTORIES / f"{name}.inv")]
 }
 
 
