@@ -101,7 +101,7 @@ def _join_stream_chunks(outputs: list[Any]) -> list[Any]:
     so a line the kernel happened to send in two chunks printed as two lines, in some
     builds only. No upstream report of this was found (November 2026); drop the patch when
     myst-nb joins chunks before stripping. Copies are merged, so the executed notebook
-    keeps its outputs as the kernel sent them; tests_build checks that two builds give the
+    keeps its outputs as the kernel sent them; tests/build checks that two builds give the
     same HTML.
     """
     joined: list[Any] = []

@@ -1,7 +1,7 @@
 """zerograd.book: the pages' glue and claim helpers, outside and inside a (fake) book build.
 
 The real build (myst-nb executing pages in Jupyter kernels) is tested in
-tests_build/; here the kernel and myst-nb are stood in for by small fakes, so
+tests/build/; here the kernel and myst-nb are stood in for by small fakes, so
 that each branch of the helpers is pinned down without Jupyter installed.
 """
 
