@@ -11,7 +11,7 @@ from pathlib import Path
 
 import zerograd
 
-API_PAGES = Path(__file__).resolve().parents[1] / "docs" / "api"
+API_PAGES = Path(__file__).resolve().parents[2] / "docs" / "api"
 DIRECTIVE = re.compile(r"^\.\. auto(?:class|function|data|exception|module):: (\S+)", re.MULTILINE)
 CURRENT_MODULE = re.compile(r"^\.\. currentmodule:: (\S+)", re.MULTILINE)
 
@@ -19,6 +19,7 @@ CURRENT_MODULE = re.compile(r"^\.\. currentmodule:: (\S+)", re.MULTILINE)
 def documented_names(pages: Path) -> set[str]:
     """The full names the pages' autodoc directives document."""
     names = set()
+    assert any(pages.glob("*.md")), f"no pages in {pages}"
     for page in sorted(pages.glob("*.md")):
         text = page.read_text(encoding="utf-8")
         module = CURRENT_MODULE.search(text)
