@@ -1,7 +1,7 @@
 """Tests of the built book and of builds themselves (run by nox, not by plain ``pytest``).
 
-``nox -s guarantees`` runs test_build_guarantees.py and test_api_reference.py, which
-build temporary copies of the project or read its sources. ``nox -s notebooks`` runs
+``nox -s guarantees`` runs every file here but test_notebooks.py: they build temporary
+copies of the project, build one-page books with the real docs/conf.py, or read sources. ``nox -s notebooks`` runs
 test_notebooks.py against the built site (``ZEROGRAD_HTML``) with a reader's Python
 (``ZEROGRAD_READER_PYTHON``), both of which that session prepares.
 """
@@ -9,11 +9,18 @@ test_notebooks.py against the built site (``ZEROGRAD_HTML``) with a reader's Pyt
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+
+OnePageBook = Callable[..., tuple[subprocess.CompletedProcess[str], Path]]
 
 
 def _required_path(variable: str) -> Path:
@@ -38,3 +45,34 @@ def built_site() -> Path:
 def reader_python() -> Path:
     """The Python of a reader's environment: zerograd's wheel, matplotlib, ipykernel, nbclient."""
     return _required_path("ZEROGRAD_READER_PYTHON")
+
+
+@pytest.fixture
+def one_page_book(tmp_path: Path) -> OnePageBook:
+    """Build one MyST page as the whole book, with the real docs/conf.py and its folders.
+
+    Call it with the page's text and, optionally, extra environment variables; it returns
+    sphinx-build's completed process (warnings are errors) and the HTML folder.
+    """
+
+    def build(
+        page: str, env: Mapping[str, str] | None = None
+    ) -> tuple[subprocess.CompletedProcess[str], Path]:
+        source = tmp_path / "docs"
+        source.mkdir()
+        shutil.copy2(DOCS / "conf.py", source / "conf.py")
+        for folder in ("_ext", "_static", "_templates", "_intersphinx"):
+            shutil.copytree(DOCS / folder, source / folder)
+        (source / "index.md").write_text(page, encoding="utf-8")
+        html = tmp_path / "html"
+        flags = ["-b", "html", "-W", "--keep-going", "-n", "-q", "-d", str(tmp_path / "doctrees")]
+        run = subprocess.run(
+            [sys.executable, "-m", "sphinx", *flags, str(source), str(html)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": "1780000000", **(env or {})},
+            check=False,
+        )
+        return run, html
+
+    return build
