@@ -6,6 +6,7 @@ import copy
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,12 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
-
-LOGGER = logging.getLogger("zerograd.docs")
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
 API_PAGE = "api"
+# The book's own extensions: claims (declared, checked, ledgered) and the wording lint.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 project = "zerograd"
 author = "The zerograd developers"
@@ -37,7 +36,12 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx-mathjax-offline",
     "sphinx_copybutton",
+    "claims",
+    "wording",
 ]
+# The library the claims are checked against: its source's SHA-256 goes into the ledger,
+# and a check that ran against other source fails the build.
+claims_library = str(LIBRARY)
 
 exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
 nitpicky = True
@@ -47,11 +51,11 @@ myst_dmath_double_inline = True
 
 # Every page is executed on every build that reads it; no notebook cache.
 nb_execution_mode = "force"
-# A failing cell does not stop the build: every page still executes, so one build lists
-# every broken claim, and _report_broken_claims below names each page and its assertion
-# message at the end of the log and makes the build exit non-zero, with or without -W.
-# (raise_on_error = True would stop at the first failure, and without -T hide it behind
-# a crash report.)
+# A failing cell does not stop the build: every page still executes, myst-nb warns
+# "Executing notebook failed" for each failing page, and the claims extension names each
+# failed, unchecked or unknown claim with its page at the end of every build, incremental
+# ones included, and makes the build exit non-zero. (raise_on_error = True would stop at
+# the first failure, and without -T hide it behind a crash report.)
 nb_execution_raise_on_error = False
 # Print a failing cell's traceback (with the assertion message) to the console, not
 # only to a report file.
@@ -276,43 +280,6 @@ def _napoleon_without_inline_attribute_types(app: Sphinx) -> None:
     app.connect("autodoc-process-docstring", process, priority=napoleon.priority)
 
 
-def _broken_claims(env: BuildEnvironment) -> list[tuple[str, str]]:
-    """Each page whose execution failed, with the last line of its traceback."""
-    broken = []
-    for docname, data in sorted(getattr(env, "nb_metadata", {}).items()):
-        result = data.get("exec_data")
-        if result and not result.get("succeeded", True):
-            lines = ANSI_ESCAPE.sub("", result.get("traceback") or "").strip().splitlines()
-            broken.append((env.doc2path(docname, False), lines[-1] if lines else "no traceback"))
-    return broken
-
-
-def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
-    """Name every page whose execution failed, and fail the build.
-
-    The execution data lives in the pickled environment, so a page that failed
-    keeps failing an incremental build until it is fixed and re-executed.
-    myst-nb also writes each traceback to ``<html>/reports/``; the folder is moved
-    out of the HTML output, to ``_build/execution-reports/<builder>/``, so that no
-    traceback is published with the site. The failing page itself still shows the
-    error in its output cell: a build that exited non-zero must never be published.
-    """
-    if exception is not None:
-        return
-    reports = Path(app.outdir) / "reports"
-    if reports.is_dir():
-        moved = Path(app.outdir).parent / "execution-reports" / app.builder.name
-        shutil.rmtree(moved, ignore_errors=True)
-        moved.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(reports, moved)
-        LOGGER.info("execution tracebacks moved out of the HTML to %s", moved)
-    broken = _broken_claims(app.env)
-    for page, message in broken:
-        LOGGER.error("broken claim in %s: %s", page, message)
-    if broken:
-        app.statuscode = 1
-
-
 def _offer_executed_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
 ) -> None:
@@ -342,12 +309,11 @@ def _keep_copyright_year(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Tie every page to the library's source and report pages that failed."""
+    """Tie every page to the library's source, and document every module."""
     app.connect("source-read", _depend_on_library)
     app.connect("html-page-context", _offer_executed_notebook, priority=500)
     app.connect("source-read", _document_every_module)
     app.connect("env-get-outdated", _reread_all_when_library_files_appear)
-    app.connect("build-finished", _report_broken_claims)
     # after Sphinx's own correct_copyright_year, which runs at priority 800
     app.connect("config-inited", _keep_copyright_year, priority=900)
     app.connect("missing-reference", _resolve_library_name)
