@@ -133,7 +133,7 @@ class Check:
     page: str
     source: str
     cell: int | None
-    """The cell's index in the executed notebook (0-based, as in nbformat)."""
+    """Which code cell of its page the check is in: 1 for the first code cell."""
     line: int | None
     """The line of the ``with`` statement in the page's source."""
     runs: int
@@ -255,11 +255,11 @@ class ClaimCountRole(SphinxRole):
 
 @dataclass(frozen=True)
 class Cell:
-    """An executed code cell of a page: its container, its index and its first line of code."""
+    """An executed code cell of a page: its container, its number and its first line of code."""
 
     container: nodes.Element
-    index: int
-    """The cell's index in the executed notebook (0-based, as in nbformat)."""
+    number: int
+    """Which code cell of the page it is: 1 for the first (markdown cells not counted)."""
     first_line: int
     """The line of the page's source where the cell's code starts (1-based)."""
 
@@ -275,9 +275,10 @@ def _executed_cells(
     """
     source = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     cells: dict[int, Cell] = {}
-    for container in doctree.findall(nodes.container):
+    code_cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
+    for number, container in enumerate(code_cells, 1):
         count = container.get("exec_count")
-        if container.get("nb_element") != "cell_code" or count is None or container.line is None:
+        if count is None or container.line is None:
             continue
         before = range(min(container.line, len(source)) - 1, -1, -1)
         fence = next((i for i in before if FENCE.match(source[i])), None)
@@ -289,13 +290,13 @@ def _executed_cells(
             first = next((i + 1 for i in after if source[i].strip() == "---"), first)
         while first < len(source) and source[first].startswith(":"):  # short cell options
             first += 1
-        cells[int(count)] = Cell(container, int(container["cell_index"]), first + 1)
+        cells[int(count)] = Cell(container, number, first + 1)
     return cells
 
 
-def cell_anchor(index: int) -> str:
-    """The HTML id given to a code cell that checks a claim: ``code-cell-<index>``."""
-    return f"code-cell-{index}"
+def cell_anchor(number: int) -> str:
+    """The HTML id given to a code cell that checks a claim: ``code-cell-<number>``."""
+    return f"code-cell-{number}"
 
 
 def _glue_records(env: BuildEnvironment, docname: str) -> list[dict[str, Any]]:
@@ -367,10 +368,10 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     checks: dict[tuple[str, int | None, int | None], Check] = {}
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
-        cell = None if found is None else found.index
+        cell = None if found is None else found.number
         line = None if found is None else found.first_line + record["line"] - 1
-        if found is not None and cell_anchor(found.index) not in found.container["ids"]:
-            found.container["ids"].append(cell_anchor(found.index))  # for links to the check
+        if found is not None and cell_anchor(found.number) not in found.container["ids"]:
+            found.container["ids"].append(cell_anchor(found.number))  # for links to the check
         key = (record["claim"], cell, line)
         check = checks.get(key)
         if check is None:
@@ -632,56 +633,64 @@ def _checks_paragraph(
     lead = "Checked on this build" if status == "checked" else "Failed on this build"
     para += nodes.strong("", lead)
     para += nodes.Text(f" by {len(checks)} check{'s' if len(checks) != 1 else ''}: ")
-    for index, check in enumerate(checks):
+    pages: dict[str, list[Check]] = {}
+    for check in checks:
+        pages.setdefault(check.page, []).append(check)
+    for index, (page, on_page) in enumerate(pages.items()):
         if index:
             para += nodes.Text("; ")
-        if check.page == docname:
-            text = "a code cell of this page"
+        if page == docname:
+            para += nodes.Text("this page, ")
         else:
-            title = app.env.titles.get(check.page)
-            text = f"a code cell of “{title.astext() if title else check.page}”"
-        fragment = cell_anchor(check.cell) if check.cell is not None else ""
-        para += _page_link(app, docname, check.page, text, fragment)
-        if check.runs > 1:
-            para += nodes.Text(f" ({check.runs} runs)")
-        if not check.passed:
-            para += nodes.Text(f", which failed: {check.message}")
+            title = app.env.titles.get(page)
+            para += _page_link(app, docname, page, title.astext() if title else page)
+            para += nodes.Text(", ")
+        numbers = sorted({check.cell for check in on_page if check.cell is not None})
+        para += nodes.Text("code cell " if len(numbers) == 1 else "code cells ")
+        for position, number in enumerate(numbers):
+            if position:
+                para += nodes.Text(" and " if position == len(numbers) - 1 else ", ")
+            para += _page_link(app, docname, page, str(number), cell_anchor(number))
+        for check in on_page:
+            if not check.passed:
+                para += nodes.Text(f" (failed: {check.message})")
     para += nodes.Text(".")
     return para
 
 
 def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> nodes.table:
-    table = nodes.table(classes=["claim-ledger"])
-    group = nodes.tgroup(cols=3)
+    """The ledger as a two-column table: each claim's id and checks, then its statement."""
+    table = nodes.table(classes=["claim-ledger", "colwidths-given"])
+    group = nodes.tgroup(cols=2)
     table += group
-    for width in (3, 6, 3):
+    for width in (35, 65):
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     group += head
     row = nodes.row()
-    for title in ("Claim", "Statement", "Status and checks"):
+    for title in ("Claim, and how this build checked it", "Statement"):
         row += nodes.entry("", nodes.paragraph("", title))
     head += row
     body = nodes.tbody()
     group += body
-    for claim_id, claim in sorted(
-        book.claims.items(), key=lambda item: (item[1].page, item[1].line)
-    ):
-        row = nodes.row()
+    in_order = sorted(book.claims.items(), key=lambda item: (item[1].page, item[1].line))
+    for claim_id, claim in in_order:
         name = nodes.paragraph()
-        name += _page_link(app, docname, claim.page, "", anchor(claim_id))
-        if isinstance(name[0], nodes.reference):
-            name[0] += nodes.literal(claim_id, claim_id)
+        link = _page_link(app, docname, claim.page, "", anchor(claim_id))
+        literal = nodes.literal(claim_id, claim_id)
+        if isinstance(link, nodes.reference):
+            link += literal
+            name += link
         else:
-            name[0] = nodes.literal(claim_id, claim_id)
-        row += nodes.entry("", name)
+            name += literal
+        checks = _checks_paragraph(
+            app, docname, book.checks.get(claim_id, []), book.status(claim_id)
+        )
         statement = claim.body.deepcopy()
         resolve(statement)
+        row = nodes.row()
+        row += nodes.entry("", name, checks)
         row += nodes.entry("", *statement.children)
-        row += nodes.entry(
-            "",
-            _checks_paragraph(app, docname, book.checks.get(claim_id, []), book.status(claim_id)),
-        )
         body += row
     return table
 
