@@ -399,9 +399,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
                 record["library_version"],
                 record["library_sha256"],
             )
-        check.runs += 1
-        if not record["passed"]:
-            check.failed += 1
+        check.runs += record["runs"]
+        if record["failed"]:
+            check.failed += record["failed"]
             check.message = check.message or record["message"]
         if record["library_sha256"] != check.library_sha256:
             check.library_sha256 = "mixed"
