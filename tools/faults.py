@@ -424,8 +424,8 @@ def read_junit(path: Path) -> list[str]:
             continue
         module = case.get("classname", "")
         where = module.replace(".", "/") + ".py" if module.startswith("tests") else module
-        message = (problem.get("message") or "").strip().splitlines()
-        found.append(f"{where}::{case.get('name')}" + (f" - {message[0]}" if message else ""))
+        message = " ".join((problem.get("message") or "").split())[:200]
+        found.append(f"{where}::{case.get('name')}" + (f" - {message}" if message else ""))
     return found
 
 

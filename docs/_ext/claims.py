@@ -37,12 +37,13 @@ page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
 The ledger: ``{claim-ledger}`` (a directive with no content) on a page becomes a
 table of every claim, its statement, its checks and its status; every HTML build
 also writes ``claims.json`` next to ``index.html``: the library's version and the
-SHA-256 of its source, a summary, every claim with its checks, and every check
-that named an unknown claim, and the pages this build read (and so executed).
-``{claim-count}`number``` renders the number of
-claims, and ``{claim-count}`summary``` a sentence about them that links to the
-ledger page, both as counted by this build. Tools read ``claims.json``, never
-the log: ``tools/faults.py`` does.
+SHA-256 of its source, a summary, every claim with its checks (page, code cell,
+source line, runs, status, message), every check that named an unknown claim,
+the build's problems, and the pages this build read (and so executed).
+``{claim-count}`number``` renders the number of claims, and
+``{claim-count}`summary``` a sentence about them that links to the ledger page,
+both as counted by this build. Tools read ``claims.json``, never the log:
+``tools/faults.py`` does.
 
 Prose around the claims is linted by ``wording.py``: a quantified sentence
 ("never", "every", "only"...) outside a claim box, code or math fails the build
@@ -51,8 +52,9 @@ unless it is reworded, made a claim, or allowed in ``docs/claims-allowlist.toml`
 How a check reaches the build
 -----------------------------
 ``zerograd.book.claim`` records each check with myst-nb's own ``glue(...,
-display=False)`` (only when this extension has set ``ZEROGRAD_BOOK_BUILD`` in
-the environment the kernels inherit). myst-nb takes those outputs out of the
+display=False)``, one record per ``with`` statement and cell with its number
+of runs, sent when the cell has run (only when this extension has set
+``ZEROGRAD_BOOK_BUILD`` in the environment the kernels inherit). myst-nb takes those outputs out of the
 page and out of the published notebook, and keeps them in
 ``<jupyter_execute>/<page>.glue.json``, listing their keys in its page metadata;
 on ``doctree-read`` this extension reads the records whose keys myst-nb listed
@@ -68,17 +70,17 @@ a ``claim`` need type (November 2026, on the 2-core machine with a load of
 about 3): it builds under ``-j 2 -W -n``, gives boxes, a ``needtable`` and a
 ``needs.json``, and its time cost is small next to the kernels: importing it
 takes 0.38 s, and a cold build of a three-page book took 3.0-5.2 s with it
-against 3.0-4.2 s without (four runs each, within the machine's noise). But it knows nothing of
-checks: binding each need to the executed cells that check it, and failing the
-build on a missing, unknown or failed check, would still be code of ours,
-written against sphinx-needs' internal data model, which has broken between its
-majors; and it brings seven more packages (two compiled Rust wheels, jsonschema-rs
-at 14 MB and minijinja, plus jQuery) and 220 KB of static files per build.
+against 3.0-4.2 s without (four runs each, within the machine's noise). But it
+does not know about checks: binding each need to the executed cells that check
+it, and failing the build on a missing, unknown or failed check, would still be
+code of ours, written against sphinx-needs' internal data (not a public API);
+and it brings seven more packages (two compiled Rust wheels, jsonschema-rs at
+14 MB and minijinja, plus jQuery) and about 220 KB of static files per build.
 MyST's own machinery does the rest: the ``:::{claim}`` fence is MyST's directive
 syntax, the box is docutils' admonition node (so the theme styles it), and the
 anchor is an explicit target, which Sphinx's standard domain turns into a label
-for ``{ref}``. What is left here is the ledger: about as much code as the
-sphinx-needs glue would have been, and no new dependency.
+for ``{ref}``. What is left here is the ledger and the binding of checks, which
+sphinx-needs would have needed too, with no new dependency.
 
 Safety
 ------
