@@ -122,6 +122,23 @@ def docs(session: nox.Session) -> None:
     session.log(f"The book is at {HTML / 'index.html'}")
 
 
+@nox.session(default=False)
+def wording_pending(session: nox.Session) -> None:
+    """Rewrite the [pending] table of docs/claims-allowlist.toml from a build of the book.
+
+    The wording lint (docs/_ext/wording.py) flags quantified sentences outside claims.
+    ``nox -s wording_pending`` (mode ``prune``) deletes the pending sentences that no
+    longer occur, after a content pass reworded them or made them claims.
+    ``nox -s wording_pending -- seed`` lists every current unallowed sentence as pending;
+    it was run once, when the lint was introduced, and is not a way to silence new hits.
+    """
+    mode = session.posargs[0] if session.posargs else "prune"
+    if mode not in {"prune", "seed"}:
+        session.error(f"expected the mode 'prune' (the default) or 'seed', got {mode!r}")
+    install_group(session, "docs", editable=True)
+    build_html(session, "-D", f"claims_wording_update={mode}")
+
+
 @nox.session
 def doctest(session: nox.Session) -> None:
     """Run the {doctest} blocks of the book's pages with Sphinx's doctest builder."""
@@ -344,9 +361,14 @@ def lock(session: nox.Session) -> None:
 
 
 def readme_example() -> str:
-    """The Python code blocks of README.md, in order, as one script."""
+    """The Python code blocks of README.md's section "The library", in order, as one script."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return "\n".join(re.findall(r"^```python\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL))
+    section = readme.split("\n## The library\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    if not blocks:
+        msg = "README.md's section 'The library' has no ```python example to run"
+        raise SystemExit(msg)
+    return "\n".join(blocks)
 
 
 @nox.session

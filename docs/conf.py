@@ -18,12 +18,8 @@ from typing import Any
 import myst_nb.core.render
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
 
 import zerograd
-
-LOGGER = logging.getLogger("zerograd.docs")
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "src" / "zerograd"
@@ -67,7 +63,12 @@ extensions = [
     "sphinxcontrib.katex",
     "katex_build",  # _ext/katex_build.py: Node from PyPI, bad TeX fails the build
     "sphinx_copybutton",
+    "claims",  # _ext/claims.py: claims declared, checked and ledgered
+    "wording",  # _ext/wording.py: the lint of quantified wording
 ]
+# The library the claims are checked against: its source's SHA-256 goes into the ledger,
+# and a check that ran against other source fails the build.
+claims_library = str(LIBRARY)
 exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
 nitpicky = True
 
@@ -80,11 +81,11 @@ myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist"]
 myst_dmath_double_inline = True
 # Every page is executed on every build that reads it; no notebook cache.
 nb_execution_mode = "force"
-# A failing cell does not stop the build: every page still executes, so one build lists
-# every broken claim, and _report_broken_claims below names each page and its assertion
-# message at the end of the log and makes the build exit non-zero, with or without -W.
-# (raise_on_error = True would stop at the first failure, and without -T hide it behind
-# a crash report.)
+# A failing cell does not stop the build: every page still executes, myst-nb warns
+# "Executing notebook failed" for each failing page, and the claims extension names each
+# failed, unchecked or unknown claim with its page at the end of every build, incremental
+# ones included, and makes the build exit non-zero. (raise_on_error = True would stop at
+# the first failure, and without -T hide it behind a crash report.)
 nb_execution_raise_on_error = False
 # Print a failing cell's traceback (with the assertion message) to the console, not
 # only to a report file.
@@ -212,43 +213,6 @@ def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(path))
 
 
-def _broken_claims(env: BuildEnvironment) -> list[tuple[str, str]]:
-    """Each page whose execution failed, with the last line of its traceback."""
-    broken = []
-    for docname, data in sorted(getattr(env, "nb_metadata", {}).items()):
-        result = data.get("exec_data")
-        if result and not result.get("succeeded", True):
-            lines = ANSI_ESCAPE.sub("", result.get("traceback") or "").strip().splitlines()
-            broken.append((env.doc2path(docname, False), lines[-1] if lines else "no traceback"))
-    return broken
-
-
-def _report_broken_claims(app: Sphinx, exception: Exception | None) -> None:
-    """Name every page whose execution failed, and fail the build.
-
-    The execution data lives in the pickled environment, so a page that failed
-    keeps failing an incremental build until it is fixed and re-executed.
-    myst-nb also writes each traceback to ``<html>/reports/``; the folder is moved
-    out of the HTML output, to ``_build/execution-reports/<builder>/``, so that no
-    traceback is published with the site. The failing page itself still shows the
-    error in its output cell: a build that exited non-zero must never be published.
-    """
-    if exception is not None:
-        return
-    reports = Path(app.outdir) / "reports"
-    if reports.is_dir():
-        moved = Path(app.outdir).parent / "execution-reports" / app.builder.name
-        shutil.rmtree(moved, ignore_errors=True)
-        moved.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(reports, moved)
-        LOGGER.info("execution tracebacks moved out of the HTML to %s", moved)
-    broken = _broken_claims(app.env)
-    for page, message in broken:
-        LOGGER.error("broken claim in %s: %s", page, message)
-    if broken:
-        app.statuscode = 1
-
-
 def _offer_executed_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
 ) -> None:
@@ -268,7 +232,6 @@ def _offer_executed_notebook(
 
 
 def setup(app: Sphinx) -> None:
-    """Tie every page to the library's source, report broken claims, offer the notebooks."""
+    """Tie every page to the library's source, and offer each page's executed notebook."""
     app.connect("source-read", _depend_on_library)
-    app.connect("build-finished", _report_broken_claims)
     app.connect("html-page-context", _offer_executed_notebook, priority=500)

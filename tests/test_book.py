@@ -11,6 +11,8 @@ import json
 import subprocess
 import sys
 import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,30 @@ from zerograd import book
 from zerograd.book import BUILD_VARIABLE, CHECK_KEY_PREFIX, ClaimError, claim, glue, source_digest
 
 
+class FakeEvents:
+    """IPython's event registry: the callbacks registered for each event."""
+
+    def __init__(self) -> None:
+        self.callbacks: dict[str, list[Callable[..., None]]] = {}
+
+    def register(self, event: str, callback: Callable[..., None]) -> None:
+        self.callbacks.setdefault(event, []).append(callback)
+
+    def trigger(self, event: str, *args: object) -> None:
+        for callback in self.callbacks.get(event, []):
+            callback(*args)
+
+
 class FakeShell:
-    """An IPython shell as the helpers see it: only its execution counter."""
+    """An IPython shell as the helpers see it: its execution counter and its events."""
 
     def __init__(self, execution_count: int) -> None:
         self.execution_count = execution_count
+        self.events = FakeEvents()
+
+    def end_cell(self) -> None:
+        """What IPython does when a cell has run: trigger post_run_cell."""
+        self.events.trigger("post_run_cell", None)
 
 
 class FakeGlue:
@@ -37,15 +58,25 @@ class FakeGlue:
         self.calls.append((name, value, display))
 
 
+@dataclass
+class Kernel:
+    """A kernel of the book's build: its shell and myst-nb's glue."""
+
+    shell: FakeShell
+    glue: FakeGlue
+
+
 @pytest.fixture
-def in_build(monkeypatch: pytest.MonkeyPatch) -> FakeGlue:
+def in_build(monkeypatch: pytest.MonkeyPatch) -> Kernel:
     """A kernel of the book's build: a shell running cell 7, myst-nb, and the variable set."""
-    fake = FakeGlue()
-    monkeypatch.setenv(BUILD_VARIABLE, "1")
     # IPython counts the running cell before running it: cell 7 runs with the counter at 8.
-    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(8))
-    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
-    return fake
+    kernel = Kernel(FakeShell(8), FakeGlue())
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
+    monkeypatch.setattr(book, "_ipython_shell", lambda: kernel.shell)
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: kernel.glue)
+    monkeypatch.setattr(book, "_tally", {})
+    monkeypatch.setattr(book, "_hooked", set())
+    return kernel
 
 
 def _fail(error: Exception) -> None:
@@ -94,10 +125,11 @@ def test_any_other_exception_fails_the_check_with_its_type_and_message() -> None
     assert isinstance(caught.value.__cause__, ValueError)
 
 
-def test_an_interrupt_is_not_a_verdict(in_build: FakeGlue) -> None:
+def test_an_interrupt_is_not_a_verdict(in_build: Kernel) -> None:
     with pytest.raises(KeyboardInterrupt), claim("rule:chain"):
         raise KeyboardInterrupt
-    assert in_build.calls == []
+    in_build.shell.end_cell()
+    assert in_build.glue.calls == []
 
 
 @pytest.mark.parametrize(
@@ -137,41 +169,75 @@ def test_well_formed_ids_are_accepted(good: str) -> None:
 def test_outside_a_build_nothing_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeGlue()
     monkeypatch.delenv(BUILD_VARIABLE, raising=False)
-    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(3))
+    shell = FakeShell(3)
+    monkeypatch.setattr(book, "_ipython_shell", lambda: shell)
     monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
     with claim("one-sample:forces-zero"):
         pass
     with pytest.raises(ClaimError), claim("one-sample:forces-zero"):
         _fail(AssertionError("no"))
+    shell.end_cell()
     assert fake.calls == []
+    assert shell.events.callbacks == {}, "outside a build nothing is hooked into IPython"
 
 
-def test_in_a_build_each_check_is_recorded_hidden_with_where_and_against_what(
-    in_build: FakeGlue,
-) -> None:
+def test_in_a_build_each_check_is_recorded_hidden_after_its_cell(in_build: Kernel) -> None:
     here = Path(book.__file__).parent
-    with claim("one-sample:forces-zero"):
-        pass
-    line_of_first = sys._getframe().f_lineno - 2
-    with pytest.raises(ClaimError), claim("batch:cancels"):
-        _fail(AssertionError("sum of x^(1) is 0.25, not 0"))
-    line_of_second = sys._getframe().f_lineno - 2
-    first, second = _records(in_build)
-    assert first == {
+    for _ in range(3):
+        with claim("one-sample:forces-zero"):
+            pass
+    line_of_loop = sys._getframe().f_lineno - 2
+    assert in_build.glue.calls == [], "a passing check was sent before its cell ended"
+    in_build.shell.end_cell()
+    (record,) = _records(in_build.glue)
+    assert record == {
         "claim": "one-sample:forces-zero",
-        "passed": True,
+        "runs": 3,
+        "failed": 0,
         "message": None,
-        "line": line_of_first,
+        "line": line_of_loop,
         "execution_count": 7,
         "library_version": book._library()[0],
         "library_sha256": source_digest(here),
     }
-    assert second["claim"] == "batch:cancels"
-    assert second["passed"] is False
-    assert second["message"] == "sum of x^(1) is 0.25, not 0"
-    assert second["line"] == line_of_second
-    names = [name for name, _, _ in in_build.calls]
-    assert len(set(names)) == 2, f"two checks share a glue key: {names}"
+    in_build.shell.end_cell()
+    assert len(in_build.glue.calls) == 1, "a record was sent twice"
+
+
+def test_a_failing_run_is_sent_at_once_with_the_cell_s_other_checks(in_build: Kernel) -> None:
+    with claim("batch:cancels"):
+        pass
+    with claim("batch:cancels"):
+        pass
+    line_of_second = sys._getframe().f_lineno - 2
+    with pytest.raises(ClaimError), claim("batch:cancels"):
+        _fail(AssertionError("sum of x^(1) is 0.25, not 0"))
+    line_of_third = sys._getframe().f_lineno - 2
+    records = sorted(_records(in_build.glue), key=lambda record: record["line"])
+    assert [(r["line"], r["runs"], r["failed"]) for r in records] == [
+        (line_of_second - 2, 1, 0),
+        (line_of_second, 1, 0),
+        (line_of_third, 1, 1),
+    ]
+    assert records[2]["message"] == "sum of x^(1) is 0.25, not 0"
+    names = [name for name, _, _ in in_build.glue.calls]
+    assert len(set(names)) == 3, f"two records share a glue key: {names}"
+
+
+def test_the_tally_hook_is_registered_once_per_shell(in_build: Kernel) -> None:
+    for _ in range(2):
+        with claim("rule:chain"):
+            pass
+    assert len(in_build.shell.events.callbacks["post_run_cell"]) == 1
+
+
+def test_the_same_line_in_two_cells_is_two_checks(in_build: Kernel) -> None:
+    for count in (8, 9):
+        in_build.shell.execution_count = count
+        with claim("rule:chain"):
+            pass
+        in_build.shell.end_cell()
+    assert [r["execution_count"] for r in _records(in_build.glue)] == [7, 8]
 
 
 def test_the_recorded_version_is_the_imported_library_s() -> None:

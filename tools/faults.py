@@ -7,9 +7,11 @@ the working tree. For every fault the copy's test suite runs (``pytest -x``
 on ``tests/``, then the library's doctests) and the copy's book is built with
 the flags of ``nox -s docs``. A fault is caught
 
-* by the tests when pytest exits with status 1 (tests failed), and
-* by the book when the build fails *and* its output names a page or a claim
-  (an ``AssertionError`` message from a page's code cell).
+* by the tests when pytest exits with status 1 (tests failed); the failing
+  tests are read from pytest's JUnit XML report (``--junitxml``), and
+* by the book when the build fails *and* its ledger, ``claims.json`` in the
+  HTML output (written by ``docs/_ext/claims.py``), names a claim whose check
+  failed or a page that failed to execute.
 
 Before any fault, the unmodified copy must pass both checks, or every fault
 would look caught. The results go to ``docs/_build/faults/`` as JSON and
@@ -34,12 +36,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -339,17 +341,10 @@ def check_imports_copy(copy: Path) -> None:
         raise RuntimeError(msg)
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-FAILED_PAGE = re.compile(
-    r"^(?P<path>\S*?docs/(?P<page>[\w./-]+?)\.(?:md|ipynb|rst))(?::\d+)?: "
-    r"(?:WARNING|ERROR): (?P<what>Executing notebook failed.*)$"
-)
-BROKEN_CLAIM = re.compile(
-    r"broken claim in \S*?(?P<page>[\w.-]+(?:/[\w.-]+)*?)\.(?:md|ipynb|rst): (?P<message>.+)$"
-)
-EXCEPTION_LINE = re.compile(r"^(?P<kind>[A-Za-z_][\w.]*(?:Error|Exception)): (?P<message>.+)$")
-FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (?P<test>\S+)(?: - (?P<message>.*))?$")
-PAGE_WARNING = re.compile(r"^\S*?docs/(?P<page>[\w./-]+?)\.(?:md|ipynb|rst)(?::\d+)?: WARNING")
+LEDGER = "claims.json"
+"""The book's ledger in the HTML output: every claim, its checks and the build's problems."""
+JUNIT = "pytest-results.xml"
+"""Where each pytest run of a check writes its JUnit XML report, in the copy."""
 
 
 @dataclass
@@ -365,9 +360,13 @@ class Check:
     seconds : float
         Wall time of the check.
     evidence : list of str
-        What named the fault: failing tests, or ``page: claim`` lines.
+        What named the fault: failing tests (``path::test - message``), or for
+        the book ``claim-id: message`` for each failed claim and ``page: message``
+        for each page that failed outside any claim's check.
+    claims : list of str
+        For the book: the ids of the claims whose checks failed.
     pages : list of str
-        For the book: the pages whose execution failed.
+        For the book: the pages on which a check failed or the execution failed.
     log : str
         Where the full output is, relative to the project.
     """
@@ -376,49 +375,57 @@ class Check:
     status: int
     seconds: float
     evidence: list[str] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     log: str = ""
 
 
-def parse_book_output(output: str) -> tuple[list[str], list[str]]:
-    """The failing pages, and ``page: Kind: message`` for each exception a page raised.
+def read_ledger(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """The failed claims, the failed pages and the evidence, from a build's ``claims.json``.
 
-    Sphinx prints ``docs/<page>.md: WARNING: Executing notebook failed``, then
-    (with ``nb_execution_show_tb``) the cell's traceback, whose last line is
-    the exception, for example ``AssertionError: claim '...': ...``.
+    Returns the ids of the claims whose checks failed; the pages where a check
+    failed or where the execution failed outside any check; and one line of
+    evidence for each: ``claim-id: message`` (the failed assert's message) or
+    ``page: message``. A missing or unreadable ledger names nothing: the build
+    did not get as far as writing it.
     """
-    pages: list[str] = []
+    try:
+        ledger = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [], [], []
     claims: list[str] = []
-    page = ""
-    for raw in output.splitlines():
-        line = ANSI.sub("", raw).rstrip()
-        failed = FAILED_PAGE.match(line)
+    pages: set[str] = set()
+    evidence: list[str] = []
+    for claim in ledger.get("claims", []):
+        failed = [check for check in claim.get("checks", []) if check.get("status") == "failed"]
         if failed:
-            page = failed["page"]
-            if page not in pages:
-                pages.append(page)
-            continue
-        broken = BROKEN_CLAIM.search(line)
-        if broken:
-            # conf.py's summary at the end of the build: one line per failing page.
-            page = ""
-            if broken["page"] not in pages:
-                pages.append(broken["page"])
-            claims.append(f"{broken['page']}: {broken['message']}")
-            continue
-        exception = EXCEPTION_LINE.match(line)
-        if exception and page and not exception["kind"].endswith("CellExecutionError"):
-            claims.append(f"{page}: {exception['kind']}: {exception['message']}")
-    return pages, list(dict.fromkeys(claims))
+            claims.append(claim["id"])
+            pages.update(check["page"] for check in failed)
+            evidence.append(f"{claim['id']}: {failed[0].get('message')}")
+    for problem in ledger.get("problems", []):
+        if problem.get("claim") is None:  # a page that failed outside any claim's check
+            pages.add(problem["page"])
+            evidence.append(f"{problem['page']}: {problem['message']}")
+    return claims, sorted(pages), evidence
 
 
-def parse_test_output(output: str) -> list[str]:
-    """The ``FAILED``/``ERROR`` lines of pytest's short summary, without the prefix."""
+def read_junit(path: Path) -> list[str]:
+    """The failed and erroring tests of a JUnit XML report, as ``path::test - message``."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return []
     found = []
-    for raw in output.splitlines():
-        match = FAILED_TEST.match(ANSI.sub("", raw).strip())
-        if match:
-            found.append(match["test"] + (f" - {match['message']}" if match["message"] else ""))
+    for case in root.iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            continue
+        module = case.get("classname", "")
+        where = module.replace(".", "/") + ".py" if module.startswith("tests") else module
+        message = " ".join((problem.get("message") or "").split())[:200]
+        found.append(f"{where}::{case.get('name')}" + (f" - {message}" if message else ""))
     return found
 
 
@@ -454,19 +461,24 @@ def run_tests(copy: Path, log: Path) -> Check:
     """
     log.unlink(missing_ok=True)
     start = time.monotonic()
-    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    report = copy / JUNIT
+    pytest = [
+        sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+        f"--junitxml={report}",
+    ]  # fmt: skip
     commands = [
         [*pytest, "tests"],
         [*pytest, "--doctest-modules", "--pyargs", "zerograd"],
     ]
     status, evidence = 0, []
     for command in commands:
-        status, output = _run(command, copy, log)
+        report.unlink(missing_ok=True)
+        status, _ = _run(command, copy, log)
         if status not in (0, 1):
             msg = f"pytest could not run in {copy} (exit status {status}); see {log}"
             raise RuntimeError(msg)
         if status == 1:
-            evidence = parse_test_output(output) or ["pytest failed; no FAILED line parsed"]
+            evidence = read_junit(report) or [f"pytest failed; no failed test in {report}"]
             break
     return Check(
         caught=status == 1,
@@ -478,7 +490,12 @@ def run_tests(copy: Path, log: Path) -> Check:
 
 
 def build_book(copy: Path, log: Path, processes: int = 1, html: Path | None = None) -> Check:
-    """Build the copy's book as ``nox -s docs`` does; caught means failed *and* named a page."""
+    """Build the copy's book as ``nox -s docs`` does; caught means failed *and* named a claim.
+
+    What the build named is read from its ledger, ``claims.json`` in ``html``
+    (by default the copy's ``docs/_build/html``): the claims whose checks failed,
+    and the pages that failed to execute outside any check.
+    """
     log.unlink(missing_ok=True)
     start = time.monotonic()
     out = html or copy / "docs" / "_build" / "html"
@@ -494,16 +511,15 @@ def build_book(copy: Path, log: Path, processes: int = 1, html: Path | None = No
         "docs",
         str(out),
     ]
-    status, output = _run(command, copy, log)
-    pages, claims = parse_book_output(output)
-    if status != 0 and not pages:
-        # A build that failed for another reason still names the pages it warned about.
-        pages = sorted({m["page"] for m in map(PAGE_WARNING.match, output.splitlines()) if m})
+    (out / LEDGER).unlink(missing_ok=True)  # never read a ledger left by an earlier build
+    status, _ = _run(command, copy, log)
+    claims, pages, evidence = read_ledger(out / LEDGER)
     return Check(
-        caught=status != 0 and bool(pages or claims),
+        caught=status != 0 and bool(claims or pages),
         status=status,
         seconds=time.monotonic() - start,
-        evidence=claims,
+        evidence=evidence,
+        claims=claims,
         pages=pages,
         log=_relative(log),
     )
@@ -528,6 +544,8 @@ class Outcome:
             if c is None:
                 return None
             data: dict[str, Any] = {"caught": c.caught, "evidence": c.evidence}
+            if c.claims:
+                data["claims"] = c.claims
             if c.pages:
                 data["pages"] = c.pages
             if timings:
@@ -619,6 +637,8 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
             return "not run"
         if not check["caught"]:
             return "**no**"
+        if check.get("claims"):
+            return "yes: " + cell(", ".join(check["claims"]))
         named = check["evidence"][:1] or [f"page {page}" for page in check.get("pages", [])[:1]]
         return "yes: " + cell(named[0] if named else "")
 
@@ -732,7 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (RESULTS / "faults.json").write_text(json.dumps({"baseline": base}, indent=2) + "\n")
         for name, check in (("tests", baseline.tests), ("book", baseline.book)):
             if check is not None and check.status != 0:
-                named = check.evidence or check.pages or ["(nothing parsed)"]
+                named = check.evidence or check.pages or ["(nothing named)"]
                 print(f"the unmodified {name} fail: {'; '.join(named)}; see {check.log}")
         return 2
     full = [outcome.as_json(timings=True) for outcome in outcomes]

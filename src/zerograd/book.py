@@ -14,9 +14,10 @@ it raises, the check failed, and :class:`ClaimError` (an ``AssertionError``
 whose message starts with the claim id) is raised in its place.
 
 While the book is being built, each check also leaves a record in the cell's
-outputs, through myst-nb's own ``glue(..., display=False)``: myst-nb takes such
-outputs out of the page and out of the published notebook, and the build reads
-them to bind every claim to the checks that ran. Outside a build (a reader
+outputs (one per ``with`` statement and cell, however often it ran), through
+myst-nb's own ``glue(..., display=False)``: myst-nb takes such outputs out of
+the page and out of the published notebook, and the build reads them to bind
+every claim to the checks that ran. Outside a build (a reader
 running a downloaded notebook in Jupyter) nothing is recorded: a passing check
 is silent and a failing one raises, so the notebook needs only zerograd, numpy,
 matplotlib and a kernel. The same holds for :func:`glue`, which needs myst-nb
@@ -98,18 +99,26 @@ class ClaimError(AssertionError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckRecord:
     """What one check of a claim leaves for the build: which claim, where, and the outcome.
+
+    A ``with claim(...)`` block that runs many times in one cell (in a loop) is
+    one check with many runs: the kernel tallies them and leaves one record
+    when the cell has finished, so that a loop of a thousand runs sends one
+    output, not a thousand.
 
     Attributes
     ----------
     claim : str
         The full id of the claim checked.
-    passed : bool
-        Whether the ``with`` block ended without an exception.
+    runs : int
+        How many times the ``with`` block ran in the cell.
+    failed : int
+        How many of those runs ended with an exception (at most one: a failure
+        stops the cell).
     message : str or None
-        Why the check failed; ``None`` when it passed.
+        Why the first failed run failed; ``None`` when every run passed.
     line : int
         The line of the ``with claim(...)`` statement within its code cell (1 is the first).
     execution_count : int or None
@@ -122,12 +131,18 @@ class CheckRecord:
     """
 
     claim: str
-    passed: bool
+    runs: int
+    failed: int
     message: str | None
     line: int
     execution_count: int | None
     library_version: str
     library_sha256: str
+
+    @property
+    def passed(self) -> bool:
+        """Whether every run passed."""
+        return self.failed == 0
 
     def as_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict, keyed by the attribute names.
@@ -135,12 +150,13 @@ class CheckRecord:
         Returns
         -------
         dict
-            ``{"claim": ..., "passed": ..., "message": ..., "line": ...,
+            ``{"claim": ..., "runs": ..., "failed": ..., "message": ..., "line": ...,
             "execution_count": ..., "library_version": ..., "library_sha256": ...}``.
         """
         return {
             "claim": self.claim,
-            "passed": self.passed,
+            "runs": self.runs,
+            "failed": self.failed,
             "message": self.message,
             "line": self.line,
             "execution_count": self.execution_count,
@@ -267,14 +283,48 @@ def glue(name: str, value: object, display: bool = True) -> None:
         print(repr(value))  # noqa: T201  (what a plain Python session shows)
 
 
-def _record(check: CheckRecord) -> None:
-    """Leave ``check`` in the cell's outputs for the build, hidden; only during a build."""
-    if not os.environ.get(BUILD_VARIABLE):
+_tally: dict[tuple[str, int | None, int], CheckRecord] = {}
+"""The checks of the running cell, by (claim, execution count, line), not yet sent."""
+_hooked: set[int] = set()
+"""The shells (by ``id``) on which :func:`_send_tally` runs after each cell."""
+
+
+def _send_tally(_result: object = None) -> None:
+    """Send each tallied check as one hidden glue output of the cell that ran it."""
+    myst_glue = _myst_nb_glue()
+    while _tally:
+        _, check = _tally.popitem()
+        if myst_glue is not None:
+            myst_glue(f"{CHECK_KEY_PREFIX}{next(_check_numbers)}", check, display=False)
+
+
+def _record(claim_id: str, line: int, message: str | None) -> None:
+    """Tally one run of a check; only in a kernel of the book's build.
+
+    The tally is sent after the cell, from IPython's ``post_run_cell`` event
+    (as matplotlib's inline backend sends its figures), or at once when a run
+    fails, since the failure ends the cell.
+    """
+    shell = _ipython_shell()
+    if not os.environ.get(BUILD_VARIABLE) or shell is None or _myst_nb_glue() is None:
         return
-    myst_glue = _myst_nb_glue() if _ipython_shell() is not None else None
-    if myst_glue is None:
-        return
-    myst_glue(f"{CHECK_KEY_PREFIX}{next(_check_numbers)}", check, display=False)
+    if id(shell) not in _hooked:
+        shell.events.register("post_run_cell", _send_tally)
+        _hooked.add(id(shell))
+    # IPython counts the running cell before running it, so the running cell's
+    # number (its In [n]) is one less; ipykernel's execute reply does the same.
+    count = getattr(shell, "execution_count", None)
+    count = None if count is None else count - 1
+    key = (claim_id, count, line)
+    if key not in _tally:
+        version, digest = _library()
+        _tally[key] = CheckRecord(claim_id, 0, 0, None, line, count, version, digest)
+    check = _tally[key]
+    check.runs += 1
+    if message is not None:
+        check.failed += 1
+        check.message = check.message or message
+        _send_tally()
 
 
 class ClaimCheck:
@@ -310,21 +360,7 @@ class ClaimCheck:
             message = "an assert without a message failed"
         elif error is not None:
             message = f"{type(error).__name__}: {error}"
-        # IPython counts the running cell before running it, so the running cell's
-        # number (its In [n]) is one less; ipykernel's execute reply does the same.
-        count = getattr(_ipython_shell(), "execution_count", None)
-        version, digest = _library()
-        _record(
-            CheckRecord(
-                claim=self.claim_id,
-                passed=error is None,
-                message=message,
-                line=self.line,
-                execution_count=None if count is None else count - 1,
-                library_version=version,
-                library_sha256=digest,
-            )
-        )
+        _record(self.claim_id, self.line, message)
         if message is not None:
             raise ClaimError(self.claim_id, message) from error
 

@@ -165,11 +165,11 @@ def test_only_named_fields_differ(two_builds: TwoBuilds) -> None:
         assert set(fields) <= NOTEBOOK_FIELDS.keys(), f"{path}: unnamed fields {fields}"
 
 
-def _changed_pages(output: str) -> int:
-    """How many pages Sphinx read, from its "updating environment: A added, C changed" line."""
-    found = re.search(r"updating environment: .*?(\d+) added, (\d+) changed", output)
-    assert found, "Sphinx printed no 'updating environment' line"
-    return int(found[1]) + int(found[2])
+def _pages_read(html: Path) -> list[str]:
+    """The pages the last build read (and executed), from its ledger, claims.json."""
+    ledger = json.loads((html / "claims.json").read_text(encoding="utf-8"))
+    pages: list[str] = ledger["pages_read"]
+    return pages
 
 
 def test_library_edit_reexecutes_pages_and_fails_the_next_build(two_builds: TwoBuilds) -> None:
@@ -177,26 +177,52 @@ def test_library_edit_reexecutes_pages_and_fails_the_next_build(two_builds: TwoB
     logs = copy.parent / "logs"
     assert (html / ".doctrees" / "environment.pickle").is_file(), "no previous build to reuse"
 
+    every_page = _pages_read(html)
+    assert len(every_page) == len(list((copy / "docs").glob("*.md"))), (
+        f"a clean build read {every_page}, not every page"
+    )
     unchanged = faults.build_book(copy, logs / "unchanged.log", processes=2, html=html)
-    unchanged_output = Path(logs / "unchanged.log").read_text(encoding="utf-8")
     assert unchanged.status == 0, f"a rebuild with nothing changed failed; see {unchanged.log}"
-    assert _changed_pages(unchanged_output) == 0, (
+    assert _pages_read(html) == [], (
         "a rebuild with nothing changed re-read pages, so it proves nothing about caching"
     )
 
     (fault,) = [f for f in faults.CATALOGUE if f.name == BACKWARD_RULE_EDIT]
     fault.apply(copy)
     edited = faults.build_book(copy, logs / "edited.log", processes=2, html=html)
-    edited_output = Path(logs / "edited.log").read_text(encoding="utf-8")
-    every_page = _changed_pages(Path(logs / "second.log").read_text(encoding="utf-8"))
-    assert _changed_pages(edited_output) == every_page, (
+    assert _pages_read(html) == every_page, (
         f"after editing src/zerograd/{fault.file}, the incremental build re-read "
-        f"{_changed_pages(edited_output)} of {every_page} pages"
+        f"{_pages_read(html)}, not every page {every_page}"
     )
     assert edited.status != 0, (
         f"the build after planting {fault.name!r} ({fault.summary}) succeeded; see {edited.log}"
     )
-    assert edited.caught, f"the failing build named no page or claim; see {edited.log}"
-    assert any("AssertionError" in claim for claim in edited.evidence), (
-        f"no claim's assert failed; the build said: {edited.evidence or edited.pages}"
+    assert edited.caught, f"the failing build named no claim or page; see {edited.log}"
+    assert edited.claims, (
+        f"no claim's check failed; the build named only: {edited.evidence or edited.pages}"
+    )
+
+
+def test_the_ledger_is_published_and_the_first_page_counts_its_claims(
+    two_builds: TwoBuilds,
+) -> None:
+    html = two_builds.first_html  # the second build's output is edited by a later test
+    ledger = json.loads((html / "claims.json").read_text(encoding="utf-8"))
+    claims = ledger["claims"]
+    assert ledger["status"] == "passed", f"the green build's ledger says {ledger['problems']}"
+    assert claims, "the ledger lists no claims"
+    assert all(claim["status"] == "checked" and claim["checks"] for claim in claims)
+    assert len(ledger["library"]["sha256"]) == 64
+    page = (html / "claims.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<a class="reference internal" href="([\w-]+)\.html#(claim-[\w-]+)"', page)
+    for claim in claims:
+        assert claim["url"].split("#")[1] in {anchor for _, anchor in rows}, (
+            f"the ledger page does not link {claim['id']} ({claim['url']})"
+        )
+        target = (html / claim["url"].split("#")[0]).read_text(encoding="utf-8")
+        assert f'id="{claim["url"].split("#")[1]}"' in target, f"no box at {claim['url']}"
+    index = (html / "index.html").read_text(encoding="utf-8")
+    counted = re.findall(r"(\d+) claims, every one checked on this build", index)
+    assert counted == [str(len(claims))], (
+        f"the first page says {counted} claims; claims.json has {len(claims)}"
     )

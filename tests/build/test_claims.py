@@ -1,0 +1,266 @@
+"""The claims ledger and the wording lint fail the build, naming the claim and its page.
+
+Each test plants one fault of issue 10's "Done means" in a small book: a copy
+of the project whose ``docs/`` holds only ``conf.py``, the extensions, the
+static files, a plain index, the ledger page and one executed page with one
+claim. Such a book builds in a few seconds with the flags of ``nox -s docs``
+(``-W --keep-going -n -T -j 2``), so every failure is shown on a real build,
+not on a mock, without building the whole book five times.
+
+1. A claim's check is deleted: "claim page:fits has no check that ran".
+2. A check names a claim that no page declares: "names claim page:fit, which no
+   page declares".
+3. A claim's check fails: "claim page:fits failed its check at page.md:N", with
+   the assert's message; an incremental rebuild with nothing changed still fails.
+4. A new quantified sentence appears outside any claim: "quantified wording
+   outside a claim (always)", at its page and line.
+
+The green book also shows what is exempt from the lint: a claim's statement,
+code, math, a quotation and a question, and a sentence listed as pending.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faults
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+INDEX = """# A small book
+
+This build found {claim-count}`summary`.
+
+```{toctree}
+page
+claims
+```
+"""
+
+LEDGER_PAGE = """# The ledger
+
+:::{claim-ledger}
+:::
+"""
+
+PAGE = (
+    HEADER
+    + """
+# A page
+
+:::{claim} fits
+For one sample whose target is the prediction, every gradient of the worked example is zero.
+:::
+
+Every gradient is then zero as well.
+Does it always hold?
+The answer says the premise "is not true" for a batch, and $\\forall x$ is math.
+The check is the cell below; `always` in inline code is code.
+
+```{code-cell} python
+import zerograd as zg
+from zerograd.book import claim
+from zerograd.examples import worked_example
+
+prediction = float(worked_example().prediction()[0])
+fitted = worked_example(target=prediction).gradients()
+# a comment may say always
+with claim("page:fits"):
+    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"
+```
+"""
+)
+
+ALLOWLIST = """# The small book's allowlist: one sentence still pending.
+
+[pending]
+"page" = [
+  "Every gradient is then zero as well.",
+]
+"""
+
+
+@dataclass(frozen=True)
+class Built:
+    """One build of the small book: its outcome, log and ledger."""
+
+    check: faults.Check
+    log: str
+    ledger: dict[str, Any]
+    copy: Path
+
+    def errors(self) -> list[str]:
+        """The log's ERROR and WARNING lines that the book's extensions wrote."""
+        return [
+            line
+            for line in self.log.splitlines()
+            if re.search(r": (ERROR|WARNING): ", line) and "IPKernelApp" not in line
+        ]
+
+
+def _small_book(root: Path, page: str = PAGE) -> Path:
+    """A copy of the project with a one-page book; the page's text is ``page``."""
+    copy = root / "project"
+    shutil.copytree(ROOT / "src", copy / "src", ignore=faults.NOT_COPIED)
+    docs = copy / "docs"
+    docs.mkdir()
+    shutil.copy2(ROOT / "docs" / "conf.py", docs / "conf.py")
+    for folder in ("_ext", "_static", "_templates", "_intersphinx"):
+        shutil.copytree(ROOT / "docs" / folder, docs / folder, ignore=faults.NOT_COPIED)
+    (docs / "claims-allowlist.toml").write_text(ALLOWLIST, encoding="utf-8")
+    (docs / "index.md").write_text(INDEX, encoding="utf-8")
+    (docs / "claims.md").write_text(LEDGER_PAGE, encoding="utf-8")
+    (docs / "page.md").write_text(page, encoding="utf-8")
+    return copy
+
+
+def _build(copy: Path, name: str) -> Built:
+    log = copy.parent / f"{name}.log"
+    check = faults.build_book(copy, log, processes=2)
+    ledger_path = copy / "docs" / "_build" / "html" / "claims.json"
+    ledger = json.loads(ledger_path.read_text(encoding="utf-8")) if ledger_path.is_file() else {}
+    return Built(check, log.read_text(encoding="utf-8"), ledger, copy)
+
+
+def _line(page: str, text: str) -> int:
+    """The 1-based line of ``page`` that contains ``text``."""
+    (number,) = [n for n, line in enumerate(page.splitlines(), 1) if text in line]
+    return number
+
+
+@pytest.fixture
+def small_book(tmp_path: Path) -> Callable[[str, str], Built]:
+    """Build the small book with the page edited by ``(old, new)``; ``old`` must occur once."""
+
+    def build(old: str = "", new: str = "") -> Built:
+        assert PAGE.count(old) == 1 or old == "", f"{old!r} is not in the page exactly once"
+        page = PAGE.replace(old, new) if old else PAGE
+        copy = _small_book(tmp_path, page)
+        faults.check_imports_copy(copy)
+        return _build(copy, "build")
+
+    return build
+
+
+def test_the_small_book_is_green_and_its_ledger_complete(
+    small_book: Callable[[str, str], Built],
+) -> None:
+    built = small_book("", "")
+    assert built.check.status == 0, "\n".join(built.errors()) or built.log[-3000:]
+    assert built.errors() == [], built.errors()
+    assert built.ledger["status"] == "passed"
+    (fits,) = built.ledger["claims"]
+    assert fits["id"] == "page:fits"
+    assert fits["status"] == "checked"
+    assert fits["url"] == "page.html#claim-page-fits"
+    assert fits["line"] == _line(PAGE, "{claim} fits")
+    (check,) = fits["checks"]
+    assert check["line"] == _line(PAGE, 'with claim("page:fits")')
+    assert check["cell"] == 1
+    assert check["status"] == "passed"
+    assert check["library_sha256"] == built.ledger["library"]["sha256"]
+    assert built.ledger["pages_read"] == ["claims", "index", "page"]
+    html = built.copy / "docs" / "_build" / "html"
+    assert "1 claim, every one checked on this build" in (html / "index.html").read_text()
+    assert 'href="page.html#claim-page-fits"' in (html / "claims.html").read_text()
+    page = (html / "page.html").read_text()
+    assert 'id="claim-page-fits"' in page
+    assert 'id="code-cell-1"' in page
+    assert "Checked on this build" in page
+    assert not (html / "reports").exists(), "myst-nb's traceback folder is published"
+    # Exempt from the lint: the claim box, code, math, quotations, the question; one pending.
+    assert re.search(r"wording: 1 sentences .*: 0 allowed, 1 pending .*, 0 new", built.log)
+
+
+def test_a_deleted_check_fails_naming_the_claim_and_its_page(
+    small_book: Callable[[str, str], Built],
+) -> None:
+    built = small_book(
+        'with claim("page:fits"):\n    assert fitted.all_zero()',
+        "if True:\n    assert fitted.all_zero()",
+    )
+    line = _line(PAGE, "{claim} fits")
+    expected = f"page.md:{line}: ERROR: claim page:fits has no check that ran on this build"
+    assert built.check.status != 0
+    assert any(expected in error for error in built.errors()), built.errors()
+    assert built.ledger["claims"][0]["status"] == "unchecked"
+    assert {"page": "page", "line": line, "claim": "page:fits"}.items() <= (
+        built.ledger["problems"][0].items()
+    )
+
+
+def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
+    small_book: Callable[[str, str], Built],
+) -> None:
+    built = small_book('with claim("page:fits")', 'with claim("page:fit")')
+    line = _line(PAGE, 'with claim("page:fits")')
+    expected = (
+        f"page.md:{line}: ERROR: a check at page.md:{line} names claim page:fit, "
+        "which no page declares; did you mean page:fits?"
+    )
+    assert built.check.status != 0
+    assert any(expected in error for error in built.errors()), built.errors()
+    (unknown,) = built.ledger["unknown_checks"]
+    assert (unknown["claim"], unknown["page"], unknown["line"]) == ("page:fit", "page", line)
+
+
+def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
+    small_book: Callable[[str, str], Built],
+) -> None:
+    built = small_book("assert fitted.all_zero()", "assert not fitted.all_zero()")
+    line = _line(PAGE, 'with claim("page:fits")')
+    expected = (
+        f"page.md:{line}: ERROR: claim page:fits failed its check at page.md:{line}: "
+        "a gradient is not zero: 0.0"
+    )
+    assert built.check.status != 0
+    assert any(expected in error for error in built.errors()), built.errors()
+    # myst-nb's own report of the failed cell, with the traceback, is in the log too.
+    assert "page.md: WARNING: Executing notebook failed" in built.log
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", built.log)  # the traceback is coloured
+    assert "ClaimError: page:fits: a gradient is not zero: 0.0" in plain
+    assert built.check.caught
+    assert built.check.claims == ["page:fits"]
+    assert built.check.evidence == ["page:fits: a gradient is not zero: 0.0"]
+    html = built.copy / "docs" / "_build" / "html"
+    assert not (html / "reports").exists(), "myst-nb's traceback report is published"
+
+    again = _build(built.copy, "unchanged")
+    assert again.ledger["pages_read"] == [], "the rebuild re-read pages; it tests nothing"
+    assert again.check.status != 0, "an incremental build forgot the failed claim"
+    assert any(expected in error for error in again.errors()), again.errors()
+
+
+def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
+    small_book: Callable[[str, str], Built],
+) -> None:
+    sentence = "The output-bias gradient always vanishes, and nothing else can."
+    built = small_book("The check is the cell below;", f"{sentence}\nThe check is the cell below;")
+    line = _line(PAGE, "The check is the cell below;")
+    expected = (
+        f"page.md:{line}: WARNING: quantified wording outside a claim (always, nothing): "
+        f"“{sentence}”"
+    )
+    assert built.check.status != 0
+    assert any(expected in error for error in built.errors()), built.errors()
+    assert re.search(r"wording: 2 sentences .*: 0 allowed, 1 pending .*, 1 new", built.log)
+    assert built.ledger["status"] == "passed", "the claims themselves are fine"
