@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import shutil
 import sys
 from importlib.metadata import version as installed_version
@@ -17,7 +16,6 @@ from typing import Any
 
 import myst_nb.core.render
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 
 import zerograd
 
