@@ -61,6 +61,7 @@ extensions = [
     "sphinxcontrib.katex",
     "katex_build",  # _ext/katex_build.py: Node from PyPI, bad TeX fails the build
     "sphinx_copybutton",
+    "sphinx_design",  # {dropdown}: collapsed blocks as HTML <details>
     "claims",  # _ext/claims.py: claims declared, checked and ledgered
     "wording",  # _ext/wording.py: the lint of quantified wording
 ]
