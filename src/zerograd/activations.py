@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zerograd._typing import FloatArray
-from zerograd.validation import check_choice
+from zerograd._checks import FloatArray, check_choice
 
 LEAKY_RELU_SLOPE = 0.01
 """Slope of ``leaky_relu`` for negative input (and at 0)."""
@@ -86,12 +85,7 @@ def _tanh(z: FloatArray) -> FloatArray:
 
 
 def _d_tanh(z: FloatArray) -> FloatArray:
-    # 1 - tanh(z)^2 in the one new array tanh makes: a batch's layer can be large, and
-    # each fresh temporary costs as much as the arithmetic.
-    derivative: FloatArray = np.asarray(np.tanh(z))  # an array even for 0-d z
-    np.square(derivative, out=derivative)
-    np.subtract(1.0, derivative, out=derivative)
-    return derivative
+    return 1.0 - np.tanh(z) ** 2
 
 
 def _d_sigmoid(z: FloatArray) -> FloatArray:
@@ -139,8 +133,10 @@ def get_activation(name: str) -> Activation:
 
     Raises
     ------
-    ValueError
+    zerograd.ArgumentValueError
         If the name is unknown; the message lists the known names.
+    zerograd.ArgumentTypeError
+        If ``name`` is not a str.
 
     Examples
     --------
@@ -149,6 +145,6 @@ def get_activation(name: str) -> Activation:
     >>> get_activation("ReLU")
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'ReLU'; expected one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'
+    zerograd._checks.ArgumentValueError: activation must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'; got 'ReLU'
     """
     return ACTIVATIONS[check_choice(name, ACTIVATIONS, "activation")]

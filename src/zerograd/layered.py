@@ -7,10 +7,9 @@ first valid index is the first layer number, not Python's 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
-import numpy as np
-
-from zerograd._typing import FloatArray
+from zerograd._checks import FloatArray, Whole, is_whole
 
 
 class LayerIndexError(KeyError, IndexError):
@@ -23,6 +22,10 @@ class LayerIndexError(KeyError, IndexError):
 
 class Layered(Mapping[int, FloatArray]):
     """Arrays numbered by layer, from ``first`` to ``last`` inclusive.
+
+    ``layers[k] = array`` replaces layer ``k``'s array, so that an update such as
+    ``net.W[1] -= lr * g.W[1]`` reads as it does in the math. A model checks its
+    parameters at every use (see :class:`zerograd.model.Model`).
 
     Parameters
     ----------
@@ -49,7 +52,7 @@ class Layered(Mapping[int, FloatArray]):
     __slots__ = ("_arrays", "_first")
 
     def __init__(self, arrays: Iterable[FloatArray], first: int) -> None:
-        self._arrays = tuple(arrays)
+        self._arrays = list(arrays)
         self._first = first
 
     @property
@@ -63,12 +66,17 @@ class Layered(Mapping[int, FloatArray]):
         return self._first + len(self._arrays) - 1
 
     def __getitem__(self, k: object) -> FloatArray:
+        return self._arrays[self._position(k)]
+
+    def __setitem__(self, k: object, array: FloatArray) -> None:
+        self._arrays[self._position(k)] = array
+
+    def _position(self, k: object) -> int:
         # Any integer type (int, numpy.int64) names a layer; bool and float do not.
-        number = k if isinstance(k, int | np.integer) and not isinstance(k, bool) else None
-        if number is None or not self.first <= number <= self.last:
+        if not (is_whole(k) and self.first <= k <= self.last):  # type: ignore[operator]
             msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
             raise LayerIndexError(msg)
-        return self._arrays[int(number) - self._first]
+        return int(cast("Whole", k)) - self._first
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(self.first, self.last + 1))
