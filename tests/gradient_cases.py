@@ -78,6 +78,11 @@ class Case(Generic[M]):
         # such draws test the estimate, not the library.
         assume(self.min_abs_z_at_kinks() > KINK_MARGIN)
         arguments: dict[str, object] = {**self.options, **options}
+        if "directions" in arguments:  # at most one per parameter, as check_gradients asks
+            count = sum(
+                a.size for layered in self.net.parameters.values() for a in layered.values()
+            )
+            arguments["directions"] = min(count, arguments["directions"])  # type: ignore[call-overload]
         zg.check_gradients(self.net, self.x, self.y, **arguments)  # type: ignore[arg-type]
 
 

@@ -14,6 +14,7 @@ about, the ``expected`` and the ``received`` value, and its message always reads
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from collections.abc import Collection, Mapping, Sequence
@@ -228,7 +229,7 @@ def non_finite_entry(array: FloatArray) -> tuple[tuple[int, ...], str] | None:
     # One BLAS pass decides for the common, finite array: NaN and inf always make
     # the sum of squares non-finite. It overflows for huge finite entries too, so
     # only the elementwise search below decides that there is a bad entry.
-    if np.isfinite(squared_norm(array)):
+    if math.isfinite(squared_norm(array)):
         return None
     bad = np.argwhere(~np.isfinite(array))  # shape (count, ndim)
     if not len(bad):
@@ -274,17 +275,17 @@ def check_choice(value: object, choices: Collection[str], name: str) -> str:
     ...
     zerograd._checks.ArgumentValueError: reduction must be one of 'sum', 'mean', 'none'; got 'max'
     """
+    if isinstance(value, str) and value in choices:
+        return value
     known = ", ".join(repr(choice) for choice in choices)
     if not isinstance(value, str):
         raise ArgumentTypeError(
             name, f"be a name (str), one of {known}", received(value),
             expected=tuple(choices), received=value,
         )  # fmt: skip
-    if value not in choices:
-        raise ArgumentValueError(
-            name, f"be one of {known}", repr(value), expected=tuple(choices), received=value
-        )
-    return value
+    raise ArgumentValueError(
+        name, f"be one of {known}", repr(value), expected=tuple(choices), received=value
+    )
 
 
 def is_whole(value: object) -> bool:
@@ -439,6 +440,8 @@ def check_seed(seed: object) -> int | np.random.Generator:
 
 def real_number(value: object, name: str) -> float:
     """``value`` as a float if it is a real number (int or float, not bool), else raise."""
+    if type(value) is float:
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(
             name, "be a real number (int or float)", received(value),

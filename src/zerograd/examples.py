@@ -130,7 +130,7 @@ def worked_example(
         b=[[0.5, -1.0, 0.0], [output_bias]],
         activations=["relu", output_activation],
     )
-    return Example(net, np.array([2.0, 1.0]), np.array([target]))
+    return Example(net, np.array([2.0, 1.0]), as_real_array([target], "target"))
 
 
 def zero_output_bias_batch(

@@ -7,9 +7,19 @@ first valid index is the first layer number, not Python's 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from types import GeneratorType
 from typing import cast
 
-from zerograd._checks import FloatArray, Whole, is_whole
+import numpy as np
+
+from zerograd._checks import (
+    ArgumentTypeError,
+    FloatArray,
+    Whole,
+    is_whole,
+    received,
+    whole_number,
+)
 
 
 class LayerIndexError(KeyError, IndexError):
@@ -32,8 +42,8 @@ class Layered(Mapping[int, FloatArray]):
     arrays : iterable of ndarray
         One array per layer, in layer order.
     first : int
-        The layer number of the first array: 1 for weights, biases and raw
-        activations, 0 for layer outputs (``x[0]`` is the input).
+        The layer number of the first array, at least 0: 1 for weights, biases
+        and raw activations, 0 for layer outputs (``x[0]`` is the input).
 
     Examples
     --------
@@ -49,11 +59,23 @@ class Layered(Mapping[int, FloatArray]):
     zerograd.layered.LayerIndexError: layer number must be an int from 1 to 2; got 0
     """
 
-    __slots__ = ("_arrays", "_first")
+    __slots__ = ("_arrays", "_first", "_last")
 
-    def __init__(self, arrays: Iterable[FloatArray], first: int) -> None:
+    def __init__(self, arrays: Iterable[FloatArray], first: Whole) -> None:
+        unambiguous = isinstance(arrays, list | tuple | GeneratorType)  # cheap to ask first
+        if not unambiguous and (
+            isinstance(arrays, str | bytes | Mapping) or not isinstance(arrays, Iterable)
+        ):
+            raise ArgumentTypeError(
+                "arrays",
+                "be an iterable of arrays in layer order",
+                received(arrays),
+                expected="iterable",
+                received=arrays,
+            )
         self._arrays = list(arrays)
-        self._first = first
+        self._first = first if type(first) is int and first >= 0 else whole_number(first, "first")
+        self._last = self._first + len(self._arrays) - 1
 
     @property
     def first(self) -> int:
@@ -63,7 +85,7 @@ class Layered(Mapping[int, FloatArray]):
     @property
     def last(self) -> int:
         """The number of the last layer held."""
-        return self._first + len(self._arrays) - 1
+        return self._last
 
     def __getitem__(self, k: object) -> FloatArray:
         return self._arrays[self._position(k)]
@@ -72,6 +94,8 @@ class Layered(Mapping[int, FloatArray]):
         self._arrays[self._position(k)] = array
 
     def _position(self, k: object) -> int:
+        if type(k) is int and self._first <= k <= self._last:
+            return k - self._first
         # Any integer type (int, numpy.int64) names a layer; bool and float do not.
         if not (is_whole(k) and self.first <= k <= self.last):  # type: ignore[operator]
             msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
@@ -85,5 +109,5 @@ class Layered(Mapping[int, FloatArray]):
         return len(self._arrays)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{k}: {self[k].shape}" for k in self)
+        shapes = ", ".join(f"{k}: {np.shape(self[k])}" for k in self)
         return f"Layered({{{shapes}}})"

@@ -551,7 +551,7 @@ class Model(ABC):
     ) -> None:
         """Compare exact gradients with central differences: see :func:`zerograd.check_gradients`."""
         relative = _tolerance(rtol, "rtol")
-        count = None if directions is None else whole_number(directions, "directions", minimum=1)
+        count = None if directions is None else self._check_directions(directions)
         rng = np.random.default_rng(check_seed(seed))
         batch = self._batch(x, y, loss, reduction, weight_decay)
         exact = self.gradients(x, y, loss, reduction, weight_decay)
@@ -571,15 +571,16 @@ class Model(ABC):
                 (name, a, e) for (name, a), (_, e) in pairs
             )
         else:
-            with _quiet():
-                h = self._check_step(step, trace)
-                cases = self._directional_differences(batch, exact, h, count, rng)
+            h = self._check_step(step, trace)
+            cases = self._directional_differences(batch, exact, h, count, rng)
         worst: tuple[float, str, FloatArray, FloatArray, tuple[int, ...]] | None = None
-        for name, a, e in cases:
-            ratio = np.abs(a - e) / (absolute + relative * np.abs(e))
-            index = tuple(int(i) for i in np.unravel_index(np.argmax(ratio), ratio.shape))
-            if ratio[index] > 1.0 and (worst is None or ratio[index] > worst[0]):
-                worst = (float(ratio[index]), name, a, e, index)
+        with _quiet():  # the directions are drawn and evaluated as the loop asks for them
+            for name, a, e in cases:
+                error, allowed = np.abs(a - e), absolute + relative * np.abs(e)
+                ratio = np.where(error > allowed, error / allowed, 0.0)  # inf where 0 is allowed
+                index = tuple(int(i) for i in np.unravel_index(np.argmax(ratio), ratio.shape))
+                if ratio[index] > 0.0 and (worst is None or ratio[index] > worst[0]):
+                    worst = (float(ratio[index]), name, a, e, index)
         if worst is not None:
             _, name, a, e, index = worst
             tolerance = absolute + relative * abs(float(e[index]))
@@ -624,7 +625,8 @@ class Model(ABC):
             reduction = "sum"  # sum, mean and none agree for one sample
         decay = check_weight_decay(weight_decay, reduction)
         raw = real_array(y, "y", bools=True)  # the caller's dtype, for the loss's check
-        targets = as_real_array(raw, "y", copy=False, bools=True)
+        targets = raw.astype(np.float64, copy=False)
+        check_finite(targets, "y")
         n_samples, shape = len(inputs), self.target_shape(inputs)
         expected = shape if single else (n_samples, *shape)
         # A one-unit output also takes a scalar target (one sample) or shape (N,).
@@ -711,6 +713,24 @@ class Model(ABC):
                 received=step,
             )
         return h
+
+    def _check_directions(self, directions: object) -> int:
+        """The number of random directions, from 1 to the number of parameters P.
+
+        Along P directions the check costs 2P forward passes, as entry by entry.
+        """
+        count = whole_number(directions, "directions", minimum=1)
+        entries = sum(math.prod(shape) for _, _, shape in self._layout)
+        if count > entries:
+            raise ArgumentValueError(
+                "directions",
+                f"be at most the number of parameters, {entries} (as many cost as much as "
+                "checking every entry, directions=None)",
+                repr(count),
+                expected=entries,
+                received=count,
+            )
+        return count
 
     def _check_per_sample_memory(self, batch: Batch, copies: int) -> None:
         entries = sum(math.prod(shape) for _, _, shape in self._layout)
@@ -869,7 +889,7 @@ def _refuse_changed_parameter(name: str, shape: tuple[int, ...], array: object) 
 
 def _fits(shape: tuple[int, ...], pattern: tuple[int | str, ...]) -> bool:
     """Whether ``shape`` matches ``pattern``: equal ints, and at least 1 where a length is named."""
-    return all(
+    return shape == pattern or all(
         size >= 1 if isinstance(want, str) else size == want
         for size, want in zip(shape, pattern, strict=True)
     )
@@ -1120,7 +1140,9 @@ def check_gradients(
     atol : float, optional
         Absolute tolerance, ``>= 0``; by default ``1e-8 * max(1, |J|)``.
     directions : int, optional
-        Check along this many random directions instead of entry by entry.
+        Check along this many random directions instead of entry by entry: from
+        1 to the number of parameters (as many directions cost as much as
+        checking every entry).
     seed : int or numpy.random.Generator
         Seed of the random directions.
 
