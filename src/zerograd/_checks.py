@@ -482,7 +482,7 @@ def check_weight_decay(weight_decay: object, reduction: str) -> float:
     zerograd._checks.ArgumentValueError: weight_decay must be a finite number >= 0; got -0.1
     """
     decay = real_number(weight_decay, "weight_decay")
-    if not (np.isfinite(decay) and decay >= 0.0):
+    if not (math.isfinite(decay) and decay >= 0.0):
         raise ArgumentValueError(
             "weight_decay", "be a finite number >= 0", repr(weight_decay),
             expected=">= 0", received=weight_decay,

@@ -7,7 +7,6 @@ first valid index is the first layer number, not Python's 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from types import GeneratorType
 from typing import cast
 
 import numpy as np
@@ -62,18 +61,18 @@ class Layered(Mapping[int, FloatArray]):
     __slots__ = ("_arrays", "_first", "_last")
 
     def __init__(self, arrays: Iterable[FloatArray], first: Whole) -> None:
-        unambiguous = isinstance(arrays, list | tuple | GeneratorType)  # cheap to ask first
-        if not unambiguous and (
-            isinstance(arrays, str | bytes | Mapping) or not isinstance(arrays, Iterable)
-        ):
+        try:
+            if not isinstance(arrays, list) and isinstance(arrays, str | bytes | Mapping):
+                raise TypeError  # iterable, but not one array per layer
+            self._arrays = list(arrays)
+        except TypeError as error:  # not iterable, a 0-d array included
             raise ArgumentTypeError(
                 "arrays",
                 "be an iterable of arrays in layer order",
                 received(arrays),
                 expected="iterable",
                 received=arrays,
-            )
-        self._arrays = list(arrays)
+            ) from error
         self._first = first if type(first) is int and first >= 0 else whole_number(first, "first")
         self._last = self._first + len(self._arrays) - 1
 

@@ -86,7 +86,8 @@ def dense_forward(W: FloatArray, b: FloatArray, x_prev: FloatArray) -> FloatArra
     >>> dense_forward(np.array([[1.0, 2.0]]), np.array([0.5]), np.array([[3.0, 4.0]]))
     array([[11.5]])
     """
-    z: FloatArray = x_prev @ W.T + b
+    z = x_prev @ W.T
+    z += b  # in place: one (N, n_k) array, not two
     return z
 
 

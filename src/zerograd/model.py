@@ -30,7 +30,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +51,6 @@ from zerograd._checks import (
     check_seed,
     check_weight_decay,
     layer_sequence,
-    non_finite_entry,
     real_array,
     real_number,
     received,
@@ -97,8 +96,7 @@ class ForwardPass:
     x: Layered
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     r"""The checked inputs and targets of one call, always with a batch axis.
 
     Attributes
@@ -114,6 +112,8 @@ class Batch:
         Whether the caller gave one sample without a batch axis.
     weight_decay : float
         :math:`\lambda \ge 0`; 0 whenever ``reduction`` is ``"none"``.
+    input_squares : float
+        The sum of the squares of ``inputs``' entries.
     """
 
     inputs: FloatArray
@@ -122,6 +122,7 @@ class Batch:
     reduction: str
     single: bool
     weight_decay: float
+    input_squares: float
 
     @property
     def per_sample(self) -> bool:
@@ -276,7 +277,11 @@ class Model(ABC):
             for name, layered in self._parameters.items()
             for k in layered
         )
+        self._parameter_shapes = {
+            name: [a.shape for a in layered.values()] for name, layered in self._parameters.items()
+        }
         self._f = tuple(activations)
+        self._size = sum(math.prod(shape) for _, _, shape in self._layout)
 
     # ------------------------------------------------------------ what a model defines
 
@@ -419,7 +424,7 @@ class Model(ABC):
             ``z[k]`` and ``x[k]``, without a batch axis for one sample. ``x[0]``
             is a copy of the input, never the caller's array.
         """
-        inputs, single = self._inputs(x, copy=True)
+        inputs, single, _ = self._inputs(x, copy=True)
         with _quiet():
             trace = self._trace(inputs)
         if not single:
@@ -492,12 +497,13 @@ class Model(ABC):
             delta = batch.scale * batch.loss.delta(z, x_out, batch.targets, self._f[-1])
             parameters, dz = self.backward(trace, delta, per_sample=batch.per_sample)
             decay = batch.weight_decay
-            for name, k in self._penalised(decay):
-                parameters[name][k] = parameters[name][k] + decay * self._parameters[name][k]
+            if decay:
+                for name, k in self._penalised():
+                    parameters[name][k] = parameters[name][k] + decay * self._parameters[name][k]
             gradients = self._gradients(parameters, dz, batch.single)
             # Bounding the result from the deltas and the layers' inputs costs a pass over
             # each of them; a per-sample result is N times larger than the arrays it bounds.
-            if decay or not _bounded(trace, dz):
+            if decay or not _bounded(trace, dz, batch.input_squares):
                 for name, array in (*gradients.arrays(), *_numbered("z", dz)):
                     check_finite(array, f"the gradient {name}", OVERFLOW)
         return gradients
@@ -591,20 +597,28 @@ class Model(ABC):
     # ------------------------------------------------------------ the engine's internals
 
     def _check_parameters(self) -> None:
-        for name, k, shape in self._layout:
-            array = self._parameters[name][k]
-            if type(array) is not np.ndarray or array.dtype != FLOAT64 or array.shape != shape:
-                _refuse_changed_parameter(f"{name}[{k}]", shape, array)
+        for name, layered in self._parameters.items():
+            for k, shape in zip(layered, self._parameter_shapes[name], strict=True):
+                array = layered[k]
+                if type(array) is not np.ndarray or array.dtype != FLOAT64 or array.shape != shape:
+                    _refuse_changed_parameter(f"{name}[{k}]", shape, array)
 
-    def _inputs(self, x: npt.ArrayLike, *, copy: bool = False) -> tuple[FloatArray, bool]:
-        """Check the parameters and ``x``; return ``x`` with a batch axis, and whether it was one sample."""
+    def _inputs(self, x: npt.ArrayLike, *, copy: bool = False) -> tuple[FloatArray, bool, float]:
+        """Check the parameters and ``x``.
+
+        Returns ``x`` with a batch axis, whether it was one sample, and the sum of
+        the squares of its entries (which the gradients' bound reuses).
+        """
         self._check_parameters()
-        inputs = as_real_array(x, "x", copy=copy)
+        inputs = real_array(x, "x").astype(np.float64, copy=copy)
+        squares = float(np.vdot(inputs, inputs))
+        if not math.isfinite(squares):  # NaN or inf, or entries above 1e154
+            check_finite(inputs, "x")
         sample = self.sample_shape
         if inputs.ndim == len(sample) and _fits(inputs.shape, sample):
-            return inputs[None], True
-        if inputs.ndim == len(sample) + 1 and _fits(inputs.shape, ("N", *sample)):
-            return inputs, False
+            return inputs[None], True, squares
+        if inputs.ndim == len(sample) + 1 and len(inputs) >= 1 and _fits(inputs.shape[1:], sample):
+            return inputs, False, squares
         raise ArgumentValueError(
             "x",
             f"have shape {_shape_text(sample)} for one sample or {_shape_text(('N', *sample))} "
@@ -620,7 +634,7 @@ class Model(ABC):
         """Check every argument of a loss or gradient call together."""
         rule = get_loss(loss)
         check_choice(reduction, REDUCTIONS, "reduction")
-        inputs, single = self._inputs(x)
+        inputs, single, squares = self._inputs(x)
         if single:
             reduction = "sum"  # sum, mean and none agree for one sample
         decay = check_weight_decay(weight_decay, reduction)
@@ -641,7 +655,7 @@ class Model(ABC):
             )
         loss_shape = (n_samples, *self.loss_shape(inputs))
         rule.check(raw.reshape(loss_shape), self._f[-1].name)
-        return Batch(inputs, targets.reshape(loss_shape), rule, reduction, single, decay)
+        return Batch(inputs, targets.reshape(loss_shape), rule, reduction, single, decay, squares)
 
     def _trace(
         self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
@@ -649,14 +663,16 @@ class Model(ABC):
         """:meth:`forward_batch`, then raise at the first layer whose raw activation is not finite."""
         trace = self.forward_batch(inputs, offsets)
         for k in trace.z:
-            found = non_finite_entry(trace.z[k])
-            if found is not None:
-                for name, layered in self._parameters.items():
-                    if k in layered:
-                        check_finite(layered[k], f"{name}[{k}]")
-                why = f"{OVERFLOW} in layer {k}, whose parameters are finite"
-                raise NonFiniteError(f"z[{k}]", *found, why)
+            z = trace.z[k]
+            if not math.isfinite(np.vdot(z, z)):  # one pass; rarely true
+                self._refuse_non_finite_layer(k, z)
         return trace
+
+    def _refuse_non_finite_layer(self, k: int, z: FloatArray) -> None:
+        for name, layered in self._parameters.items():
+            if k in layered:
+                check_finite(layered[k], f"{name}[{k}]")
+        check_finite(z, f"z[{k}]", f"{OVERFLOW} in layer {k}, whose parameters are finite")
 
     def _sample_losses(
         self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
@@ -678,13 +694,12 @@ class Model(ABC):
             raise NonFiniteError("the objective", (), "inf", OVERFLOW)
         return np.array([objective])
 
-    def _penalised(self, weight_decay: float) -> Iterator[tuple[str, int]]:
+    def _penalised(self) -> Iterator[tuple[str, int]]:
         """Each (name, layer) weight decay penalises: every parameter but the biases."""
-        if weight_decay:
-            yield from ((name, k) for name, k, _ in self._layout if name != "b")
+        return ((name, k) for name, k, _ in self._layout if name != "b")
 
     def _penalty(self, weight_decay: float) -> float:
-        penalised = [(name, k) for name, k in self._penalised(weight_decay)]
+        penalised = list(self._penalised()) if weight_decay else []
         with _quiet():
             squares = sum(float(np.sum(self._parameters[name][k] ** 2)) for name, k in penalised)
             penalty = 0.5 * weight_decay * squares
@@ -720,7 +735,7 @@ class Model(ABC):
         Along P directions the check costs 2P forward passes, as entry by entry.
         """
         count = whole_number(directions, "directions", minimum=1)
-        entries = sum(math.prod(shape) for _, _, shape in self._layout)
+        entries = self._size
         if count > entries:
             raise ArgumentValueError(
                 "directions",
@@ -733,10 +748,9 @@ class Model(ABC):
         return count
 
     def _check_per_sample_memory(self, batch: Batch, copies: int) -> None:
-        entries = sum(math.prod(shape) for _, _, shape in self._layout)
         n_samples = len(batch.inputs)
         check_memory(
-            copies * FLOAT64.itemsize * n_samples * entries,
+            copies * FLOAT64.itemsize * n_samples * self._size,
             "x",
             f"per-sample gradients (reduction='none') of {n_samples:,} samples",
         )
@@ -901,24 +915,31 @@ def _shape_text(pattern: tuple[int | str, ...]) -> str:
 
 
 def _layered(arrays: LayerArrays) -> Layered:
-    return Layered((arrays[k] for k in sorted(arrays)), first=min(arrays))
+    """Arrays keyed by consecutive layer numbers (in any order), as a Layered."""
+    first = min(arrays)
+    return Layered([arrays[k] for k in range(first, first + len(arrays))], first)
 
 
 def _numbered(name: str, arrays: Mapping[int, FloatArray]) -> Iterator[tuple[str, FloatArray]]:
     return ((f"{name}[{k}]", array) for k, array in arrays.items())
 
 
-def _bounded(trace: ForwardPass, dz: LayerArrays) -> bool:
+def _bounded(trace: ForwardPass, dz: LayerArrays, input_squares: float) -> bool:
     """Whether every parameter gradient is certainly finite, from the deltas and the inputs.
 
     In every layer type a parameter's gradient is a sum of products of one entry of
     a layer's delta and one of a layer's input (or a sum of delta entries, for a
     bias), so by the Cauchy-Schwarz inequality its entries are at most
-    ``|delta| |x|`` in size (norms over the whole batch).
+    ``|delta| |x|`` in size (norms over the whole batch), and NaN or inf in a delta
+    or an input makes that bound NaN or inf. ``input_squares`` is that of ``x[0]``.
     """
-    deltas = max(squared_norm(delta) for delta in dz.values())
-    inputs = max(squared_norm(trace.x[k]) for k in range(trace.x.first, trace.x.last))
-    return math.isfinite(math.sqrt(deltas) * math.sqrt(inputs))
+    deltas = 0.0
+    for delta in dz.values():
+        deltas += float(np.vdot(delta, delta))
+    inputs = input_squares
+    for k in range(1, trace.x.last):
+        inputs += float(np.vdot(trace.x[k], trace.x[k]))
+    return math.isfinite(deltas * inputs)
 
 
 def _central_differences(

@@ -193,7 +193,7 @@ class Network(Model):
     def backward(
         self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
     ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        r"""Backpropagate ``delta`` = :math:`\\delta^{(K)}`; see :meth:`Model.backward`."""
+        r"""Backpropagate ``delta`` = :math:`\delta^{(K)}`; see :meth:`Model.backward`."""
         dW: LayerArrays = {}
         db: LayerArrays = {}
         dz: LayerArrays = {}
@@ -201,7 +201,15 @@ class Network(Model):
             dz[k] = delta
             dW[k], db[k] = dense_parameter_gradients(trace.x[k - 1], delta, per_sample=per_sample)
             if k > 1:  # layer 1's input is the data: its gradient would go unused
-                delta = self._f[k - 2].df(trace.z[k - 1]) * dense_input_gradient(self.W[k], delta)
+                # f'(z) from the output x = f(z) where the activation gives it (tanh' = 1 - x^2):
+                # f is not evaluated again. The product is a new array: delta is made in place.
+                f = self._f[k - 2]
+                if f.df_of_output is None:
+                    slope = f.df(trace.z[k - 1])
+                else:
+                    slope = f.df_of_output(trace.x[k - 1])
+                delta = dense_input_gradient(self.W[k], delta)
+                delta *= slope
         return {"W": dW, "b": db}, dz
 
     def __repr__(self) -> str:
