@@ -64,7 +64,7 @@ class Layered(Mapping[int, FloatArray]):
         try:
             if not isinstance(arrays, list) and isinstance(arrays, str | bytes | Mapping):
                 raise TypeError  # iterable, but not one array per layer
-            self._arrays = list(arrays)
+            self._arrays: list[FloatArray] = list(arrays)
         except TypeError as error:  # not iterable, a 0-d array included
             raise ArgumentTypeError(
                 "arrays",

@@ -504,7 +504,7 @@ class Model(ABC):
             # Bounding the result from the deltas and the layers' inputs costs a pass over
             # each of them; a per-sample result is N times larger than the arrays it bounds.
             if decay or not _bounded(trace, dz, batch.input_squares):
-                for name, array in (*gradients.arrays(), *_numbered("z", dz)):
+                for name, array in _every_array(gradients):
                     check_finite(array, f"the gradient {name}", OVERFLOW)
         return gradients
 
@@ -537,7 +537,7 @@ class Model(ABC):
                 losses = functools.partial(self._sample_losses, batch, {k: offset})
                 dz[k] = batch.scale * _central_differences(offset, h, losses, together=1)
             gradients = self._gradients(parameters, dz, batch.single)
-            for name, array in (*gradients.arrays(), *_numbered("z", dz)):
+            for name, array in _every_array(gradients):
                 check_finite(array, f"the estimate of {name}", OVERFLOW)
         return gradients
 
@@ -568,11 +568,7 @@ class Model(ABC):
         checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {step!r}"
         if count is None:
             estimate = self.numerical_gradients(x, y, loss, reduction, weight_decay, step)
-            pairs = zip(
-                (*exact.arrays(), *_numbered("z", exact.z)),
-                (*estimate.arrays(), *_numbered("z", estimate.z)),
-                strict=True,
-            )
+            pairs = zip(_every_array(exact), _every_array(estimate), strict=True)
             cases: Iterator[tuple[str, FloatArray, FloatArray]] = (
                 (name, a, e) for (name, a), (_, e) in pairs
             )
@@ -920,8 +916,10 @@ def _layered(arrays: LayerArrays) -> Layered:
     return Layered([arrays[k] for k in range(first, first + len(arrays))], first)
 
 
-def _numbered(name: str, arrays: Mapping[int, FloatArray]) -> Iterator[tuple[str, FloatArray]]:
-    return ((f"{name}[{k}]", array) for k, array in arrays.items())
+def _every_array(gradients: Gradients) -> Iterator[tuple[str, FloatArray]]:
+    """Each parameter gradient, then each raw-activation gradient ``z[k]``, with its name."""
+    yield from gradients.arrays()
+    yield from ((f"z[{k}]", gradients.z[k]) for k in gradients.z)
 
 
 def _bounded(trace: ForwardPass, dz: LayerArrays, input_squares: float) -> bool:
