@@ -194,8 +194,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "mean-not-scaled",
         "a sum where a mean belongs: the 1/N of reduction='mean' dropped from delta",
         "model.py",
-        "delta = batch.scale * batch.loss.delta(",
-        "delta = batch.loss.delta(",
+        "delta = delta * batch.scale",
+        "delta = delta",
     ),
     Fault(
         "mean-over-wrong-axis",

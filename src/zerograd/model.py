@@ -259,6 +259,11 @@ class Model(ABC):
     the first such layer and, if it is one of that layer's parameters, the
     parameter and its first bad index.
 
+    Copies: a constructor copies the parameters it is given; :meth:`loss`,
+    :meth:`gradients` and the central differences read ``x`` and ``y`` without
+    copying them and never write into them; :meth:`forward` returns a copy of the
+    input as ``x[0]``. No result shares memory with the caller's arrays.
+
     Parameters
     ----------
     parameters : mapping of str to sequence of ndarray
@@ -277,9 +282,6 @@ class Model(ABC):
             for name, layered in self._parameters.items()
             for k in layered
         )
-        self._parameter_shapes = {
-            name: [a.shape for a in layered.values()] for name, layered in self._parameters.items()
-        }
         self._f = tuple(activations)
         self._size = sum(math.prod(shape) for _, _, shape in self._layout)
 
@@ -489,12 +491,14 @@ class Model(ABC):
     ) -> Gradients:
         """Exact gradients by backpropagation: see :func:`zerograd.gradients`."""
         batch = self._batch(x, y, loss, reduction, weight_decay)
-        if batch.per_sample:
+        if batch.per_sample and len(batch.inputs) > 1:  # one sample's fit as the parameters do
             self._check_per_sample_memory(batch, copies=1)
         with _quiet():
             trace = self._trace(batch.inputs)
             z, x_out = self.loss_view(trace)
-            delta = batch.scale * batch.loss.delta(z, x_out, batch.targets, self._f[-1])
+            delta = batch.loss.delta(z, x_out, batch.targets, self._f[-1])
+            if batch.reduction == "mean":
+                delta = delta * batch.scale
             parameters, dz = self.backward(trace, delta, per_sample=batch.per_sample)
             decay = batch.weight_decay
             if decay:
@@ -593,11 +597,11 @@ class Model(ABC):
     # ------------------------------------------------------------ the engine's internals
 
     def _check_parameters(self) -> None:
-        for name, layered in self._parameters.items():
-            for k, shape in zip(layered, self._parameter_shapes[name], strict=True):
-                array = layered[k]
-                if type(array) is not np.ndarray or array.dtype != FLOAT64 or array.shape != shape:
-                    _refuse_changed_parameter(f"{name}[{k}]", shape, array)
+        parameters = self._parameters
+        for name, k, shape in self._layout:
+            array = parameters[name][k]
+            if type(array) is not np.ndarray or array.shape != shape or array.dtype != FLOAT64:
+                _refuse_changed_parameter(f"{name}[{k}]", shape, array)
 
     def _inputs(self, x: npt.ArrayLike, *, copy: bool = False) -> tuple[FloatArray, bool, float]:
         """Check the parameters and ``x``.
@@ -636,7 +640,8 @@ class Model(ABC):
         decay = check_weight_decay(weight_decay, reduction)
         raw = real_array(y, "y", bools=True)  # the caller's dtype, for the loss's check
         targets = raw.astype(np.float64, copy=False)
-        check_finite(targets, "y")
+        if not math.isfinite(np.vdot(targets, targets)):  # NaN or inf, or entries above 1e154
+            check_finite(targets, "y")
         n_samples, shape = len(inputs), self.target_shape(inputs)
         expected = shape if single else (n_samples, *shape)
         # A one-unit output also takes a scalar target (one sample) or shape (N,).
@@ -650,8 +655,10 @@ class Model(ABC):
                 received=targets.shape,
             )
         loss_shape = (n_samples, *self.loss_shape(inputs))
-        rule.check(raw.reshape(loss_shape), self._f[-1].name)
-        return Batch(inputs, targets.reshape(loss_shape), rule, reduction, single, decay, squares)
+        if targets.shape != loss_shape:
+            raw, targets = raw.reshape(loss_shape), targets.reshape(loss_shape)
+        rule.check(raw, self._f[-1].name)
+        return Batch(inputs, targets, rule, reduction, single, decay, squares)
 
     def _trace(
         self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
@@ -935,8 +942,9 @@ def _bounded(trace: ForwardPass, dz: LayerArrays, input_squares: float) -> bool:
     for delta in dz.values():
         deltas += float(np.vdot(delta, delta))
     inputs = input_squares
-    for k in range(1, trace.x.last):
-        inputs += float(np.vdot(trace.x[k], trace.x[k]))
+    for k in range(1, len(trace.z)):  # x[1], ..., x[K-1]: x[0] is the input, x[K] no layer's
+        x = trace.x[k]
+        inputs += float(np.vdot(x, x))
     return math.isfinite(deltas * inputs)
 
 
