@@ -30,7 +30,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Self
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -96,7 +96,8 @@ class ForwardPass:
     x: Layered
 
 
-class Batch(NamedTuple):
+@dataclass
+class Batch:
     r"""The checked inputs and targets of one call, always with a batch axis.
 
     Attributes
