@@ -186,6 +186,28 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/report.py", "--results", str(results))
 
 
+@nox.session(default=False)
+def ab(session: nox.Session) -> None:
+    """Time the working tree's gradients against another revision's, interleaved.
+
+    ``nox -s ab`` compares with ``main``; ``nox -s ab -- REV`` with any revision, and
+    further arguments go to benchmarks/ab.py (``nox -s ab -- main --quick``). Both
+    versions run with the same numpy, one worker process each, in turns.
+    """
+    revision, *options = session.posargs or ["main"]
+    install_group(session, "test")
+    base = Path(session.create_tmp()) / "ab-base"
+    shutil.rmtree(base, ignore_errors=True)
+    source = Path(session.create_tmp()) / "ab-source"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir()
+    archive = source / "source.tar"
+    session.run("git", "archive", "--output", str(archive), revision, external=True)
+    session.run("tar", "-xf", str(archive), "-C", str(source), external=True)
+    session.install("--no-deps", "--target", str(base), str(source))
+    session.run("python", "benchmarks/ab.py", "--base-path", str(base), *options)
+
+
 @nox.session
 def browser(session: nox.Session) -> None:
     """Visit every page of the book in headless Chromium, offline.

@@ -46,7 +46,7 @@ IGNORED = shutil.ignore_patterns(
     "_build", "jupyter_execute", ".jupyter_cache", "__pycache__", "*.pyc", ".ipynb_checkpoints"
 )
 PROSE_PAGE = "notation.md"
-LIBRARY_FILE = "src/zerograd/dense.py"
+LIBRARY_FILE = "src/zerograd/layers.py"
 COLD_TARGET_SECONDS = 30.0
 COLD_TARGET_RATIO = 2.0
 NO_CHANGE_MARGIN_SECONDS = 0.5

@@ -1,4 +1,4 @@
-"""Random networks with inputs and targets, drawn by hypothesis, and how to compare gradients.
+"""Random networks of the three kinds with inputs and targets, drawn by hypothesis.
 
 Imported by the test modules (``tests`` is on pytest's ``pythonpath``).
 """
@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from hypothesis import assume
 from hypothesis import strategies as st
 
-from zerograd import ACTIVATIONS, LOSSES, REDUCTIONS, Gradients, Network
+import zerograd as zg
 
-ACTIVATION_NAMES = tuple(ACTIVATIONS)
-LOSS_NAMES = tuple(LOSSES)
+ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
+LOSS_NAMES = tuple(zg.LOSSES)
 KINKED = frozenset({"relu", "leaky_relu"})
 """Activations with a kink at 0, where central differences and the exact rule disagree."""
 
@@ -28,26 +30,36 @@ by at most about 1e-6 times the largest input, so 1e-4 leaves a wide margin.
 
 FloatArray = npt.NDArray[np.float64]
 
+M = TypeVar("M", bound=zg.Model)
+
+
+class Options(TypedDict):
+    """A case's loss and reduction, as keyword arguments."""
+
+    loss: str
+    reduction: str
+
 
 @dataclass(frozen=True)
-class Case:
-    """A network with one sample or a batch, its targets, a loss and a reduction."""
+class Case(Generic[M]):
+    """A model with one sample or a batch, its targets, a loss and a reduction."""
 
-    net: Network
+    net: M
     x: FloatArray
     y: FloatArray
     loss: str
     reduction: str
-
-    @property
-    def single(self) -> bool:
-        """Whether ``x`` is one sample, shape ``(n_0,)``."""
-        return self.x.ndim == 1
+    single: bool
 
     @property
     def n_samples(self) -> int:
         """``N``, counting one sample as 1."""
-        return 1 if self.single else self.x.shape[0]
+        return 1 if self.single else len(self.x)
+
+    @property
+    def options(self) -> Options:
+        """The loss and reduction, as keyword arguments."""
+        return {"loss": self.loss, "reduction": self.reduction}
 
     def min_abs_z_at_kinks(self) -> float:
         """The smallest ``|z|`` over all layers whose activation has a kink (inf if none)."""
@@ -58,6 +70,20 @@ class Case:
             if self.net.activations[k - 1] in KINKED
         ]
         return min(margins, default=float("inf"))
+
+    def check_gradients(self, **options: object) -> None:
+        """:func:`zerograd.check_gradients` on this case, away from kinks, with its defaults."""
+        # Within 1e-4 of a relu/leaky_relu kink the central difference straddles the kink
+        # and averages the two one-sided slopes, while the exact rule takes one of them:
+        # such draws test the estimate, not the library.
+        assume(self.min_abs_z_at_kinks() > KINK_MARGIN)
+        arguments: dict[str, object] = {**self.options, **options}
+        if "directions" in arguments:  # at most one per parameter, as check_gradients asks
+            count = sum(
+                a.size for layered in self.net.parameters.values() for a in layered.values()
+            )
+            arguments["directions"] = min(count, arguments["directions"])  # type: ignore[call-overload]
+        zg.check_gradients(self.net, self.x, self.y, **arguments)  # type: ignore[arg-type]
 
 
 def targets(loss: str, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
@@ -77,14 +103,14 @@ def cases(
     *,
     losses: Sequence[str] = LOSS_NAMES,
     activations: Sequence[str] = ACTIVATION_NAMES,
-    reductions: Sequence[str] = REDUCTIONS,
+    reductions: Sequence[str] = zg.REDUCTIONS,
     single: bool | None = None,
     min_batch: int = 1,
     max_batch: int = 6,
     max_depth: int = 4,
     max_width: int = 8,
-) -> Case:
-    """A random network of depth 1..``max_depth`` and widths 1..``max_width``.
+) -> Case[zg.Network]:
+    """A random dense network of depth 1..``max_depth`` and widths 1..``max_width``.
 
     Every layer draws its own activation from ``activations``. Binary cross-entropy forces a
     sigmoid output layer and softmax cross-entropy at least two outputs, as
@@ -99,7 +125,7 @@ def cases(
     if loss == "binary_cross_entropy":
         names[-1] = "sigmoid"
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    net = Network.random(widths, names, seed=rng)
+    net = zg.Network.random(widths, names, seed=rng)
     weight_scale = draw(st.sampled_from([0.5, 1.0, 2.0]))
     net = net.replace(W=[weight_scale * net.W[k] for k in net.W])
     is_single = draw(st.booleans()) if single is None else single
@@ -107,24 +133,68 @@ def cases(
     input_scale = draw(st.sampled_from([0.3, 1.0, 3.0]))
     x = rng.normal(0.0, input_scale, size=(*batch_shape, widths[0]))
     y = targets(loss, (*batch_shape, widths[-1]), rng)
-    return Case(net, x, y, loss, draw(st.sampled_from(reductions)))
+    return Case(net, x, y, loss, draw(st.sampled_from(reductions)), is_single)
 
 
-def relative_errors(exact: FloatArray, estimate: FloatArray) -> FloatArray:
-    """``|exact - estimate| / max(1, |estimate|)``, entry by entry."""
-    return np.abs(exact - estimate) / np.maximum(1.0, np.abs(estimate))
+@st.composite
+def conv_cases(draw: st.DrawFn, reductions: Sequence[str] = zg.REDUCTIONS) -> Case[zg.ConvNetwork]:
+    """A random ConvNetwork (1-2 convolutions, 0-2 dense layers) with inputs and targets."""
+    channels, length = draw(st.integers(1, 3)), draw(st.integers(1, 8))
+    conv: list[tuple[int, int]] = []
+    current = length
+    for _ in range(draw(st.integers(1, 2))):
+        width = draw(st.integers(1, current))
+        conv.append((draw(st.integers(1, 3)), width))
+        current -= width - 1
+    dense = draw(st.lists(st.integers(1, 3), max_size=2))
+    depth = len(conv) + len(dense)
+    loss = draw(st.sampled_from(LOSS_NAMES))
+    activations = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth, max_size=depth))
+    if loss == "binary_cross_entropy":
+        activations[-1] = "sigmoid"
+    seed = draw(st.integers(0, 2**32 - 1))
+    net = zg.ConvNetwork.random((channels, length), conv, dense, activations, seed=seed)
+    out_shape = net.shape(net.K)
+    assume(loss != "softmax_cross_entropy" or int(np.prod(out_shape)) >= 2)
+    n_samples = draw(st.integers(1, 4))
+    single = draw(st.booleans())
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_samples, channels, length))
+    # The loss reads each sample's output flattened, so the targets are drawn flat.
+    y = targets(loss, (n_samples, int(np.prod(out_shape))), rng).reshape(n_samples, *out_shape)
+    if single:
+        x, y = x[0], y[0]
+    return Case(net, x, y, loss, draw(st.sampled_from(reductions)), single)
 
 
-def assert_gradients_close(exact: Gradients, estimate: Gradients, tolerance: float) -> None:
-    """Every ``W[k]``, ``b[k]`` and ``z[k]`` agrees entry by entry within ``tolerance``.
+@st.composite
+def recurrent_cases(
+    draw: st.DrawFn, reductions: Sequence[str] = zg.REDUCTIONS
+) -> Case[zg.RecurrentNetwork]:
+    """A random RecurrentNetwork, read at the last or at every step, with sequences and targets."""
+    loss = draw(st.sampled_from(LOSS_NAMES))
+    n_2 = draw(st.integers(2 if loss == "softmax_cross_entropy" else 1, 3))
+    sizes = (draw(st.integers(1, 3)), draw(st.integers(1, 4)), n_2)
+    activations = [draw(st.sampled_from(ACTIVATION_NAMES)) for _ in range(2)]
+    if loss == "binary_cross_entropy":
+        activations[1] = "sigmoid"
+    output = draw(st.sampled_from(("last", "every")))
+    seed = draw(st.integers(0, 2**32 - 1))
+    net = zg.RecurrentNetwork.random(sizes, activations, output=output, seed=seed)
+    n_samples, length = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_samples, length, sizes[0]))
+    y = targets(loss, (n_samples, n_2) if output == "last" else (n_samples, length, n_2), rng)
+    single = draw(st.booleans())
+    if single:
+        x, y = x[0], y[0]
+    return Case(net, x, y, loss, draw(st.sampled_from(reductions)), single)
 
-    Shapes must agree exactly; the error is relative to ``max(1, |estimate|)``.
-    """
-    for field in ("W", "b", "z"):
-        exact_arrays, estimate_arrays = getattr(exact, field), getattr(estimate, field)
-        assert list(exact_arrays) == list(estimate_arrays), f"layer numbers of {field} differ"
-        for k in exact_arrays:
-            a, n = exact_arrays[k], estimate_arrays[k]
-            assert a.shape == n.shape, f"{field}[{k}]: shape {a.shape} != {n.shape}"
-            worst = float(np.max(relative_errors(a, n), initial=0.0))
-            assert worst <= tolerance, f"{field}[{k}]: relative error {worst:.3g} > {tolerance}"
+
+def any_cases(reductions: Sequence[str] = zg.REDUCTIONS) -> st.SearchStrategy[Case[zg.Model]]:
+    """A case of any of the three models."""
+    return st.one_of(
+        cases(reductions=reductions),
+        conv_cases(reductions=reductions),
+        recurrent_cases(reductions=reductions),
+    )

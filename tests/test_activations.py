@@ -166,3 +166,18 @@ def test_relu_gives_positive_zero_for_every_non_positive_input() -> None:
     out = get_activation("relu").f(np.array([-0.0, 0.0, -3.5]))
     np.testing.assert_array_equal(out, [0.0, 0.0, 0.0])
     assert not np.signbit(out).any(), out
+
+
+def test_the_derivatives_from_the_output_are_given_where_they_save_work() -> None:
+    with_output = {name for name, a in ACTIVATIONS.items() if a.df_of_output is not None}
+    assert with_output == {"tanh", "sigmoid"}
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+@given(z=real_arrays(-800.0, 800.0))
+def test_the_derivative_from_the_output_is_the_derivative_bit_for_bit(
+    name: str, z: FloatArray
+) -> None:
+    activation = get_activation(name)
+    assert activation.df_of_output is not None
+    np.testing.assert_array_equal(activation.df_of_output(activation.f(z)), activation.df(z))

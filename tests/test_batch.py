@@ -12,7 +12,7 @@ from gradient_cases import Case, cases, targets
 from hypothesis import given
 
 from zerograd import LOSSES, Gradients, Network, gradients
-from zerograd.dense import dense_input_gradient, dense_parameter_gradients
+from zerograd.layers import dense_input_gradient, dense_parameter_gradients
 
 
 def assert_round_off_equal(actual: np.ndarray, expected: np.ndarray, name: str) -> None:
@@ -20,7 +20,7 @@ def assert_round_off_equal(actual: np.ndarray, expected: np.ndarray, name: str) 
     np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-def grads_of(case: Case, reduction: str) -> Gradients:
+def grads_of(case: Case[Network], reduction: str) -> Gradients:
     return gradients(case.net, case.x, case.y, loss=case.loss, reduction=reduction)
 
 
@@ -32,7 +32,7 @@ def fields(grads: Gradients) -> dict[str, np.ndarray]:
 
 
 @given(cases(single=False))
-def test_sum_and_mean_follow_from_per_sample_gradients(case: Case) -> None:
+def test_sum_and_mean_follow_from_per_sample_gradients(case: Case[Network]) -> None:
     per_sample, total, mean = (grads_of(case, r) for r in ("none", "sum", "mean"))
     N, summed, averaged = case.n_samples, dict(total.arrays()), dict(mean.arrays())
     for name, rows in per_sample.arrays():
@@ -45,7 +45,7 @@ def test_sum_and_mean_follow_from_per_sample_gradients(case: Case) -> None:
 
 
 @given(cases(single=False, reductions=["none"]))
-def test_per_sample_row_is_the_gradient_of_that_sample_alone(case: Case) -> None:
+def test_per_sample_row_is_the_gradient_of_that_sample_alone(case: Case[Network]) -> None:
     per_sample = fields(grads_of(case, "none"))
     for n in range(case.n_samples):
         alone = gradients(case.net, case.x[n], case.y[n], loss=case.loss)
@@ -54,7 +54,7 @@ def test_per_sample_row_is_the_gradient_of_that_sample_alone(case: Case) -> None
 
 
 @given(cases(single=True))
-def test_one_sample_equals_a_batch_of_one_under_every_reduction(case: Case) -> None:
+def test_one_sample_equals_a_batch_of_one_under_every_reduction(case: Case[Network]) -> None:
     single = fields(grads_of(case, "sum"))
     x, y = case.x[None, :], case.y[None, :]
     for reduction in ("sum", "mean", "none"):
@@ -67,7 +67,7 @@ def test_one_sample_equals_a_batch_of_one_under_every_reduction(case: Case) -> N
 
 
 @given(cases(single=False))
-def test_shapes_of_each_reduction(case: Case) -> None:
+def test_shapes_of_each_reduction(case: Case[Network]) -> None:
     N, net = case.n_samples, case.net
     for reduction in ("sum", "mean", "none"):
         grads = grads_of(case, reduction)
@@ -79,7 +79,7 @@ def test_shapes_of_each_reduction(case: Case) -> None:
 
 
 @given(cases(single=True))
-def test_reduction_is_irrelevant_for_one_sample(case: Case) -> None:
+def test_reduction_is_irrelevant_for_one_sample(case: Case[Network]) -> None:
     reference = fields(grads_of(case, "sum"))
     for reduction in ("mean", "none"):
         for name, value in fields(grads_of(case, reduction)).items():
@@ -115,8 +115,8 @@ class DenseBackwardSpy:
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> DenseBackwardSpy:
     recorder = DenseBackwardSpy()
-    monkeypatch.setattr("zerograd.backprop.dense_parameter_gradients", recorder.parameters)
-    monkeypatch.setattr("zerograd.backprop.dense_input_gradient", recorder.inputs)
+    monkeypatch.setattr("zerograd.network.dense_parameter_gradients", recorder.parameters)
+    monkeypatch.setattr("zerograd.network.dense_input_gradient", recorder.inputs)
     return recorder
 
 

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import numpy as np
-import numpy.typing as npt
 import pytest
-from gradient_cases import ACTIVATION_NAMES, KINK_MARGIN, KINKED, LOSS_NAMES, targets
-from hypothesis import assume, given
+from contracts import refuses
+from gradient_cases import Case, FloatArray, conv_cases
+from hypothesis import given
 from hypothesis import strategies as st
 
 import zerograd as zg
-from zerograd.conv import conv1d_backward, conv1d_forward
+from zerograd.layers import conv1d_backward, conv1d_forward
 
-FloatArray = npt.NDArray[np.float64]
-RTOL, ATOL = 1e-6, 1e-8
 SEED = 122895  # the follow-up question about convolutions
-
-
-def full(message: str) -> str:
-    """A pattern that matches exactly ``message``, for ``pytest.raises(match=...)``."""
-    return f"^{re.escape(message)}$"
 
 
 def naive_conv1d(W: FloatArray, b: FloatArray, x: FloatArray) -> FloatArray:
@@ -38,62 +28,6 @@ def naive_conv1d(W: FloatArray, b: FloatArray, x: FloatArray) -> FloatArray:
                     total += W[o, c, j] * x[c, t + j]
             z[o, t] = total
     return z
-
-
-@dataclass(frozen=True)
-class ConvCase:
-    net: zg.ConvNetwork
-    x: FloatArray
-    y: FloatArray
-    loss: str
-    reduction: str
-
-
-def flat_targets(loss: str, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
-    """Targets of shape ``(N, *output shape)``; the loss sees each sample's output flattened."""
-    return targets(loss, (shape[0], int(np.prod(shape[1:]))), rng).reshape(shape)
-
-
-@st.composite
-def conv_cases(draw: st.DrawFn) -> ConvCase:
-    channels, length = draw(st.integers(1, 3)), draw(st.integers(1, 8))
-    conv: list[tuple[int, int]] = []
-    current = length
-    for _ in range(draw(st.integers(1, 2))):
-        width = draw(st.integers(1, current))
-        conv.append((draw(st.integers(1, 3)), width))
-        current -= width - 1
-    dense = draw(st.lists(st.integers(1, 3), max_size=2))
-    depth = len(conv) + len(dense)
-    loss = draw(st.sampled_from(LOSS_NAMES))
-    activations = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth, max_size=depth))
-    if loss == "binary_cross_entropy":
-        activations[-1] = "sigmoid"
-    seed = draw(st.integers(0, 2**32 - 1))
-    net = zg.ConvNetwork.random((channels, length), conv, dense, activations, seed=seed)
-    out_shape = net.shape(net.K)
-    assume(loss != "softmax_cross_entropy" or int(np.prod(out_shape)) >= 2)
-    n_samples = draw(st.integers(1, 4))
-    single = draw(st.booleans())
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_samples, channels, length))
-    y = flat_targets(loss, (n_samples, *out_shape), rng)
-    if single:
-        x, y = x[0], y[0]
-    trace = net.forward(x)
-    for k in range(1, net.K + 1):
-        if net.activations[k - 1] in KINKED:
-            assume(float(np.min(np.abs(trace.z[k]))) > KINK_MARGIN)
-    return ConvCase(net, x, y, loss, draw(st.sampled_from(zg.REDUCTIONS)))
-
-
-def _assert_same(exact: zg.Gradients, estimate: zg.Gradients, scale: float = 1.0) -> None:
-    for (name, got), (_, want) in zip(exact.arrays(), estimate.arrays(), strict=True):
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL * scale, err_msg=name)
-    for k in exact.z:
-        np.testing.assert_allclose(
-            exact.z[k], estimate.z[k], rtol=RTOL, atol=ATOL * scale, err_msg=f"z[{k}]"
-        )
 
 
 @given(
@@ -143,16 +77,19 @@ def test_backward_matches_the_naive_chain_rule(
 
 
 @given(case=conv_cases())
-def test_gradients_match_central_differences(case: ConvCase) -> None:
-    exact = zg.gradients(case.net, case.x, case.y, loss=case.loss, reduction=case.reduction)
-    estimate = zg.numerical_gradients(
-        case.net, case.x, case.y, loss=case.loss, reduction=case.reduction
-    )
-    _assert_same(exact, estimate, scale=max(1.0, exact.max_abs()))
+def test_gradients_match_central_differences(case: Case[zg.ConvNetwork]) -> None:
+    case.check_gradients()
 
 
 @given(case=conv_cases())
-def test_forward_of_the_network_matches_naive_layers(case: ConvCase) -> None:
+def test_gradients_match_central_differences_along_random_directions(
+    case: Case[zg.ConvNetwork],
+) -> None:
+    case.check_gradients(directions=3)
+
+
+@given(case=conv_cases())
+def test_forward_of_the_network_matches_naive_layers(case: Case[zg.ConvNetwork]) -> None:
     net, batch = case.net, np.asarray(case.x).reshape(-1, *case.net.input_shape)
     trace = net.forward(batch)
     for n, sample in enumerate(batch):
@@ -168,7 +105,7 @@ def test_forward_of_the_network_matches_naive_layers(case: ConvCase) -> None:
 
 
 @given(case=conv_cases())
-def test_bias_gradient_is_the_sum_over_positions(case: ConvCase) -> None:
+def test_bias_gradient_is_the_sum_over_positions(case: Case[zg.ConvNetwork]) -> None:
     grads = zg.gradients(case.net, case.x, case.y, loss=case.loss, reduction="sum")
     batch_axis = () if np.ndim(case.x) == 2 else (0,)
     for k in range(1, case.net.K + 1):
@@ -178,7 +115,7 @@ def test_bias_gradient_is_the_sum_over_positions(case: ConvCase) -> None:
 
 
 @given(case=conv_cases())
-def test_batch_sum_and_mean_are_sum_and_mean_of_per_sample(case: ConvCase) -> None:
+def test_batch_sum_and_mean_are_sum_and_mean_of_per_sample(case: Case[zg.ConvNetwork]) -> None:
     x = np.asarray(case.x).reshape(-1, *case.net.input_shape)
     y = np.asarray(case.y).reshape(len(x), *case.net.shape(case.net.K))
     each = zg.gradients(case.net, x, y, loss=case.loss, reduction="none")
@@ -250,133 +187,87 @@ def test_shape_refuses_layer_numbers_outside_0_to_K(bad: object) -> None:
     net = zg.ConvNetwork.random((2, 9), conv=[(3, 4), (2, 2)], dense=[5, 1], seed=7)
     assert net.shape(0) == (2, 9)
     assert net.shape(4) == (1,)
-    with pytest.raises(
-        zg.LayerIndexError, match=full(f"layer number must be an int from 0 to 4; got {bad!r}")
-    ):
+    with pytest.raises(zg.LayerIndexError, match=r"from 0 to 4; got "):
         net.shape(bad)  # type: ignore[arg-type]
 
 
-def test_loss_terms_flatten_each_sample_channel_by_channel() -> None:
+def test_the_loss_reads_each_sample_flattened_channel_by_channel() -> None:
     # Two output channels of length 2: differences of neighbours plus 0.5, and the right
     # neighbour. For x = [1, 4, 9]: z = [[-2.5, -4.5], [4, 9]]; for x = [0, 1, 0]: [[-0.5, 1.5], [1, 0]].
     net = zg.ConvNetwork(
         W=[[[[1.0, -1.0]], [[0.0, 1.0]]]], b=[[0.5, 0.0]], activations="tanh", length=3
     )
     trace = net.forward_batch(np.array([[[1.0, 4.0, 9.0]], [[0.0, 1.0, 0.0]]]))
-    z_terms, x_terms = net.loss_terms(trace)
-    want = np.array([[[-2.5, -4.5, 4.0, 9.0]], [[-0.5, 1.5, 1.0, 0.0]]])
-    assert z_terms.shape == x_terms.shape == (2, 1, 4)
+    z_terms, x_terms = net.loss_view(trace)
+    want = np.array([[-2.5, -4.5, 4.0, 9.0], [-0.5, 1.5, 1.0, 0.0]])
+    assert z_terms.shape == x_terms.shape == (2, 4)
     np.testing.assert_array_equal(z_terms, want)
     np.testing.assert_allclose(x_terms, np.tanh(want), rtol=1e-15)
 
 
+KERNEL, ZERO = np.ones((2, 1, 2)), np.zeros(2)
+
 BAD_NETWORKS = [
-    (
-        {"W": [np.ones((1, 1, 4))], "b": [np.zeros(1)], "length": 3},
-        "W[1] has kernel width 4, wider than its input x[0] of length 3",
-    ),
-    (
-        {
-            "W": [np.ones((2, 1, 2)), np.ones((1, 3, 2))],
-            "b": [np.zeros(2), np.zeros(1)],
-            "length": 5,
-        },
-        (
-            "W[2] must have shape (C_2, 2, w_2) with positive sizes to read x[1] of shape (2, 4); "
-            "got shape (1, 3, 2)"
-        ),
-    ),
-    (
-        {"W": [np.ones((2, 1, 2)), np.ones((1, 7))], "b": [np.zeros(2), np.zeros(1)], "length": 5},
-        "W[2] must have shape (n_2, 8) to read x[1] of shape (2, 4) flattened; got shape (1, 7)",
-    ),
-    (
-        {
-            "W": [np.ones((2, 1, 2)), np.ones((1, 8)), np.ones((1, 1, 1))],
-            "b": [np.zeros(2), np.zeros(1), np.zeros(1)],
-            "length": 5,
-        },
-        (
-            "W[3] must be a convolution kernel (3-D, only before any dense layer) or a dense "
-            "matrix (2-D); got shape (1, 1, 1) after x[2] of shape (1,)"
-        ),
-    ),
-    (
-        {"W": [np.ones((2, 3))], "b": [np.zeros(2)], "length": 3},
-        "W[1] must be a convolution kernel of shape (C_1, C_0, w_1); got shape (2, 3)",
-    ),
-    (
-        {"W": [np.ones((2, 1, 2))], "b": [np.zeros(3)], "length": 3},
-        "b[1] must have shape (2,); got shape (3,)",
-    ),
-    (
-        {"W": [np.ones((2, 1, 2))], "b": [np.zeros(2)], "length": 0},
-        "length must be a positive int (the input length T_0); got 0",
-    ),
-    (
-        {"W": [np.full((1, 1, 1), np.nan)], "b": [np.zeros(1)], "length": 2},
-        "W[1] must be finite; got NaN at index (0, 0, 0)",
-    ),
-    (
-        {"W": [], "b": [], "length": 2},
-        "a ConvNetwork needs at least one layer; got W with 0 arrays",
-    ),
-]
+    pytest.param({"W": [np.ones((1, 1, 4))], "b": [np.zeros(1)], "length": 3},
+                 zg.ArgumentValueError, "W[1]", 3, 4, id="kernel wider than input"),
+    pytest.param({"W": [KERNEL, np.ones((1, 3, 2))], "b": [ZERO, np.zeros(1)], "length": 5},
+                 zg.ArgumentValueError, "W[2]", 2, (1, 3, 2), id="channels do not chain"),
+    pytest.param({"W": [KERNEL, np.ones((1, 7))], "b": [ZERO, np.zeros(1)], "length": 5},
+                 zg.ArgumentValueError, "W[2]", 8, (1, 7), id="dense does not read the flattening"),
+    pytest.param({"W": [KERNEL, np.ones((1, 8)), np.ones((1, 1, 1))],
+                  "b": [ZERO, np.zeros(1), np.zeros(1)], "length": 5},
+                 zg.ArgumentValueError, "W[3]", (2, 3), (1, 1, 1), id="kernel after a dense layer"),
+    pytest.param({"W": [np.ones((2, 3))], "b": [ZERO], "length": 3},
+                 zg.ArgumentValueError, "W[1]", 3, (2, 3), id="layer 1 not a convolution"),
+    pytest.param({"W": [KERNEL], "b": [np.zeros(3)], "length": 3},
+                 zg.ArgumentValueError, "b[1]", (2,), (3,), id="bias per channel"),
+    pytest.param({"W": [KERNEL], "b": [ZERO], "length": 0},
+                 zg.ArgumentValueError, "length", 1, 0, id="length 0"),
+    pytest.param({"W": [KERNEL], "b": [ZERO], "length": 2.0},
+                 zg.ArgumentTypeError, "length", int, 2.0, id="length a float"),
+    pytest.param({"W": [np.full((1, 1, 1), np.nan)], "b": [np.zeros(1)], "length": 2},
+                 zg.NonFiniteError, "W[1]", "finite", "NaN", id="NaN kernel"),
+    pytest.param({"W": [], "b": [], "length": 2},
+                 zg.ArgumentValueError, "W", ">= 1", 0, id="no layers"),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("kwargs", "message"), BAD_NETWORKS)
-def test_bad_networks_are_refused(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=full(message)):
+@pytest.mark.parametrize(("kwargs", "kind", "argument", "expected", "received"), BAD_NETWORKS)
+def test_bad_networks_are_refused(
+    kwargs: dict[str, object],
+    kind: type[zg.ArgumentError],
+    argument: str,
+    expected: object,
+    received: object,
+) -> None:
+    with refuses(kind, argument, expected=expected, received=received):
         zg.ConvNetwork(activations="tanh", **kwargs)  # type: ignore[arg-type]
 
 
-def test_unknown_activation_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown activation 'ReLU'"):
-        zg.ConvNetwork(W=[np.ones((1, 1, 1))], b=[np.zeros(1)], activations="ReLU", length=2)
+def test_numpy_integers_are_lengths_and_layer_numbers() -> None:
+    net = zg.ConvNetwork(W=[KERNEL], b=[ZERO], activations="tanh", length=np.int64(3))
+    assert net.input_shape == (1, 3)
+    assert net.shape(np.int64(1)) == net.shape(1) == (2, 2)
+    assert net.is_conv(np.uint8(1))
 
 
 @pytest.mark.parametrize(
-    ("x", "y", "message"),
+    ("x", "y", "argument", "expected", "received"),
     [
-        (
-            np.ones((2, 6)),
-            np.ones((3, 4)),
-            "x (one sample) must have shape (2, 5); got shape (2, 6)",
-        ),
-        (np.ones((4, 1, 5)), np.ones((4, 3, 4)), "or (N, 2, 5) with N >= 1; got shape (4, 1, 5)"),
-        (
-            np.ones((0, 2, 5)),
-            np.ones((0, 3, 4)),
-            "x must have shape (2, 5) (one sample) or (N, 2, 5) with N >= 1; got shape (0, 2, 5)",
-        ),
-        (np.ones(5), np.ones((3, 4)), "got shape (5,)"),
-        (np.full((2, 5), np.nan), np.ones((3, 4)), "x must be finite; got NaN at index (0, 0)"),
-        (np.ones((2, 5)), np.ones(12), "y for one sample must have shape (3, 4); got shape (12,)"),
-        (np.ones((3, 2, 5)), np.ones((2, 3, 4)), "y for a batch of 3 must have shape (3, 3, 4)"),
+        (np.ones((2, 6)), np.ones((3, 4)), "x", (2, 5), (2, 6)),
+        (np.ones((4, 1, 5)), np.ones((4, 3, 4)), "x", (2, 5), (4, 1, 5)),
+        (np.ones((0, 2, 5)), np.ones((0, 3, 4)), "x", (2, 5), (0, 2, 5)),
+        (np.ones(5), np.ones((3, 4)), "x", (2, 5), (5,)),
+        (np.ones((2, 5)), np.ones(12), "y", (3, 4), (12,)),
+        (np.ones((3, 2, 5)), np.ones((2, 3, 4)), "y", (3, 3, 4), (2, 3, 4)),
     ],
 )
-def test_bad_input_is_refused(x: FloatArray, y: FloatArray, message: str) -> None:
+def test_bad_input_is_refused(
+    x: FloatArray, y: FloatArray, argument: str, expected: object, received: object
+) -> None:
     net = zg.ConvNetwork.random((2, 5), conv=[(3, 2)], seed=0)
-    with pytest.raises(ValueError, match=re.escape(message)):
-        zg.gradients(net, x, y)
-    with pytest.raises(ValueError, match=re.escape(message)):
-        zg.numerical_gradients(net, x, y)
-
-
-def test_bad_loss_reduction_step_and_weight_decay_are_refused() -> None:
-    net = zg.ConvNetwork.random((1, 3), conv=[(1, 2)], activations="tanh", seed=0)
-    x, y = np.ones((1, 3)), np.ones((1, 2))
-    with pytest.raises(ValueError, match="unknown loss 'mse'"):
-        zg.gradients(net, x, y, loss="mse")
-    with pytest.raises(ValueError, match="unknown reduction 'max'"):
-        zg.gradients(net, x, y, reduction="max")
-    with pytest.raises(ValueError, match="needs a 'sigmoid' output activation; got 'tanh'"):
-        zg.gradients(net, x, y, loss="binary_cross_entropy")
-    with pytest.raises(
-        ValueError, match=re.escape("step must be a positive finite number; got 0.0")
-    ):
-        zg.numerical_gradients(net, x, y, step=0.0)
-    with pytest.raises(
-        ValueError, match=re.escape("weight_decay must be a finite number >= 0; got -0.1")
-    ):
-        zg.gradients(net, x, y, weight_decay=-0.1)
+    for entry in (zg.gradients, zg.numerical_gradients):
+        with refuses(zg.ArgumentValueError, argument, expected=expected, received=received):
+            entry(net, x, y)
+    with refuses(zg.NonFiniteError, "x", index=(0, 0)):
+        zg.gradients(net, np.full((2, 5), np.nan), np.ones((3, 4)))

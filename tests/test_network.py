@@ -9,7 +9,7 @@ import pytest
 from gradient_cases import Case, cases
 from hypothesis import given
 
-from zerograd import ACTIVATIONS, Network
+from zerograd import ACTIVATIONS, Network, gradients
 
 
 def hand_net() -> Network:
@@ -74,12 +74,13 @@ def test_reduced_losses_are_python_floats() -> None:
     assert type(net.loss(x, y, reduction="none")) is np.ndarray
 
 
-def test_one_sample_targets_get_a_batch_axis() -> None:
-    # Batch documents targets of shape (N, n_K): (1, 1) here, for a scalar target too.
-    for target in (4.0, [4.0]):
-        batch = hand_net().prepare_batch([1.0, 3.0], target, "squared_error", "sum")
-        assert batch.targets.shape == (1, 1)
-        assert batch.targets[0, 0] == 4.0
+def test_a_scalar_target_is_one_sample_of_a_one_unit_output() -> None:
+    # Output 4.5: the target 4.0 as a scalar, a vector or a batch of one gives the same.
+    net = hand_net()
+    for target in (4.0, [4.0], np.float32(4.0)):
+        assert net.loss([1.0, 3.0], target) == 0.125
+        np.testing.assert_array_equal(gradients(net, [1.0, 3.0], target).z[2], [0.5])
+    np.testing.assert_array_equal(gradients(net, [[1.0, 3.0]], [4.0]).z[2], [[0.5]])
 
 
 def test_cross_entropy_losses_by_hand() -> None:
@@ -100,7 +101,7 @@ def test_cross_entropy_losses_by_hand() -> None:
 
 
 @given(cases())
-def test_forward_shapes_and_single_sample_agrees_with_batch_row(case: Case) -> None:
+def test_forward_shapes_and_single_sample_agrees_with_batch_row(case: Case[Network]) -> None:
     net, trace = case.net, case.net.forward(case.x)
     lead = () if case.single else (case.n_samples,)
     assert list(trace.z) == list(range(1, net.K + 1))
@@ -192,7 +193,19 @@ def test_the_network_does_not_alias_the_callers_arrays() -> None:
     assert net.W[1][0, 0] == 1.0
 
 
-@pytest.mark.parametrize("sizes", [[2.7, 3], [2, True], ["2", 3]])
-def test_random_refuses_sizes_that_are_not_whole_numbers(sizes: list[object]) -> None:
-    with pytest.raises(TypeError, match=r"sizes must be whole numbers \(int\); got"):
-        Network.random(sizes, "tanh", seed=0)  # type: ignore[arg-type]
+def test_a_network_copies_another_through_its_layered_parameters() -> None:
+    net = hand_net()
+    copy = Network(net.W, net.b, net.activations)
+    assert copy.activations == net.activations
+    for k in net.W:
+        np.testing.assert_array_equal(copy.W[k], net.W[k])
+        assert copy.W[k] is not net.W[k], "the copy must own its arrays"
+    as_mapping = Network({2: net.W[2], 1: net.W[1]}, {1: net.b[1], 2: net.b[2]}, "relu")
+    np.testing.assert_array_equal(as_mapping.W[2], net.W[2])
+
+
+def test_parameters_name_every_parameter() -> None:
+    net = hand_net()
+    assert list(net.parameters) == ["W", "b"]
+    assert net.parameters["W"] is net.W
+    assert net.parameters["b"] is net.b

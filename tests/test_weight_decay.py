@@ -1,27 +1,28 @@
-"""Weight decay: the L2 penalty on the weights, in the loss and in both gradient engines."""
+"""Weight decay: the L2 penalty on every weight tensor, in the loss, the gradients and the estimates.
+
+The objective is the reduced loss plus ``λ/2`` times the squared norms of every
+``W[k]`` (dense matrix or convolution kernel) and of the recurrent ``U[1]``,
+biases excepted, for all three models.
+"""
 
 from __future__ import annotations
 
+import copy
 import math
-import re
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
-from gradient_cases import KINK_MARGIN, Case, assert_gradients_close, cases
-from hypothesis import assume, given
+from contracts import refuses
+from gradient_cases import Case, FloatArray, any_cases
+from hypothesis import given
 from hypothesis import strategies as st
 
+import zerograd as zg
 from zerograd import Gradients, Network, gradients, numerical_gradients
 
-TOLERANCE = 1e-6
-"""Largest accepted ``|exact - estimate| / max(1, |estimate|)``, as for the plain loss.
-
-The penalty is a quadratic, so its central difference is exact up to
-round-off; the tolerance is set by the data loss, as in ``test_gradients``.
-"""
-
-DECAYS = st.sampled_from([1e-3, 0.1, 0.7, 3.0])
+DECAYS = st.sampled_from([1e-3, 0.1, 0.7, 1.0, 3.0])
 
 ENTRY_POINTS: dict[str, Callable[..., object]] = {
     "gradients": gradients,
@@ -37,44 +38,60 @@ HAND_NET = Network(
 )
 
 
-@given(case=cases(reductions=["sum", "mean"]), weight_decay=DECAYS)
-def test_weight_decay_gradients_match_central_differences(case: Case, weight_decay: float) -> None:
-    assume(case.min_abs_z_at_kinks() > KINK_MARGIN)
-    kwargs = {"loss": case.loss, "reduction": case.reduction, "weight_decay": weight_decay}
-    exact = gradients(case.net, case.x, case.y, **kwargs)  # type: ignore[arg-type]
-    estimate = numerical_gradients(case.net, case.x, case.y, **kwargs)  # type: ignore[arg-type]
-    assert_gradients_close(exact, estimate, TOLERANCE)
+@given(case=any_cases(reductions=["sum", "mean"]), weight_decay=DECAYS)
+def test_weight_decay_gradients_match_central_differences(
+    case: Case[zg.Model], weight_decay: float
+) -> None:
+    # The penalty is a quadratic, whose central difference is exact up to round-off:
+    # the data loss sets the tolerance, as without weight decay.
+    case.check_gradients(weight_decay=weight_decay)
 
 
-@given(case=cases(reductions=["sum", "mean"]), weight_decay=DECAYS)
-def test_weight_decay_adds_lambda_w_to_weights_only(case: Case, weight_decay: float) -> None:
-    plain = gradients(case.net, case.x, case.y, loss=case.loss, reduction=case.reduction)
-    decayed = gradients(
-        case.net,
-        case.x,
-        case.y,
-        loss=case.loss,
-        reduction=case.reduction,
-        weight_decay=weight_decay,
-    )
-    for k in case.net.W:
-        np.testing.assert_allclose(
-            decayed.W[k], plain.W[k] + weight_decay * case.net.W[k], rtol=1e-12, atol=1e-12
-        )
-        np.testing.assert_array_equal(decayed.b[k], plain.b[k])
-        np.testing.assert_array_equal(decayed.z[k], plain.z[k])
+def penalised_tensors(net: zg.Model) -> dict[str, FloatArray]:
+    """Every weight tensor by name, written out per model rather than read from the library."""
+    tensors = {f"W[{k}]": net.W[k] for k in range(1, net.K + 1)}
+    if isinstance(net, zg.RecurrentNetwork):
+        tensors["U[1]"] = net.U[1]
+    return tensors
 
 
-@given(case=cases())
-def test_zero_weight_decay_changes_nothing(case: Case) -> None:
+@given(case=any_cases(reductions=["sum", "mean"]), weight_decay=DECAYS)
+def test_weight_decay_adds_lambda_theta_to_weight_tensors_only(
+    case: Case[zg.Model], weight_decay: float
+) -> None:
+    plain = gradients(case.net, case.x, case.y, **case.options)
+    decayed = gradients(case.net, case.x, case.y, weight_decay=weight_decay, **case.options)
+    tensors = penalised_tensors(case.net)
+    plain_arrays = dict(plain.arrays())
+    for name, got in decayed.arrays():
+        if name in tensors:
+            want = plain_arrays[name] + weight_decay * tensors[name]
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
+        else:
+            assert name.startswith("b["), name
+            np.testing.assert_array_equal(got, plain_arrays[name], err_msg=name)
+    for k in plain.z:
+        np.testing.assert_array_equal(decayed.z[k], plain.z[k], err_msg=f"z[{k}]")
+    # The loss gains the penalty, which is not divided by N under "mean".
+    penalty = 0.5 * weight_decay * sum(float(np.sum(t**2)) for t in tensors.values())
+    value = case.net.loss(case.x, case.y, weight_decay=weight_decay, **case.options)
+    assert isinstance(value, float)
+    plain_value = float(case.net.loss(case.x, case.y, **case.options))
+    assert value == pytest.approx(plain_value + penalty, rel=1e-12, abs=1e-12)
+    assert case.net.weight_penalty(weight_decay) == pytest.approx(penalty, rel=1e-12, abs=1e-300)
+
+
+@given(case=any_cases())
+def test_zero_weight_decay_changes_nothing(case: Case[zg.Model]) -> None:
     args = (case.net, case.x, case.y)
-    options = {"loss": case.loss, "reduction": case.reduction}
-    plain = gradients(*args, **options)  # type: ignore[arg-type]
-    zero = gradients(*args, **options, weight_decay=0.0)  # type: ignore[arg-type]
+    plain = gradients(*args, **case.options)
+    zero = gradients(*args, **case.options, weight_decay=0.0)
     for (name, a), (_, b) in zip(plain.arrays(), zero.arrays(), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=name)
-    loss_plain = case.net.loss(*args[1:], **options)  # type: ignore[arg-type]
-    loss_zero = case.net.loss(*args[1:], **options, weight_decay=0)
+    for k in plain.z:
+        np.testing.assert_array_equal(zero.z[k], plain.z[k], err_msg=f"z[{k}]")
+    loss_plain = case.net.loss(*args[1:], **case.options)
+    loss_zero = case.net.loss(*args[1:], **case.options, weight_decay=0)
     np.testing.assert_array_equal(loss_plain, loss_zero)
 
 
@@ -118,51 +135,101 @@ def test_penalty_counts_weights_and_not_biases() -> None:
     assert shifted.weight_penalty(2.0) == HAND_NET.weight_penalty(2.0)
 
 
-BAD_WEIGHT_DECAYS = [
-    pytest.param(bad, error, message, id=name)
-    for name, bad, error, message in [
-        ("negative", -0.1, ValueError, "weight_decay must be a finite number >= 0; got -0.1"),
-        ("nan", math.nan, ValueError, "weight_decay must be a finite number >= 0; got nan"),
-        ("inf", math.inf, ValueError, "weight_decay must be a finite number >= 0; got inf"),
-        ("minus_inf", -math.inf, ValueError, "weight_decay must be a finite number >= 0; got -inf"),
-        ("str", "0.1", TypeError, "weight_decay must be a real number (int or float); got str '0.1'"),
-        ("none", None, TypeError, "weight_decay must be a real number (int or float); got NoneType None"),
-        ("bool", True, TypeError, "weight_decay must be a real number (int or float); got bool True"),
-        ("complex", 1j, TypeError, "weight_decay must be a real number (int or float); got complex 1j"),
-    ]
-]  # fmt: skip
-"""Bad values of ``weight_decay`` with the error and the whole message each must raise."""
+# z = [1 - 4, 4 - 9] + 0.5 = [-2.5, -4.5]; with y = [-1.5, -5.5], dL/dz = [-1, 1] and L = 1.
+CONV_NET = zg.ConvNetwork(W=[[[[1.0, -1.0]]]], b=[[0.5]], activations="identity", length=3)
+CONV_X, CONV_Y = [[1.0, 4.0, 9.0]], [[-1.5, -5.5]]
 
-PER_SAMPLE_REFUSAL = (
-    "weight_decay must be 0 with reduction='none': the penalty belongs to the "
-    "whole objective, not to one sample; got weight_decay=0.1"
+# identity, W1 = 1, U = 0.5, W2 = 1: the state is h_t = x_t + h_{t-1}/2 = 2, 2, 1 and is read at
+# the last step, so L = 1/2 * 1^2 and dL/dz2_3 = 1.
+RNN_NET = zg.RecurrentNetwork(
+    W=[[[1.0]], [[1.0]]], U=[[0.5]], b=[[0.0], [0.0]], activations="identity"
 )
-"""The whole message for ``weight_decay=0.1`` with ``reduction="none"`` on a batch."""
+RNN_X, RNN_Y = [[2.0], [1.0], [0.0]], [0.0]
+
+HAND: dict[str, tuple[zg.Model, npt.ArrayLike, npt.ArrayLike]] = {
+    "dense": (HAND_NET, [1.0, 1.0], [0.5]),
+    "conv": (CONV_NET, CONV_X, CONV_Y),
+    "recurrent": (RNN_NET, RNN_X, RNN_Y),
+}
 
 
-@pytest.mark.parametrize(("bad", "error", "message"), BAD_WEIGHT_DECAYS)
-@pytest.mark.parametrize("entry_point", ["gradients", "numerical_gradients", "loss"])
+def test_conv_hand_example() -> None:
+    # dW = [-1 * 1 + 1 * 4, -1 * 4 + 1 * 9] = [3, 5]; with lambda = 0.5 add 0.5 * [1, -1].
+    # L = 1, penalty 0.5/2 * (1 + 1) = 0.5; the bias (0.5) is not penalised.
+    grads = gradients(CONV_NET, CONV_X, CONV_Y, weight_decay=0.5)
+    assert grads.W[1].tolist() == [[[3.5, 4.5]]]
+    assert grads.b[1].tolist() == [0.0]
+    assert grads.z[1].tolist() == [[-1.0, 1.0]]
+    assert CONV_NET.loss(CONV_X, CONV_Y, weight_decay=0.5) == pytest.approx(1.5, abs=1e-14)
+    # Under "mean" the penalty is not divided by N: two copies give the same objective.
+    twice_x, twice_y = [CONV_X, CONV_X], [CONV_Y, CONV_Y]
+    mean = gradients(CONV_NET, twice_x, twice_y, reduction="mean", weight_decay=0.5)
+    assert mean.W[1].tolist() == [[[3.5, 4.5]]]
+    value = CONV_NET.loss(twice_x, twice_y, reduction="mean", weight_decay=0.5)
+    assert value == pytest.approx(1.5, abs=1e-14)
+
+
+def test_recurrent_hand_example() -> None:
+    # Without decay: dU = 0.5 * 2 + 1 * 2 = 3, dW1 = 0.25 * 2 + 0.5 * 1 + 1 * 0 = 1,
+    # dW2 = dL/dz2_3 * h_3 = 1, db2 = 1. With lambda = 0.2 add 0.2 * (0.5, 1, 1).
+    # L = 0.5, penalty 0.2/2 * (1 + 0.25 + 1) = 0.225.
+    grads = gradients(RNN_NET, RNN_X, RNN_Y, weight_decay=0.2)
+    assert grads.U[1].tolist() == [[pytest.approx(3.1, abs=1e-15)]]
+    assert grads.W[1].tolist() == [[pytest.approx(1.2, abs=1e-15)]]
+    assert grads.W[2].tolist() == [[pytest.approx(1.2, abs=1e-15)]]
+    assert grads.b[1].tolist() == [1.75]
+    assert grads.b[2].tolist() == [1.0]
+    assert RNN_NET.loss(RNN_X, RNN_Y, weight_decay=0.2) == pytest.approx(0.725, abs=1e-15)
+
+
+@pytest.mark.parametrize("model", ["conv", "recurrent"])
+def test_penalty_of_the_other_models_counts_every_weight_tensor_and_no_bias(model: str) -> None:
+    net = copy.deepcopy(HAND[model][0])
+    # conv: 2/2 * (1 + 1) = 2; recurrent: 2/2 * (1 + 1 + 0.25) = 2.25, U included.
+    assert net.weight_penalty(2.0) == {"conv": 2.0, "recurrent": 2.25}[model]
+    for k in net.b:
+        net.b[k] += 10.0  # every bias moved, the weights kept
+    assert net.weight_penalty(2.0) == {"conv": 2.0, "recurrent": 2.25}[model]
+
+
+BAD_WEIGHT_DECAYS = [
+    pytest.param(bad, kind, id=name)
+    for name, bad, kind in [
+        ("negative", -0.1, zg.ArgumentValueError),
+        ("nan", math.nan, zg.ArgumentValueError),
+        ("inf", math.inf, zg.ArgumentValueError),
+        ("minus_inf", -math.inf, zg.ArgumentValueError),
+        ("str", "0.1", zg.ArgumentTypeError),
+        ("none", None, zg.ArgumentTypeError),
+        ("bool", True, zg.ArgumentTypeError),
+        ("complex", 1j, zg.ArgumentTypeError),
+    ]
+]
+"""Bad values of ``weight_decay`` with the error each must raise."""
+
+
+@pytest.mark.parametrize(("bad", "kind"), BAD_WEIGHT_DECAYS)
+@pytest.mark.parametrize("entry_point", list(ENTRY_POINTS))
+@pytest.mark.parametrize("model", list(HAND))
 def test_bad_weight_decay_is_refused(
-    bad: object, error: type[Exception], message: str, entry_point: str
+    bad: object, kind: type[zg.ArgumentError], entry_point: str, model: str
 ) -> None:
-    call = ENTRY_POINTS[entry_point]
-    with pytest.raises(error, match=f"^{re.escape(message)}$"):
-        call(HAND_NET, [1.0, 1.0], [0.5], weight_decay=bad)
+    net, x, y = HAND[model]
+    with refuses(kind, "weight_decay", received=bad):
+        ENTRY_POINTS[entry_point](net, x, y, weight_decay=bad)
 
 
-@pytest.mark.parametrize("entry_point", ["gradients", "numerical_gradients", "loss"])
-def test_weight_decay_with_per_sample_reduction_is_refused(entry_point: str) -> None:
+@pytest.mark.parametrize("entry_point", list(ENTRY_POINTS))
+@pytest.mark.parametrize("model", list(HAND))
+def test_weight_decay_with_per_sample_reduction_is_refused(entry_point: str, model: str) -> None:
     # The penalty belongs to the whole objective, not to one sample.
+    net, x, y = HAND[model]
     call = ENTRY_POINTS[entry_point]
-    x, y = [[1.0, 1.0], [0.0, 2.0]], [0.5, -1.0]
-    with pytest.raises(ValueError, match=f"^{re.escape(PER_SAMPLE_REFUSAL)}$"):
-        call(HAND_NET, x, y, reduction="none", weight_decay=0.1)
-    call(HAND_NET, x, y, reduction="none", weight_decay=0.0)  # zero is fine
-
-
-def test_one_sample_ignores_reduction_with_weight_decay_too() -> None:
-    # For one sample the reduction is ignored, so "none" with a penalty is the plain objective.
-    as_none = gradients(HAND_NET, [1.0, 1.0], [0.5], reduction="none", weight_decay=0.2)
-    as_sum = gradients(HAND_NET, [1.0, 1.0], [0.5], weight_decay=0.2)
+    with refuses(zg.ArgumentValueError, "weight_decay", expected=0.0, received=0.1):
+        call(net, [x, x], [y, y], reduction="none", weight_decay=0.1)
+    call(net, [x, x], [y, y], reduction="none", weight_decay=0.0)  # zero is fine
+    # One sample ignores the reduction, so "none" with a penalty is the plain objective.
+    as_none = gradients(net, x, y, reduction="none", weight_decay=0.2)
+    as_sum = gradients(net, x, y, weight_decay=0.2)
     for (name, a), (_, b) in zip(as_none.arrays(), as_sum.arrays(), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=name)

@@ -1,15 +1,30 @@
-"""zerograd: exact gradients of small dense networks, and the tools to check them.
+"""zerograd: exact gradients of small networks, and the tools to check them.
 
 The notation follows the book: ``W[k]`` is :math:`W^{(k)}`, ``b[k]`` is
 :math:`b^{(k)}`, ``x[0]`` is the input :math:`x^{(0)}`.
 """
 
+from zerograd._checks import (
+    ArgumentError,
+    ArgumentTypeError,
+    ArgumentValueError,
+    NonFiniteError,
+)
 from zerograd.activations import ACTIVATIONS, Activation, get_activation
-from zerograd.backprop import Gradients, gradients, numerical_gradients
 from zerograd.conv import ConvNetwork
 from zerograd.layered import Layered, LayerIndexError
 from zerograd.losses import LOSSES, Loss, get_loss
-from zerograd.network import REDUCTIONS, ForwardPass, Network
+from zerograd.model import (
+    REDUCTIONS,
+    ForwardPass,
+    GradientCheckError,
+    Gradients,
+    Model,
+    check_gradients,
+    gradients,
+    numerical_gradients,
+)
+from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
 
 __all__ = [
@@ -17,14 +32,21 @@ __all__ = [
     "LOSSES",
     "REDUCTIONS",
     "Activation",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "ConvNetwork",
     "ForwardPass",
+    "GradientCheckError",
     "Gradients",
     "LayerIndexError",
     "Layered",
     "Loss",
+    "Model",
     "Network",
+    "NonFiniteError",
     "RecurrentNetwork",
+    "check_gradients",
     "get_activation",
     "get_loss",
     "gradients",

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zerograd._typing import FloatArray
-from zerograd.validation import check_choice
+from zerograd._checks import FloatArray, check_choice
 
 LEAKY_RELU_SLOPE = 0.01
 """Slope of ``leaky_relu`` for negative input (and at 0)."""
@@ -24,7 +23,7 @@ LEAKY_RELU_SLOPE = 0.01
 
 @dataclass(frozen=True)
 class Activation:
-    """An elementwise activation :math:`f` and its derivative :math:`f'`.
+    r"""An elementwise activation :math:`f` and its derivative :math:`f'`.
 
     Attributes
     ----------
@@ -36,12 +35,19 @@ class Activation:
         ``df(z)`` is :math:`f'(z)`, elementwise, same shape out as in.
     formula : str
         :math:`f` in LaTeX, for documentation.
+    df_of_output : callable or None
+        ``df_of_output(x)`` is :math:`f'(z)` computed from the output
+        :math:`x = f(z)` alone, for the activations whose derivative is a function
+        of their value and costly to evaluate again (:math:`\tanh' = 1 - \tanh^2`,
+        :math:`\sigma' = \sigma (1 - \sigma)`); bit for bit ``df(z)``. The dense
+        network's backward pass uses it on the outputs its forward pass kept.
     """
 
     name: str
     f: Callable[[FloatArray], FloatArray]
     df: Callable[[FloatArray], FloatArray]
     formula: str
+    df_of_output: Callable[[FloatArray], FloatArray] | None = None
 
 
 def sigmoid(z: FloatArray) -> FloatArray:
@@ -86,16 +92,22 @@ def _tanh(z: FloatArray) -> FloatArray:
 
 
 def _d_tanh(z: FloatArray) -> FloatArray:
-    # 1 - tanh(z)^2 in the one new array tanh makes: a batch's layer can be large, and
-    # each fresh temporary costs as much as the arithmetic.
-    derivative: FloatArray = np.asarray(np.tanh(z))  # an array even for 0-d z
-    np.square(derivative, out=derivative)
-    np.subtract(1.0, derivative, out=derivative)
-    return derivative
+    return 1.0 - np.tanh(z) ** 2
+
+
+def _d_tanh_of_output(x: FloatArray) -> FloatArray:
+    # 1 - x^2 in one new array, for the dense network's backward pass: a batch's layer
+    # can be large, and each fresh array costs about as much as the arithmetic.
+    slope: FloatArray = np.square(x, out=np.empty_like(x))
+    np.subtract(1.0, slope, out=slope)
+    return slope
 
 
 def _d_sigmoid(z: FloatArray) -> FloatArray:
-    s = sigmoid(z)
+    return _d_sigmoid_of_output(sigmoid(z))
+
+
+def _d_sigmoid_of_output(s: FloatArray) -> FloatArray:
     return s * (1.0 - s)
 
 
@@ -122,8 +134,8 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("identity", _identity, _d_identity, r"z"),
         Activation("relu", _relu, _d_relu, r"\max(z, 0)"),
         Activation("leaky_relu", _leaky_relu, _d_leaky_relu, rf"\max(z, {LEAKY_RELU_SLOPE}\,z)"),
-        Activation("tanh", _tanh, _d_tanh, r"\tanh z"),
-        Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})"),
+        Activation("tanh", _tanh, _d_tanh, r"\tanh z", _d_tanh_of_output),
+        Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})", _d_sigmoid_of_output),
         Activation("softplus", _softplus, _d_softplus, r"\log(1 + e^{z})"),
         Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
     )
@@ -139,8 +151,10 @@ def get_activation(name: str) -> Activation:
 
     Raises
     ------
-    ValueError
+    zerograd.ArgumentValueError
         If the name is unknown; the message lists the known names.
+    zerograd.ArgumentTypeError
+        If ``name`` is not a str.
 
     Examples
     --------
@@ -149,6 +163,6 @@ def get_activation(name: str) -> Activation:
     >>> get_activation("ReLU")
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'ReLU'; expected one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'
+    zerograd._checks.ArgumentValueError: activation must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'; got 'ReLU'
     """
     return ACTIVATIONS[check_choice(name, ACTIVATIONS, "activation")]

@@ -21,12 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._typing import FloatArray
+from zerograd._checks import (
+    ArgumentValueError,
+    FloatArray,
+    as_real_array,
+    check_choice,
+    check_seed,
+    whole_number,
+)
 from zerograd.activations import get_activation
-from zerograd.backprop import Gradients, gradients, numerical_gradients
 from zerograd.losses import softmax
+from zerograd.model import Gradients, gradients, numerical_gradients
 from zerograd.network import Network
-from zerograd.validation import as_real_array, check_choice
 
 ZERO_OUTPUT_BIAS_WAYS = ("target", "flat")
 """The ways :func:`zero_output_bias_batch` makes every output-bias gradient zero."""
@@ -124,7 +130,7 @@ def worked_example(
         b=[[0.5, -1.0, 0.0], [output_bias]],
         activations=["relu", output_activation],
     )
-    return Example(net, np.array([2.0, 1.0]), np.array([target]))
+    return Example(net, np.array([2.0, 1.0]), as_real_array([target], "target"))
 
 
 def zero_output_bias_batch(
@@ -184,25 +190,28 @@ def zero_output_bias_batch(
     True
     """
     check_choice(way, ZERO_OUTPUT_BIAS_WAYS, "way")
-    rng = np.random.default_rng(seed)
+    count = whole_number(n_samples, "n_samples", minimum=1)
+    rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)
-    x = rng.normal(size=(n_samples, net.sizes[0]))
+    x = rng.normal(size=(count, net.sizes[0]))
     K = net.K
     trace = net.forward(x)
     if way == "target":
         y = softmax(trace.x[K]) if loss == "softmax_cross_entropy" else trace.x[K]
         return Example(net, x, y, loss)
     if net.activations[-1] != "relu" or loss != "squared_error":
-        msg = (
-            "way='flat' needs a 'relu' output and squared_error; "
-            f"got output {net.activations[-1]!r} and loss {loss!r}"
+        raise ArgumentValueError(
+            "way",
+            "be 'target' unless the output is 'relu' and the loss squared_error ('flat')",
+            f"'flat' with output {net.activations[-1]!r} and loss {loss!r}",
+            expected=("relu", "squared_error"),
+            received=(net.activations[-1], loss),
         )
-        raise ValueError(msg)
     without_bias = trace.z[K] - net.b[K]
     # A margin of 1 keeps every z^(K) clearly below 0 despite rounding.
     lowered = -(np.abs(without_bias).max(axis=0) + 1.0)
     biases = [net.b[k] for k in range(1, K)] + [lowered]
-    return Example(net.replace(b=biases), x, rng.normal(size=(n_samples, net.sizes[-1])))
+    return Example(net.replace(b=biases), x, rng.normal(size=(count, net.sizes[-1])))
 
 
 def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatArray:
@@ -241,8 +250,10 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
         ZERO_SEARCH_GRID if candidates is None else np.sort(as_real_array(candidates, "candidates"))
     )
     if points.ndim != 1:
-        msg = f"candidates must have shape (M,); got shape {points.shape}"
-        raise ValueError(msg)
+        raise ArgumentValueError(
+            "candidates", "have shape (M,)", f"shape {points.shape}", expected=1,
+            received=points.shape,
+        )  # fmt: skip
     zeros: FloatArray = points[f.f(points) == 0.0]
     return zeros
 
@@ -270,8 +281,10 @@ def steepest_zero(activation: str) -> float:
     """
     zeros = zeros_of(activation)
     if zeros.size == 0:
-        msg = f"activation {activation!r} has no zero on ZERO_SEARCH_GRID"
-        raise ValueError(msg)
+        raise ArgumentValueError(
+            "activation", "have a zero on ZERO_SEARCH_GRID", repr(activation),
+            expected="a zero", received=activation,
+        )  # fmt: skip
     slopes = np.abs(get_activation(activation).df(zeros))
     best = zeros[slopes == slopes.max()]
     return float(best[np.argmin(np.abs(best))])
@@ -370,8 +383,13 @@ def cancelling_batch(hidden: str = "tanh") -> Example:
     y = prediction - np.array([[MIRRORED_ERROR], [-MIRRORED_ERROR]])
     errors = (prediction - y)[:, 0]
     if not (errors[0] == MIRRORED_ERROR and errors[1] == -MIRRORED_ERROR):
-        msg = f"expected errors exactly +-{MIRRORED_ERROR} for {hidden!r}; got {errors}"
-        raise ValueError(msg)
+        raise ArgumentValueError(
+            "hidden",
+            f"give errors of exactly +-{MIRRORED_ERROR} (a prediction where p -+ d is exact)",
+            f"errors {errors} for {hidden!r}",
+            expected=MIRRORED_ERROR,
+            received=hidden,
+        )
     return Example(net, x, y)
 
 

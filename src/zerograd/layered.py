@@ -7,10 +7,18 @@ first valid index is the first layer number, not Python's 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
 import numpy as np
 
-from zerograd._typing import FloatArray
+from zerograd._checks import (
+    ArgumentTypeError,
+    FloatArray,
+    Whole,
+    is_whole,
+    received,
+    whole_number,
+)
 
 
 class LayerIndexError(KeyError, IndexError):
@@ -24,13 +32,17 @@ class LayerIndexError(KeyError, IndexError):
 class Layered(Mapping[int, FloatArray]):
     """Arrays numbered by layer, from ``first`` to ``last`` inclusive.
 
+    ``layers[k] = array`` replaces layer ``k``'s array, so that an update such as
+    ``net.W[1] -= lr * g.W[1]`` reads as it does in the math. A model checks its
+    parameters at every use (see :class:`zerograd.Model`).
+
     Parameters
     ----------
     arrays : iterable of ndarray
         One array per layer, in layer order.
     first : int
-        The layer number of the first array: 1 for weights, biases and raw
-        activations, 0 for layer outputs (``x[0]`` is the input).
+        The layer number of the first array, at least 0: 1 for weights, biases
+        and raw activations, 0 for layer outputs (``x[0]`` is the input).
 
     Examples
     --------
@@ -46,11 +58,23 @@ class Layered(Mapping[int, FloatArray]):
     zerograd.layered.LayerIndexError: layer number must be an int from 1 to 2; got 0
     """
 
-    __slots__ = ("_arrays", "_first")
+    __slots__ = ("_arrays", "_first", "_last")
 
-    def __init__(self, arrays: Iterable[FloatArray], first: int) -> None:
-        self._arrays = tuple(arrays)
-        self._first = first
+    def __init__(self, arrays: Iterable[FloatArray], first: Whole) -> None:
+        try:
+            if not isinstance(arrays, list) and isinstance(arrays, str | bytes | Mapping):
+                raise TypeError  # iterable, but not one array per layer
+            self._arrays: list[FloatArray] = list(arrays)
+        except TypeError as error:  # not iterable, a 0-d array included
+            raise ArgumentTypeError(
+                "arrays",
+                "be an iterable of arrays in layer order",
+                received(arrays),
+                expected="iterable",
+                received=arrays,
+            ) from error
+        self._first = first if type(first) is int and first >= 0 else whole_number(first, "first")
+        self._last = self._first + len(self._arrays) - 1
 
     @property
     def first(self) -> int:
@@ -60,15 +84,22 @@ class Layered(Mapping[int, FloatArray]):
     @property
     def last(self) -> int:
         """The number of the last layer held."""
-        return self._first + len(self._arrays) - 1
+        return self._last
 
     def __getitem__(self, k: object) -> FloatArray:
+        return self._arrays[self._position(k)]
+
+    def __setitem__(self, k: object, array: FloatArray) -> None:
+        self._arrays[self._position(k)] = array
+
+    def _position(self, k: object) -> int:
+        if type(k) is int and self._first <= k <= self._last:
+            return k - self._first
         # Any integer type (int, numpy.int64) names a layer; bool and float do not.
-        number = k if isinstance(k, int | np.integer) and not isinstance(k, bool) else None
-        if number is None or not self.first <= number <= self.last:
+        if not (is_whole(k) and self.first <= k <= self.last):  # type: ignore[operator]
             msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
             raise LayerIndexError(msg)
-        return self._arrays[int(number) - self._first]
+        return int(cast("Whole", k)) - self._first
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(self.first, self.last + 1))
@@ -77,5 +108,5 @@ class Layered(Mapping[int, FloatArray]):
         return len(self._arrays)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{k}: {self[k].shape}" for k in self)
+        shapes = ", ".join(f"{k}: {np.shape(self[k])}" for k in self)
         return f"Layered({{{shapes}}})"

@@ -20,7 +20,10 @@ backpropagation starts and what the book reasons about.
     :math:`L = -\sum_i y_i \log \operatorname{softmax}(x^{(K)})_i`, with
     :math:`y` a probability vector and :math:`x^{(K)}` the logits, so
     :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot (\operatorname{softmax}(x^{(K)}) - y)`.
-    It needs at least two output units.
+    It needs at least two output units. Its value is computed with the
+    log-softmax, :math:`\log \operatorname{softmax}(x)_i = (x_i - m) - \log \sum_j
+    e^{x_j - m}` with :math:`m = \max_j x_j`, so that it keeps its precision for
+    large logits (three equal logits of 1e16 give :math:`\log 3`).
 """
 
 from __future__ import annotations
@@ -30,12 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zerograd._typing import FloatArray
+from zerograd._checks import ArgumentValueError, FloatArray, check_choice
 from zerograd.activations import Activation
-from zerograd.validation import check_choice
-
-PROBABILITY_SUM_TOLERANCE = 1e-9
-"""How far a softmax cross-entropy target's sum may be from 1."""
 
 
 @dataclass(frozen=True)
@@ -43,20 +42,23 @@ class Loss:
     r"""A per-sample loss and the rule for :math:`\partial L/\partial z^{(K)}`.
 
     All callables work on batches: ``z``, ``x`` and ``y`` have shape
-    ``(N, n_K)``.
+    ``(..., n_K)``, any number of leading axes (samples, and time steps for a
+    recurrent network) before the output units.
 
     Attributes
     ----------
     name : str
         The name it is looked up by.
     value : callable
-        ``value(z, x, y)``, the loss of each sample, shape ``(N,)``.
+        ``value(z, x, y)``, the loss of each row, shape ``(...)``.
     delta : callable
         ``delta(z, x, y, f)``, :math:`\partial L/\partial z^{(K)}` for each
-        sample, shape ``(N, n_K)``, where ``f`` is the output activation.
+        row, shape ``(..., n_K)``, where ``f`` is the output activation.
     check : callable
         ``check(y, output_activation)`` raises ``ValueError`` if the targets
-        or the output activation are outside what the loss can take.
+        or the output activation are outside what the loss can take. ``y``
+        comes in the caller's own dtype (a float32 target is checked at
+        float32 precision), finite.
     """
 
     name: str
@@ -78,9 +80,16 @@ def softmax(logits: FloatArray) -> FloatArray:
     return probabilities
 
 
-def _log_sum_exp(logits: FloatArray) -> FloatArray:
-    peak = logits.max(axis=-1)
-    result: FloatArray = peak + np.log(np.exp(logits - peak[..., None]).sum(axis=-1))
+def log_softmax(logits: FloatArray) -> FloatArray:
+    """The logarithm of :func:`softmax`, computed without rounding the largest logit away.
+
+    Examples
+    --------
+    >>> log_softmax(np.array([1e16, 1e16, 1e16]))
+    array([-1.09861229, -1.09861229, -1.09861229])
+    """
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    result: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return result
 
 
@@ -112,18 +121,23 @@ def _d_binary_cross_entropy(
 
 def _check_binary_target(y: FloatArray, output_activation: str) -> None:
     if output_activation != "sigmoid":
-        msg = f"binary_cross_entropy needs a 'sigmoid' output activation; got {output_activation!r}"
-        raise ValueError(msg)
-    outside = ~np.isin(y, (0.0, 1.0))
+        raise ArgumentValueError(
+            "the output activation",
+            "be 'sigmoid' for binary_cross_entropy",
+            repr(output_activation),
+            expected="sigmoid",
+            received=output_activation,
+        )
+    outside = ~np.isin(y, (0, 1))
     if outside.any():
-        # float(): numpy 2 scalars would print as np.float64(0.5).
-        bad = float(y[outside][0])
-        msg = f"binary_cross_entropy targets must be 0 or 1; got {bad!r}"
-        raise ValueError(msg)
+        bad = float(y[outside][0])  # float(): numpy 2 scalars print as np.float64(0.5)
+        raise ArgumentValueError(
+            "y", "hold 0 or 1 for binary_cross_entropy", repr(bad), expected=(0, 1), received=bad
+        )
 
 
 def _softmax_cross_entropy(z: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
-    result: FloatArray = _log_sum_exp(x) - (y * x).sum(axis=-1)
+    result: FloatArray = -(y * log_softmax(x)).sum(axis=-1)
     return result
 
 
@@ -133,21 +147,51 @@ def _d_softmax_cross_entropy(
     return f.df(z) * (softmax(x) - y)
 
 
+def probability_sum_tolerance(y: FloatArray) -> float:
+    r"""How far a row of softmax cross-entropy targets ``y`` may sum from 1.
+
+    :math:`2 n \varepsilon`, with :math:`n` entries a row and :math:`\varepsilon`
+    the machine epsilon of ``y``'s dtype (of float64 for integers and bools): a
+    probability vector computed and stored in that precision misses 1 by at most
+    about :math:`n \varepsilon`, from rounding each entry and the sum.
+
+    Examples
+    --------
+    >>> probability_sum_tolerance(np.ones((5, 2), dtype=np.float32))
+    4.76837158203125e-07
+    """
+    dtype = y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)
+    return float(2.0 * y.shape[-1] * np.finfo(dtype).eps)
+
+
 def _check_probability_target(y: FloatArray, output_activation: str) -> None:
-    if y.shape[-1] < 2:
-        msg = f"softmax_cross_entropy needs at least 2 output units; got {y.shape[-1]}"
-        raise ValueError(msg)
-    if (y < 0).any():
-        msg = f"softmax_cross_entropy targets must be non-negative; got {float(y[y < 0][0])!r}"
-        raise ValueError(msg)
-    sums = y.sum(axis=-1)
-    off = np.abs(sums - 1.0) > PROBABILITY_SUM_TOLERANCE
-    if off.any():
-        msg = (
-            "softmax_cross_entropy targets must be probability vectors summing to 1; "
-            f"got a sum of {float(sums[off][0])!r}"
+    n_units = y.shape[-1]
+    if n_units < 2:
+        raise ArgumentValueError(
+            "the output",
+            "have at least 2 units for softmax_cross_entropy",
+            f"{n_units}",
+            expected=2,
+            received=n_units,
         )
-        raise ValueError(msg)
+    if (y < 0).any():
+        bad = float(y[y < 0][0])
+        raise ArgumentValueError(
+            "y", "be non-negative for softmax_cross_entropy", repr(bad), expected=0, received=bad
+        )
+    sums = y.sum(axis=-1, dtype=np.float64)
+    tolerance = probability_sum_tolerance(y)
+    off = np.abs(sums - 1.0) > tolerance
+    if off.any():
+        bad = float(sums[off][0])
+        raise ArgumentValueError(
+            "y",
+            f"hold probability vectors summing to 1 (within {tolerance:.3g}) "
+            "for softmax_cross_entropy",
+            f"a sum of {bad!r}",
+            expected=1.0,
+            received=bad,
+        )
 
 
 LOSSES: dict[str, Loss] = {
@@ -179,14 +223,16 @@ def get_loss(name: str) -> Loss:
 
     Raises
     ------
-    ValueError
+    zerograd.ArgumentValueError
         If the name is unknown; the message lists the known names.
+    zerograd.ArgumentTypeError
+        If ``name`` is not a str.
 
     Examples
     --------
     >>> get_loss("mse")
     Traceback (most recent call last):
     ...
-    ValueError: unknown loss 'mse'; expected one of 'squared_error', 'binary_cross_entropy', 'softmax_cross_entropy'
+    zerograd._checks.ArgumentValueError: loss must be one of 'squared_error', 'binary_cross_entropy', 'softmax_cross_entropy'; got 'mse'
     """
     return LOSSES[check_choice(name, LOSSES, "loss")]

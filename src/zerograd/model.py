@@ -1,217 +1,395 @@
-r"""What the models beyond the dense :class:`~zerograd.Network` share.
+r"""The gradient engine: one base class for every model, and the functions built on it.
 
-:class:`~zerograd.ConvNetwork` and :class:`~zerograd.RecurrentNetwork` have
-layer-numbered parameters (``W[k]``, ``b[k]`` and, for the recurrent layer,
-``U[k]``) and a forward pass that can add an offset to any raw activation
-:math:`z^{(k)}`. Each supplies its forward and backward rules; this base class
-turns them into the loss, exact gradients and central-difference gradients,
-with the same batch conventions as the dense network.
+A model holds parameters numbered by layer, by name (``W[k]``, ``b[k]`` and, for
+the recurrent layer, ``U[k]``), and knows its forward pass and its backward pass.
+:class:`Model` turns those two into everything else, the same way for every
+model: argument checks, the loss and its reductions, weight decay, exact
+gradients, central differences and the gradient check.
 
-The loss sees ``S`` *terms* per sample, each a vector of the output width:
-one term for a convolutional network (its flattened output) and for a
-recurrent network read at the last step, ``T`` terms for a recurrent network
-read at every step. A sample's loss is the sum of its terms' losses.
+The objective of a batch is the reduced loss (summed, or averaged with
+``reduction="mean"``) plus the weight penalty
+:math:`\tfrac\lambda2 \sum_\theta \lVert \theta \rVert_F^2` over every parameter
+except the biases. With ``reduction="none"`` there is one objective per sample,
+its loss, and the weight decay must be 0.
 
-Weight decay works as for the dense network: the objective is the reduced
-loss plus :math:`\tfrac\lambda2` times the squared Frobenius norm of every
-weight tensor (``PENALISED``), biases excepted.
+Where to add a layer type
+-------------------------
+Write its forward and backward rules side by side in :mod:`zerograd.layers`, then
+use them in a model: a subclass of :class:`Model` that calls
+``Model.__init__`` with its parameters and activations, and defines
+``sample_shape``, ``target_shape``, ``forward_batch`` and ``backward`` (and
+``loss_shape`` and ``loss_view`` if the loss reads its last layer other than
+as it is). :class:`~zerograd.ConvNetwork` mixes two layer types in one model.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._typing import FloatArray
+from zerograd._checks import (
+    FLOAT64,
+    ArgumentTypeError,
+    ArgumentValueError,
+    FloatArray,
+    NonFiniteError,
+    Seed,
+    Whole,
+    activation_names,
+    as_real_array,
+    check_choice,
+    check_finite,
+    check_memory,
+    check_seed,
+    check_weight_decay,
+    layer_sequence,
+    real_array,
+    real_number,
+    received,
+    squared_norm,
+    whole_number,
+)
 from zerograd.activations import Activation, get_activation
-from zerograd.backprop import DEFAULT_STEP, Gradients, _difference_each_entry
 from zerograd.layered import Layered
-from zerograd.losses import get_loss
-from zerograd.network import REDUCTIONS, Batch, ForwardPass, check_weight_decay, weight_penalty
-from zerograd.validation import as_real_array, check_choice
+from zerograd.losses import Loss, get_loss
+
+REDUCTIONS = ("sum", "mean", "none")
+"""How per-sample losses and gradients of a batch are combined."""
+
+DEFAULT_STEP = 1e-6
+"""Default step ``h`` of the central differences."""
+
+DEFAULT_RTOL = 1e-6
+"""Default relative tolerance of :func:`check_gradients`."""
+
+DEFAULT_ATOL = 1e-8
+"""Default absolute tolerance of :func:`check_gradients`, per unit of the objective's size."""
 
 LayerArrays = dict[int, FloatArray]
 """Arrays keyed by layer number, before they are packed into a :class:`Layered`."""
 
-PENALISED = ("W", "U")
-"""Names of the parameters weight decay penalises: every weight tensor, no bias.
-
-``W[k]`` is a dense matrix or a convolution kernel, ``U[k]`` a recurrent
-weight matrix. Biases are left out for the reason
-:meth:`zerograd.Network.weight_penalty` gives.
-"""
+OVERFLOW = ": the values overflowed float64"
 
 
-class LayeredModel(ABC):
-    """Base class of a model with layer-numbered parameters and a checked backward pass.
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything a forward pass computed, numbered by layer.
 
-    A subclass sets ``_f``, its activations in layer order, in ``__init__``.
+    Attributes
+    ----------
+    z : Layered
+        ``z[k]`` is :math:`z^{(k)}` for ``k = 1..K``: shape ``(n_k,)`` for one
+        sample of a dense network, with a leading batch axis ``N`` for a batch.
+    x : Layered
+        ``x[k]`` is :math:`x^{(k)}` for ``k = 0..K``; ``x[0]`` is the input.
     """
 
-    _f: tuple[Activation, ...]
+    z: Layered
+    x: Layered
+
+
+@dataclass
+class Batch:
+    r"""The checked inputs and targets of one call, always with a batch axis.
+
+    Attributes
+    ----------
+    inputs : ndarray, shape (N, ...)
+        The samples, one per row: the caller's array if it was float64.
+    targets : ndarray, shape (N, ...)
+        In the shape the loss reads (:meth:`Model.loss_shape` per sample).
+    loss : Loss
+    reduction : {"sum", "mean", "none"}
+        Always ``"sum"`` for a single sample, where all three agree.
+    single : bool
+        Whether the caller gave one sample without a batch axis.
+    weight_decay : float
+        :math:`\lambda \ge 0`; 0 whenever ``reduction`` is ``"none"``.
+    input_squares : float
+        The sum of the squares of ``inputs``' entries.
+    """
+
+    inputs: FloatArray
+    targets: FloatArray
+    loss: Loss
+    reduction: str
+    single: bool
+    weight_decay: float
+    input_squares: float
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether each sample keeps its own loss and gradients (``reduction="none"``)."""
+        return self.reduction == "none"
+
+    @property
+    def scale(self) -> float:
+        """Weight of each sample in the objective: ``1/N`` for a mean, else 1."""
+        return 1.0 / self.inputs.shape[0] if self.reduction == "mean" else 1.0
+
+
+@dataclass(frozen=True)
+class Gradients:
+    r"""Gradients of the objective, numbered by layer and keyed by parameter name.
+
+    Each parameter's gradients are an attribute of the same name: ``g.W[k]`` is
+    :math:`\partial L/\partial W^{(k)}`, ``g.b[k]`` is
+    :math:`\partial L/\partial b^{(k)}` and, for a recurrent network,
+    ``g.U[k]`` is :math:`\partial L/\partial U^{(k)}`; each has its
+    parameter's shape. For a batch with ``reduction="none"`` every one of them
+    has a leading batch axis of length ``N``.
+
+    Attributes
+    ----------
+    parameters : dict
+        The parameter gradients (each a :class:`Layered`) by name, in the model's
+        order: ``W``, ``U``, ``b``.
+    z : Layered
+        ``z[k]`` is :math:`\delta^{(k)} = \partial L/\partial z^{(k)}`, with the
+        shape of ``z[k]`` in the forward pass: ``(n_k,)`` for one sample of a
+        dense network and ``(N, n_k)`` for a batch (row ``n`` is the gradient
+        with respect to sample ``n``'s raw activation, whatever the reduction);
+        one entry per channel and position, or per step and unit, for the
+        other models.
+    """
+
+    parameters: dict[str, Layered]
+    z: Layered
+
+    def __getattr__(self, name: str) -> Layered:
+        # Reached only for names that are not attributes: W, b, U, ...
+        parameters: dict[str, Layered] = self.__dict__.get("parameters", {})
+        if name in parameters:
+            return parameters[name]
+        msg = f"these gradients have no parameter {name!r}; they have {', '.join(parameters)}"
+        raise AttributeError(msg)
+
+    def arrays(self) -> Iterator[tuple[str, FloatArray]]:
+        """Each parameter gradient with its name, layer by layer: ``"W[1]"``, ``"b[1]"``, ...
+
+        Examples
+        --------
+        >>> from zerograd import Network, gradients
+        >>> net = Network.random([2, 1], "identity", seed=0)
+        >>> [name for name, _ in gradients(net, [1.0, 2.0], [0.0]).arrays()]
+        ['W[1]', 'b[1]']
+        """
+        for k in self.z:
+            for name, layered in self.parameters.items():
+                if k in layered:
+                    yield f"{name}[{k}]", layered[k]
+
+    def all_zero(self) -> bool:
+        """Whether every parameter gradient is exactly 0.0 (not just small)."""
+        return all(not np.any(array) for _, array in self.arrays())
+
+    def max_abs(self) -> float:
+        """The largest absolute entry over all parameter gradients."""
+        return max(float(np.max(np.abs(array))) for _, array in self.arrays())
+
+
+class GradientCheckError(AssertionError):
+    """Exact gradients and central differences disagree beyond the tolerance.
+
+    Attributes
+    ----------
+    parameter : str
+        The gradient that disagrees: ``"W[1]"``, ``"z[2]"``, or ``"direction 3"``
+        for a check along random directions.
+    entry : tuple of int
+        The entry's index (with the batch axis first for per-sample gradients);
+        for a direction, ``()``, or ``(n,)`` for sample ``n`` of a per-sample check.
+    exact, estimate, error, tolerance : float
+        The exact value, the central difference, ``|exact - estimate|`` and the
+        tolerance ``atol + rtol * |estimate|`` that the error exceeds.
+    """
+
+    def __init__(
+        self,
+        parameter: str,
+        entry: tuple[int, ...],
+        exact: float,
+        estimate: float,
+        tolerance: float,
+        checked: str,
+    ) -> None:
+        self.parameter = parameter
+        self.entry = entry
+        self.exact = exact
+        self.estimate = estimate
+        self.error = abs(exact - estimate)
+        self.tolerance = tolerance
+        where = f" at index {entry}" if entry else ""
+        super().__init__(
+            f"gradient check failed for {parameter}{where}: exact {exact!r}, central "
+            f"difference {estimate!r}, error {self.error:.3g} > tolerance {tolerance:.3g} "
+            f"({checked})"
+        )
+
+
+def _quiet() -> np.errstate:
+    """Silence numpy's floating-point warnings: the engine checks finiteness itself."""
+    return np.errstate(all="ignore")
+
+
+class Model(ABC):
+    r"""The base of every model: parameters numbered by layer, and the engine.
+
+    A subclass passes its parameters and activations to ``Model.__init__`` and
+    defines :attr:`sample_shape`, :meth:`target_shape`, :meth:`forward_batch`
+    and :meth:`backward` (see "Where to add a layer type" in the
+    docstring of the module ``zerograd.model``).
+
+    Parameters are checked at every use. ``net.W[k]`` is a plain float64 array
+    that a training loop may update in place (``net.W[1] -= lr * g.W[1]``) or
+    replace by another float64 array of the same shape (``net.W[1] = new``).
+    Every call (:meth:`forward`, :meth:`loss`, :meth:`gradients`, ...) first
+    compares each parameter's type, dtype and shape with those the model was
+    built with, and raises :class:`zerograd.ArgumentTypeError` or
+    :class:`zerograd.ArgumentValueError` naming it if they differ. NaN or inf in
+    a parameter makes its layer's raw activation non-finite, which every
+    forward pass checks: the call raises :class:`zerograd.NonFiniteError` naming
+    the first such layer and, if it is one of that layer's parameters, the
+    parameter and its first bad index.
+
+    Copies: a constructor copies the parameters it is given; :meth:`loss`,
+    :meth:`gradients` and the central differences read ``x`` and ``y`` without
+    copying them and never write into them; :meth:`forward` returns a copy of the
+    input as ``x[0]``. No result shares memory with the caller's arrays.
+
+    Parameters
+    ----------
+    parameters : mapping of str to sequence of ndarray
+        Each parameter's arrays in layer order, from layer 1: ``{"W": [...],
+        "b": [...]}``; float64, finite, already checked by the subclass.
+    activations : sequence of Activation
+        :math:`f_1, \dots, f_K`.
+    """
+
+    def __init__(
+        self, parameters: Mapping[str, Sequence[FloatArray]], activations: Sequence[Activation]
+    ) -> None:
+        self._parameters = {name: Layered(arrays, first=1) for name, arrays in parameters.items()}
+        self._layout = tuple(
+            (name, k, layered[k].shape)
+            for name, layered in self._parameters.items()
+            for k in layered
+        )
+        self._f = tuple(activations)
+        self._size = sum(math.prod(shape) for _, _, shape in self._layout)
+
+    # ------------------------------------------------------------ what a model defines
 
     @property
     @abstractmethod
-    def parameters(self) -> dict[str, Layered]:
-        """The parameters by name, for example ``{"W": W, "b": b}``."""
+    def sample_shape(self) -> tuple[int | str, ...]:
+        """The shape of one input sample; a str names a length that may vary (``"T"``)."""
 
     @abstractmethod
-    def rebuild(self, arrays: dict[str, list[FloatArray]]) -> Self:
-        """A model of the same kind and activations with these parameter arrays."""
-
-    def with_parameter(self, name: str, k: int, value: FloatArray) -> Self:
-        """A copy of the model with ``parameters[name][k]`` replaced by ``value``."""
-        arrays = {
-            key: [a.copy() for a in layered.values()] for key, layered in self.parameters.items()
-        }
-        arrays[name][k - self.parameters[name].first] = value
-        return self.rebuild(arrays)
-
-    def f(self, k: int) -> Activation:
-        """The activation :math:`f_k` of layer ``k`` (numbered from 1)."""
-        self.parameters["W"][k]  # raises a clear LayerIndexError when k is out of range
-        return self._f[k - 1]
-
-    @abstractmethod
-    def prepare_input(self, x: npt.ArrayLike) -> tuple[FloatArray, bool]:
-        """Check ``x``; return it with a batch axis, and whether it was one sample."""
-
-    @abstractmethod
-    def output_shape(self, inputs: FloatArray) -> tuple[int, ...]:
+    def target_shape(self, inputs: FloatArray) -> tuple[int, ...]:
         """The shape of one sample's target, for checked ``inputs`` with a batch axis."""
-
-    @abstractmethod
-    def term_shape(self, inputs: FloatArray) -> tuple[int, int]:
-        """``(S, n_K)``: how many loss terms one sample has, and their width."""
 
     @abstractmethod
     def forward_batch(
         self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
     ) -> ForwardPass:
-        """Forward pass on a checked batch, adding ``offsets[k]`` to ``z[k]`` when given."""
+        """Forward pass on a checked batch, adding ``offsets[k]`` to ``z[k]`` when given.
 
-    @abstractmethod
-    def loss_terms(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
-        """The raw activations and outputs the loss sees, both of shape ``(N, S, n_K)``."""
-
-    @abstractmethod
-    def delta_from_terms(self, delta_terms: FloatArray, trace: ForwardPass) -> FloatArray:
-        """Place ``dL/dz`` of the loss terms, ``(N, S, n_K)``, into the shape of ``z[K]``."""
+        An offset reaches everything computed from ``z[k]``, later layers and later
+        time steps; the central differences with respect to raw activations use it.
+        """
 
     @abstractmethod
     def backward(
         self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
     ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        """Backpropagate ``delta = dL/dz[K]`` (batch axis first).
+        r"""Backpropagate ``delta``, the gradient of the loss view (see :meth:`loss_view`).
 
-        Returns the parameter gradients by name and layer, summed over the
-        batch unless ``per_sample``, and ``dL/dz[k]`` for every layer.
+        Returns
+        -------
+        parameters : dict of str to dict of int to ndarray
+            Each parameter's gradient by name and layer, summed over the batch
+            unless ``per_sample`` (then with a leading batch axis).
+        z : dict of int to ndarray
+            :math:`\partial L/\partial z^{(k)}` for every layer, with the batch axis.
         """
+
+    def loss_shape(self, inputs: FloatArray) -> tuple[int, ...]:
+        """The shape of one sample's target as the loss reads it: :meth:`target_shape`."""
+        return self.target_shape(inputs)
+
+    def loss_view(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
+        """The raw activations and outputs the loss reads: ``z[K]`` and ``x[K]``."""
+        return trace.z[self.K], trace.x[self.K]
+
+    def _stack(
+        self,
+        inputs: FloatArray,
+        layer: Callable[[int, FloatArray], FloatArray],
+        offsets: Mapping[int, FloatArray] | None,
+    ) -> ForwardPass:
+        """The forward pass of a stack: ``z[k] = layer(k, x[k-1])``, ``x[k] = f_k(z[k])``.
+
+        ``offsets[k]``, if given, is added to ``z[k]`` before the activation.
+        """
+        zs: list[FloatArray] = []
+        xs: list[FloatArray] = [inputs]
+        for k, f in enumerate(self._f, start=1):
+            z = layer(k, xs[-1])
+            if offsets is not None and k in offsets:
+                z = z + offsets[k]
+            zs.append(z)
+            xs.append(f.f(z))
+        return ForwardPass(z=Layered(zs, first=1), x=Layered(xs, first=0))
+
+    # ------------------------------------------------------------ parameters
+
+    @property
+    def parameters(self) -> dict[str, Layered]:
+        """The parameters by name: ``{"W": W, "b": b}``, and ``U`` for a recurrent layer."""
+        return dict(self._parameters)
+
+    @property
+    def W(self) -> Layered:
+        """``W[k]`` is :math:`W^{(k)}`, numbered from 1."""
+        return self._parameters["W"]
+
+    @property
+    def b(self) -> Layered:
+        """``b[k]`` is :math:`b^{(k)}`, numbered from 1."""
+        return self._parameters["b"]
 
     @property
     def K(self) -> int:
         """Number of layers :math:`K`."""
-        return len(self.parameters["W"])
+        return len(self._f)
 
     @property
     def activations(self) -> tuple[str, ...]:
         """Activation names, for layers ``1..K`` in order."""
-        return tuple(self.f(k).name for k in range(1, self.K + 1))
+        return tuple(f.name for f in self._f)
 
-    def forward(self, x: npt.ArrayLike) -> ForwardPass:
-        """Run the model on one sample or a batch.
-
-        Returns
-        -------
-        ForwardPass
-            ``z[k]`` and ``x[k]``, without a batch axis for one sample.
-        """
-        inputs, single = self.prepare_input(x)
-        trace = self.forward_batch(inputs)
-        if not single:
-            return trace
-        return ForwardPass(
-            z=Layered((trace.z[k][0] for k in trace.z), first=1),
-            x=Layered((trace.x[k][0] for k in trace.x), first=0),
-        )
-
-    def prepare_batch(self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str) -> Batch:
-        """Check inputs, targets, loss and reduction together.
-
-        Returns
-        -------
-        Batch
-            Inputs with a batch axis, and targets of shape ``(N, S, n_K)``.
-        """
-        loss_rule = get_loss(loss)
-        check_choice(reduction, REDUCTIONS, "reduction")
-        inputs, single = self.prepare_input(x)
-        shape = self.output_shape(inputs)
-        targets = _targets_as_batch(as_real_array(y, "y"), inputs.shape[0], shape, single)
-        n_terms, width = self.term_shape(inputs)
-        terms = targets.reshape(inputs.shape[0], n_terms, width)
-        loss_rule.check(terms.reshape(-1, width), self.f(self.K).name)
-        return Batch(inputs, terms, loss_rule, "sum" if single else reduction, single)
-
-    def per_sample_losses(
-        self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
-    ) -> FloatArray:
-        """Each sample's loss, shape ``(N,)``, the sum of its terms' losses."""
-        z, x = self.loss_terms(self.forward_batch(batch.inputs, offsets))
-        n_samples, n_terms, width = z.shape
-        values = batch.loss.value(
-            z.reshape(-1, width), x.reshape(-1, width), batch.targets.reshape(-1, width)
-        )
-        total: FloatArray = values.reshape(n_samples, n_terms).sum(axis=1)
-        return total
-
-    def loss(
-        self,
-        x: npt.ArrayLike,
-        y: npt.ArrayLike,
-        loss: str = "squared_error",
-        reduction: str = "sum",
-        weight_decay: float = 0.0,
-    ) -> float | FloatArray:
-        r"""The loss of one sample, or of a batch combined by ``reduction``.
-
-        Parameters
-        ----------
-        x, y : array_like
-            One sample and its target, or a batch, in the shapes the model
-            documents.
-        loss : str
-            A key of :data:`zerograd.LOSSES`.
-        reduction : {"sum", "mean", "none"}
-            For a batch: the sum, the mean, or the per-sample losses.
-        weight_decay : float
-            :math:`\lambda \ge 0`. The objective becomes the reduced loss
-            plus :meth:`weight_penalty`, which is not divided by ``N`` under
-            ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a
-            batch (see ``check_weight_decay``).
-
-        Returns
-        -------
-        float or ndarray, shape (N,)
-            A float, except for a batch with ``reduction="none"``.
-        """
-        batch = self.prepare_batch(x, y, loss, reduction)
-        decay = check_weight_decay(weight_decay, batch.reduction)
-        reduced = batch.reduce(self.per_sample_losses(batch))
-        if decay == 0.0:
-            return reduced
-        return float(reduced) + self.weight_penalty(decay)
+    def f(self, k: Whole) -> Activation:
+        """The activation :math:`f_k` of layer ``k`` (numbered from 1)."""
+        self.W[k]  # raises a clear LayerIndexError when k is out of range
+        return self._f[int(k) - 1]
 
     def weight_penalty(self, weight_decay: float) -> float:
-        r"""The L2 penalty on every weight tensor, :math:`\tfrac\lambda2 \sum \lVert \theta \rVert_F^2`.
+        r"""The L2 penalty :math:`\tfrac\lambda2 \sum_\theta \lVert \theta \rVert_F^2`.
 
-        The sum runs over the parameters named in ``PENALISED``: every
-        ``W[k]`` (dense matrix or convolution kernel) and every recurrent
-        ``U[k]``, but no bias, as for :meth:`zerograd.Network.weight_penalty`.
+        The sum runs over every parameter except the biases: each ``W[k]``
+        (dense matrix or convolution kernel) and each recurrent ``U[k]``. A bias
+        shifts a unit's input without scaling it, so shrinking it does not make
+        the function smoother, and penalising it can pull the network away from
+        fitting a non-zero mean.
 
         Parameters
         ----------
@@ -224,19 +402,85 @@ class LayeredModel(ABC):
 
         Examples
         --------
-        >>> from zerograd import RecurrentNetwork
-        >>> net = RecurrentNetwork(
-        ...     W=[[[1.0]], [[2.0]]], U=[[3.0]], b=[[5.0], [7.0]], activations="identity"
-        ... )
-        >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9): U counts, the biases do not
+        >>> from zerograd import Network
+        >>> net = Network(W=[[[1.0, 2.0]], [[3.0]]], b=[[5.0], [7.0]], activations="identity")
+        >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9); the biases do not count
         3.5
         """
-        # Every model has W, so the sum is never empty and always a float.
-        return sum(
-            weight_penalty(arrays, weight_decay)
-            for name, arrays in self.parameters.items()
-            if name in PENALISED
+        decay = check_weight_decay(weight_decay, "sum")
+        self._check_parameters()
+        return self._penalty(decay)
+
+    # ------------------------------------------------------------ the engine's public face
+
+    def forward(self, x: npt.ArrayLike) -> ForwardPass:
+        """Run the model on one sample or a batch.
+
+        Parameters
+        ----------
+        x : array_like
+            One sample (shape :attr:`sample_shape`) or a batch of them.
+
+        Returns
+        -------
+        ForwardPass
+            ``z[k]`` and ``x[k]``, without a batch axis for one sample. ``x[0]``
+            is a copy of the input, never the caller's array.
+        """
+        inputs, single, _ = self._inputs(x, copy=True)
+        with _quiet():
+            trace = self._trace(inputs)
+        if not single:
+            return trace
+        return ForwardPass(
+            z=Layered((trace.z[k][0] for k in trace.z), first=1),
+            x=Layered((trace.x[k][0] for k in trace.x), first=0),
         )
+
+    def loss(
+        self,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        loss: str = "squared_error",
+        reduction: str = "sum",
+        weight_decay: float = 0.0,
+    ) -> float | FloatArray:
+        r"""The objective for one sample, or for a batch combined by ``reduction``.
+
+        Parameters
+        ----------
+        x, y : array_like
+            One sample and its target, or a batch of each (see
+            :func:`zerograd.gradients`).
+        loss : str
+            A key of :data:`zerograd.LOSSES`.
+        reduction : {"sum", "mean", "none"}
+            For a batch: the sum, the mean, or the per-sample losses.
+        weight_decay : float
+            :math:`\lambda \ge 0`. The objective becomes the reduced loss plus
+            :meth:`weight_penalty`, which is not divided by ``N`` under
+            ``reduction="mean"``. Must be 0 with ``reduction="none"`` on a batch.
+
+        Returns
+        -------
+        float or ndarray, shape (N,)
+            A float, except for a batch with ``reduction="none"``.
+
+        Examples
+        --------
+        >>> from zerograd import Network
+        >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
+        >>> net.loss([1.5], [1.0])
+        2.0
+        >>> net.loss([[1.0], [2.0]], [1.0, 1.0], reduction="none")
+        array([0.5, 4.5])
+        >>> net.loss([1.5], [1.0], weight_decay=0.5)  # 2.0 + 0.5/2 * 2.0**2
+        3.0
+        """
+        batch = self._batch(x, y, loss, reduction, weight_decay)
+        with _quiet():
+            value = self._objective(batch)
+        return value if batch.per_sample else float(value[0])
 
     def gradients(
         self,
@@ -246,31 +490,28 @@ class LayeredModel(ABC):
         reduction: str = "sum",
         weight_decay: float = 0.0,
     ) -> Gradients:
-        r"""Exact gradients; what :func:`zerograd.gradients` calls for this model.
-
-        With ``weight_decay`` :math:`\lambda`, :math:`\lambda\theta` is added
-        to the gradient of each penalised tensor :math:`\theta`
-        (``PENALISED``); bias and raw-activation gradients are unchanged.
-        """
-        batch = self.prepare_batch(x, y, loss, reduction)
-        decay = check_weight_decay(weight_decay, batch.reduction)
-        trace = self.forward_batch(batch.inputs)
-        z, x_out = self.loss_terms(trace)
-        width = z.shape[-1]
-        delta_terms = batch.loss.delta(
-            z.reshape(-1, width),
-            x_out.reshape(-1, width),
-            batch.targets.reshape(-1, width),
-            self.f(self.K),
-        ).reshape(z.shape)
-        delta = self.delta_from_terms(batch.scale * delta_terms, trace)
-        params, dz = self.backward(trace, delta, per_sample=batch.reduction == "none")
-        if decay != 0.0:
-            for name, arrays in self.parameters.items():
-                if name in PENALISED:
-                    for k in arrays:
-                        params[name][k] = params[name][k] + decay * arrays[k]
-        return self._package(params, dz, batch.single)
+        """Exact gradients by backpropagation: see :func:`zerograd.gradients`."""
+        batch = self._batch(x, y, loss, reduction, weight_decay)
+        if batch.per_sample and len(batch.inputs) > 1:  # one sample's fit as the parameters do
+            self._check_per_sample_memory(batch, copies=1)
+        with _quiet():
+            trace = self._trace(batch.inputs)
+            z, x_out = self.loss_view(trace)
+            delta = batch.loss.delta(z, x_out, batch.targets, self._f[-1])
+            if batch.reduction == "mean":
+                delta = delta * batch.scale
+            parameters, dz = self.backward(trace, delta, per_sample=batch.per_sample)
+            decay = batch.weight_decay
+            if decay:
+                for name, k in self._penalised():
+                    parameters[name][k] = parameters[name][k] + decay * self._parameters[name][k]
+            gradients = self._gradients(parameters, dz, batch.single)
+            # Bounding the result from the deltas and the layers' inputs costs a pass over
+            # each of them; a per-sample result is N times larger than the arrays it bounds.
+            if decay or not _bounded(trace, dz, batch.input_squares):
+                for name, array in _every_array(gradients):
+                    check_finite(array, f"the gradient {name}", OVERFLOW)
+        return gradients
 
     def numerical_gradients(
         self,
@@ -281,109 +522,683 @@ class LayeredModel(ABC):
         weight_decay: float = 0.0,
         step: float = DEFAULT_STEP,
     ) -> Gradients:
-        r"""Central differences; what :func:`zerograd.numerical_gradients` calls for this model.
+        """Gradients by central differences: see :func:`zerograd.numerical_gradients`."""
+        batch = self._batch(x, y, loss, reduction, weight_decay)
+        if batch.per_sample:
+            self._check_per_sample_memory(batch, copies=2)
+        with _quiet():
+            trace = self._trace(batch.inputs)
+            h = self._check_step(step, trace)
+            moved = self._copy()  # its parameters are moved in place, never this model's
+            objective = functools.partial(moved._objective, batch)
+            parameters: dict[str, LayerArrays] = {}
+            for name, layered in moved._parameters.items():
+                each = {k: _central_differences(layered[k], h, objective) for k in layered}
+                parameters[name] = each if batch.per_sample else {k: d[0] for k, d in each.items()}
+            dz: LayerArrays = {}
+            for k in trace.z:
+                # Samples do not interact, so one entry is moved in every sample at once.
+                offset = np.zeros_like(trace.z[k])
+                losses = functools.partial(self._sample_losses, batch, {k: offset})
+                dz[k] = batch.scale * _central_differences(offset, h, losses, together=1)
+            gradients = self._gradients(parameters, dz, batch.single)
+            for name, array in _every_array(gradients):
+                check_finite(array, f"the estimate of {name}", OVERFLOW)
+        return gradients
 
-        Every entry of every parameter is moved by :math:`\pm h`, and so is
-        every entry of every raw activation (an offset added in the forward
-        pass, so that the later layers, and later time steps, see the change).
-        For ``reduction="none"`` each sample's loss is differenced; otherwise
-        the objective itself, the reduced loss plus :meth:`weight_penalty` of
-        the moved parameters, so the penalty's gradient is estimated, not
-        assumed.
+    def check_gradients(
+        self,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        *,
+        loss: str = "squared_error",
+        reduction: str = "sum",
+        weight_decay: float = 0.0,
+        step: float = DEFAULT_STEP,
+        rtol: float = DEFAULT_RTOL,
+        atol: float | None = None,
+        directions: Whole | None = None,
+        seed: Seed = 0,
+    ) -> None:
+        """Compare exact gradients with central differences: see :func:`zerograd.check_gradients`."""
+        relative = _tolerance(rtol, "rtol")
+        count = None if directions is None else self._check_directions(directions)
+        rng = np.random.default_rng(check_seed(seed))
+        batch = self._batch(x, y, loss, reduction, weight_decay)
+        exact = self.gradients(x, y, loss, reduction, weight_decay)
+        with _quiet():
+            trace = self._trace(batch.inputs)
+            size = float(np.max(np.abs(self._objective(batch))))
+        absolute = DEFAULT_ATOL * max(1.0, size) if atol is None else _tolerance(atol, "atol")
+        checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {step!r}"
+        if count is None:
+            estimate = self.numerical_gradients(x, y, loss, reduction, weight_decay, step)
+            pairs = zip(_every_array(exact), _every_array(estimate), strict=True)
+            cases: Iterator[tuple[str, FloatArray, FloatArray]] = (
+                (name, a, e) for (name, a), (_, e) in pairs
+            )
+        else:
+            h = self._check_step(step, trace)
+            cases = self._directional_differences(batch, exact, h, count, rng)
+        worst: tuple[float, str, FloatArray, FloatArray, tuple[int, ...]] | None = None
+        with _quiet():  # the directions are drawn and evaluated as the loop asks for them
+            for name, a, e in cases:
+                error, allowed = np.abs(a - e), absolute + relative * np.abs(e)
+                ratio = np.where(error > allowed, error / allowed, 0.0)  # inf where 0 is allowed
+                index = tuple(int(i) for i in np.unravel_index(np.argmax(ratio), ratio.shape))
+                if ratio[index] > 0.0 and (worst is None or ratio[index] > worst[0]):
+                    worst = (float(ratio[index]), name, a, e, index)
+        if worst is not None:
+            _, name, a, e, index = worst
+            tolerance = absolute + relative * abs(float(e[index]))
+            raise GradientCheckError(
+                name, index, float(a[index]), float(e[index]), tolerance, checked
+            )
+
+    # ------------------------------------------------------------ the engine's internals
+
+    def _check_parameters(self) -> None:
+        parameters = self._parameters
+        for name, k, shape in self._layout:
+            array = parameters[name][k]
+            if type(array) is not np.ndarray or array.shape != shape or array.dtype != FLOAT64:
+                _refuse_changed_parameter(f"{name}[{k}]", shape, array)
+
+    def _inputs(self, x: npt.ArrayLike, *, copy: bool = False) -> tuple[FloatArray, bool, float]:
+        """Check the parameters and ``x``.
+
+        Returns ``x`` with a batch axis, whether it was one sample, and the sum of
+        the squares of its entries (which the gradients' bound reuses).
         """
-        if not (np.isfinite(step) and step > 0):
-            msg = f"step must be a positive finite number; got {step!r}"
-            raise ValueError(msg)
-        batch = self.prepare_batch(x, y, loss, reduction)
-        decay = check_weight_decay(weight_decay, batch.reduction)
-        per_sample = batch.reduction == "none"
-
-        def objective(model: LayeredModel) -> FloatArray:
-            # Per-sample losses, shape (N,), or the one penalised objective, shape (1,).
-            losses = model.per_sample_losses(batch)
-            if per_sample:
-                return losses
-            return np.array([float(batch.reduce(losses)) + model.weight_penalty(decay)])
-
-        params: dict[str, LayerArrays] = {}
-        for name, arrays in self.parameters.items():
-            params[name] = {}
-            for k in arrays:
-
-                def objective_with(value: FloatArray, name: str = name, k: int = k) -> FloatArray:
-                    return objective(self.with_parameter(name, k, value))
-
-                each = _difference_each_entry(arrays[k], step, objective_with)
-                params[name][k] = each if per_sample else each[0]
-        trace = self.forward_batch(batch.inputs)
-        dz = {k: self._difference_raw_activation(batch, trace.z[k], k, step) for k in trace.z}
-        return self._package(params, {k: d * batch.scale for k, d in dz.items()}, batch.single)
-
-    def _difference_raw_activation(
-        self, batch: Batch, z_k: FloatArray, k: int, step: float
-    ) -> FloatArray:
-        # Samples do not interact, so one entry is moved in every sample at once.
-        result = np.empty_like(z_k)
-        for index in np.ndindex(z_k.shape[1:]):
-            offset = np.zeros_like(z_k)
-            offset[(slice(None), *index)] = step
-            up = self.per_sample_losses(batch, {k: offset})
-            down = self.per_sample_losses(batch, {k: -offset})
-            result[(slice(None), *index)] = (up - down) / (2.0 * step)
-        return result
-
-    def _package(self, params: dict[str, LayerArrays], dz: LayerArrays, single: bool) -> Gradients:
-        def layered(arrays: LayerArrays) -> Layered:
-            return Layered((arrays[k] for k in sorted(arrays)), first=min(arrays))
-
-        return Gradients(
-            W=layered(params["W"]),
-            b=layered(params["b"]),
-            z=layered({k: d[0] if single else d for k, d in dz.items()}),
-            U=layered(params["U"]) if "U" in params else None,
+        self._check_parameters()
+        inputs = real_array(x, "x").astype(np.float64, copy=copy)
+        squares = float(np.vdot(inputs, inputs))
+        if not math.isfinite(squares):  # NaN or inf, or entries above 1e154
+            check_finite(inputs, "x")
+        sample = self.sample_shape
+        if inputs.ndim == len(sample) and _fits(inputs.shape, sample):
+            return inputs[None], True, squares
+        if inputs.ndim == len(sample) + 1 and len(inputs) >= 1 and _fits(inputs.shape[1:], sample):
+            return inputs, False, squares
+        raise ArgumentValueError(
+            "x",
+            f"have shape {_shape_text(sample)} for one sample or {_shape_text(('N', *sample))} "
+            "for a batch, each named length at least 1",
+            f"shape {inputs.shape}",
+            expected=sample,
+            received=inputs.shape,
         )
+
+    def _batch(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str, weight_decay: float
+    ) -> Batch:
+        """Check every argument of a loss or gradient call together."""
+        rule = get_loss(loss)
+        check_choice(reduction, REDUCTIONS, "reduction")
+        inputs, single, squares = self._inputs(x)
+        if single:
+            reduction = "sum"  # sum, mean and none agree for one sample
+        decay = check_weight_decay(weight_decay, reduction)
+        raw = real_array(y, "y", bools=True)  # the caller's dtype, for the loss's check
+        targets = raw.astype(np.float64, copy=False)
+        if not math.isfinite(np.vdot(targets, targets)):  # NaN or inf, or entries above 1e154
+            check_finite(targets, "y")
+        n_samples, shape = len(inputs), self.target_shape(inputs)
+        expected = shape if single else (n_samples, *shape)
+        # A one-unit output also takes a scalar target (one sample) or shape (N,).
+        if targets.shape != expected and not (shape == (1,) and targets.shape == expected[:-1]):
+            what = "one sample" if single else f"a batch of {n_samples}"
+            raise ArgumentValueError(
+                "y",
+                f"have shape {expected} for {what}",
+                f"shape {targets.shape}",
+                expected=expected,
+                received=targets.shape,
+            )
+        loss_shape = (n_samples, *self.loss_shape(inputs))
+        if targets.shape != loss_shape:
+            raw, targets = raw.reshape(loss_shape), targets.reshape(loss_shape)
+        rule.check(raw, self._f[-1].name)
+        return Batch(inputs, targets, rule, reduction, single, decay, squares)
+
+    def _trace(
+        self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
+    ) -> ForwardPass:
+        """:meth:`forward_batch`, then raise at the first layer whose raw activation is not finite."""
+        trace = self.forward_batch(inputs, offsets)
+        for k in trace.z:
+            z = trace.z[k]
+            if not math.isfinite(np.vdot(z, z)):  # one pass; rarely true
+                self._refuse_non_finite_layer(k, z)
+        return trace
+
+    def _refuse_non_finite_layer(self, k: int, z: FloatArray) -> None:
+        for name, layered in self._parameters.items():
+            if k in layered:
+                check_finite(layered[k], f"{name}[{k}]")
+        check_finite(z, f"z[{k}]", f"{OVERFLOW} in layer {k}, whose parameters are finite")
+
+    def _sample_losses(
+        self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
+    ) -> FloatArray:
+        """Each sample's loss, shape ``(N,)``: the sum over what the loss reads of one sample."""
+        z, x = self.loss_view(self._trace(batch.inputs, offsets))
+        values = batch.loss.value(z, x, batch.targets)
+        losses: FloatArray = values.reshape(len(values), -1).sum(axis=1)
+        check_finite(losses, "the loss", OVERFLOW)
+        return losses
+
+    def _objective(self, batch: Batch) -> FloatArray:
+        """Each sample's loss, shape ``(N,)``, for ``"none"``; else the objective, shape ``(1,)``."""
+        losses = self._sample_losses(batch)
+        if batch.per_sample:
+            return losses
+        objective = float(losses.sum() * batch.scale) + self._penalty(batch.weight_decay)
+        if not math.isfinite(objective):
+            raise NonFiniteError("the objective", (), "inf", OVERFLOW)
+        return np.array([objective])
+
+    def _penalised(self) -> Iterator[tuple[str, int]]:
+        """Each (name, layer) weight decay penalises: every parameter but the biases."""
+        return ((name, k) for name, k, _ in self._layout if name != "b")
+
+    def _penalty(self, weight_decay: float) -> float:
+        penalised = list(self._penalised()) if weight_decay else []
+        with _quiet():
+            squares = sum(float(np.sum(self._parameters[name][k] ** 2)) for name, k in penalised)
+            penalty = 0.5 * weight_decay * squares
+        if not math.isfinite(penalty):
+            for name, k in penalised:
+                check_finite(self._parameters[name][k], f"{name}[{k}]")
+            raise NonFiniteError("the weight penalty", (), "inf", OVERFLOW)
+        return penalty
+
+    def _check_step(self, step: object, trace: ForwardPass) -> float:
+        """``step`` as a float, if it moves every parameter and raw activation; else raise."""
+        h = real_number(step, "step")
+        arrays = [*(self._parameters[name][k] for name, k, _ in self._layout), *trace.z.values()]
+        largest = max(float(np.max(np.abs(array))) for array in arrays)
+        # theta + h differs from theta for every |theta| <= largest exactly when h is at
+        # least the float64 spacing there, which eps * max(1, largest) bounds from above.
+        smallest = float(np.finfo(np.float64).eps) * max(1.0, largest)
+        if not (math.isfinite(h) and h >= smallest):
+            raise ArgumentValueError(
+                "step",
+                f"be a finite number of at least {smallest:.3g} (float64's epsilon times the "
+                f"largest |parameter| or |raw activation|, {largest:.3g}, or 1: a smaller step "
+                "leaves some entry unmoved)",
+                repr(step),
+                expected=smallest,
+                received=step,
+            )
+        return h
+
+    def _check_directions(self, directions: object) -> int:
+        """The number of random directions, from 1 to the number of parameters P.
+
+        Along P directions the check costs 2P forward passes, as entry by entry.
+        """
+        count = whole_number(directions, "directions", minimum=1)
+        entries = self._size
+        if count > entries:
+            raise ArgumentValueError(
+                "directions",
+                f"be at most the number of parameters, {entries} (as many cost as much as "
+                "checking every entry, directions=None)",
+                repr(count),
+                expected=entries,
+                received=count,
+            )
+        return count
+
+    def _check_per_sample_memory(self, batch: Batch, copies: int) -> None:
+        n_samples = len(batch.inputs)
+        check_memory(
+            copies * FLOAT64.itemsize * n_samples * self._size,
+            "x",
+            f"per-sample gradients (reduction='none') of {n_samples:,} samples",
+        )
+
+    def _copy(self) -> Self:
+        """A copy of the model with its own parameter arrays."""
+        moved = copy.copy(self)
+        moved._parameters = {
+            name: Layered((array.copy() for array in layered.values()), first=layered.first)
+            for name, layered in self._parameters.items()
+        }
+        return moved
+
+    def _gradients(
+        self, parameters: Mapping[str, LayerArrays], dz: LayerArrays, single: bool
+    ) -> Gradients:
+        """Package gradients in the model's parameter order; one sample loses its batch axis."""
+        return Gradients(
+            parameters={name: _layered(parameters[name]) for name in self._parameters},
+            z=_layered({k: d[0] if single else d for k, d in dz.items()}),
+        )
+
+    def _directional_differences(
+        self, batch: Batch, exact: Gradients, step: float, count: int, rng: np.random.Generator
+    ) -> Iterator[tuple[str, FloatArray, FloatArray]]:
+        """For each of ``count`` random unit directions v: <exact gradient, v> and its estimate.
+
+        Both are 0-d, or of shape ``(N,)`` (one per sample) for ``reduction="none"``.
+        """
+        moved = self._copy()
+        lead = (len(batch.inputs),) if batch.per_sample else ()
+        for number in range(1, count + 1):
+            v = {(name, k): rng.standard_normal(shape) for name, k, shape in self._layout}
+            length = math.sqrt(sum(squared_norm(direction) for direction in v.values()))
+            slope: FloatArray = (
+                sum(
+                    (
+                        (exact.parameters[name][k] * direction).reshape(*lead, -1).sum(axis=-1)
+                        for (name, k), direction in v.items()
+                    ),
+                    start=np.zeros(lead),
+                )
+                / length
+            )
+            objectives = []
+            for sign in (1.0, -1.0):
+                for (name, k), direction in v.items():
+                    moved._parameters[name][k] = (
+                        self._parameters[name][k] + (sign * step / length) * direction
+                    )
+                objectives.append(moved._objective(batch))
+            estimate = (objectives[0] - objectives[1]) / (2.0 * step)
+            yield f"direction {number}", slope, estimate.reshape(lead)
 
 
 def layer_lists(
-    W: Sequence[npt.ArrayLike],
-    b: Sequence[npt.ArrayLike],
-    activations: str | Sequence[str],
-    model: str,
-) -> tuple[list[FloatArray], list[FloatArray], tuple[Activation, ...]]:
-    """Check a constructor's weights, biases and activation names, one of each per layer.
+    W: object, b: object, activations: object, layers: int | None = None
+) -> tuple[list[FloatArray], list[FloatArray], list[Activation]]:
+    """Check a constructor's weights, biases and activation names: one of each per layer.
+
+    Parameters
+    ----------
+    W, b : sequence of array_like, or mapping of int to array_like
+        In layer order, or keyed by layer number from 1 (another model's ``W``).
+    activations : str or sequence of str
+        One name per layer, or one name for every layer.
+    layers : int, optional
+        The number of layers the model must have.
 
     Returns
     -------
     weights, biases : list of ndarray
-        Finite float64 arrays, in layer order (shapes are checked by the model).
-    activations : tuple of Activation
+        Finite float64 copies, in layer order (their shapes are the model's to check).
+    activations : list of Activation
     """
-    weights = [as_real_array(w, f"W[{k}]") for k, w in enumerate(W, start=1)]
-    biases = [as_real_array(v, f"b[{k}]") for k, v in enumerate(b, start=1)]
+    weights = [as_real_array(w, f"W[{k}]") for k, w in enumerate(layer_sequence(W, "W"), 1)]
+    biases = [as_real_array(v, f"b[{k}]") for k, v in enumerate(layer_sequence(b, "b"), 1)]
     depth = len(weights)
-    if depth == 0:
-        msg = f"a {model} needs at least one layer; got W with 0 arrays"
-        raise ValueError(msg)
+    if depth == 0 or (layers is not None and depth != layers):
+        wanted = "at least 1" if layers is None else f"exactly {layers}"
+        raise ArgumentValueError(
+            "W",
+            f"hold {wanted} weight arrays, one per layer",
+            f"{depth}",
+            expected=layers or ">= 1",
+            received=depth,
+        )
     if len(biases) != depth:
-        msg = f"expected one bias vector per layer ({depth}); got {len(biases)}"
-        raise ValueError(msg)
-    names = [activations] * depth if isinstance(activations, str) else list(activations)
-    if len(names) != depth:
-        msg = f"expected one activation per layer ({depth}); got {len(names)}"
-        raise ValueError(msg)
-    return weights, biases, tuple(get_activation(name) for name in names)
+        raise ArgumentValueError(
+            "b",
+            f"hold one bias per layer ({depth})",
+            f"{len(biases)}",
+            expected=depth,
+            received=len(biases),
+        )
+    names = activation_names(activations, depth)
+    return weights, biases, [get_activation(name) for name in names]
 
 
-def _targets_as_batch(
-    y: FloatArray, n_samples: int, shape: tuple[int, ...], single: bool
-) -> FloatArray:
-    """Targets with a batch axis, shape ``(N, *shape)``.
+def draw_normal(
+    scales: Sequence[tuple[tuple[int, ...], float]], seed: object, argument: str
+) -> list[FloatArray]:
+    r"""Arrays of these shapes drawn in turn from :math:`\mathcal N(0, s^2)`, seeded.
 
-    A one-unit output also takes a scalar (one sample) or shape ``(N,)``.
+    Refused if they would not fit in the available memory, counted twice: a
+    model's constructor copies what is drawn.
+
+    Parameters
+    ----------
+    scales : sequence of tuple
+        ``(shape, s)`` for each array: its shape and standard deviation.
+    seed : int or numpy.random.Generator
+    argument : str
+        The argument that sets the sizes, for the error message.
     """
-    expected = shape if single else (n_samples, *shape)
-    if y.shape == expected or (shape == (1,) and y.shape == expected[:-1]):
-        return y.reshape(n_samples, *shape)
-    what = "one sample" if single else f"a batch of {n_samples}"
-    msg = f"y for {what} must have shape {expected}; got shape {y.shape}"
-    raise ValueError(msg)
+    rng = np.random.default_rng(check_seed(seed))
+    entries = sum(math.prod(shape) for shape, _ in scales)
+    check_memory(2 * FLOAT64.itemsize * entries, argument, "parameters")
+    return [rng.normal(0.0, scale, shape) for shape, scale in scales]
+
+
+def check_model(net: object) -> Model:
+    """Return ``net`` if it is a model, else raise :class:`zerograd.ArgumentTypeError`."""
+    if not isinstance(net, Model):
+        raise ArgumentTypeError(
+            "net",
+            "be a zerograd model (Network, ConvNetwork or RecurrentNetwork)",
+            received(net),
+            expected=Model,
+            received=type(net),
+        )
+    return net
+
+
+def _refuse_changed_parameter(name: str, shape: tuple[int, ...], array: object) -> None:
+    requirement = f"be a float64 array of shape {shape}, as when the model was built"
+    if type(array) is not np.ndarray or array.dtype != FLOAT64:
+        kind = getattr(array, "dtype", None)
+        raise ArgumentTypeError(
+            name,
+            requirement,
+            f"{type(array).__name__}" + (f" of dtype {kind}" if kind is not None else ""),
+            expected=FLOAT64,
+            received=type(array) if kind is None else kind,
+        )
+    raise ArgumentValueError(
+        name, requirement, f"shape {array.shape}", expected=shape, received=array.shape
+    )
+
+
+def _fits(shape: tuple[int, ...], pattern: tuple[int | str, ...]) -> bool:
+    """Whether ``shape`` matches ``pattern``: equal ints, and at least 1 where a length is named."""
+    return shape == pattern or all(
+        size >= 1 if isinstance(want, str) else size == want
+        for size, want in zip(shape, pattern, strict=True)
+    )
+
+
+def _shape_text(pattern: tuple[int | str, ...]) -> str:
+    inside = ", ".join(str(size) for size in pattern)
+    return f"({inside},)" if len(pattern) == 1 else f"({inside})"
+
+
+def _layered(arrays: LayerArrays) -> Layered:
+    """Arrays keyed by consecutive layer numbers (in any order), as a Layered."""
+    first = min(arrays)
+    return Layered([arrays[k] for k in range(first, first + len(arrays))], first)
+
+
+def _every_array(gradients: Gradients) -> Iterator[tuple[str, FloatArray]]:
+    """Each parameter gradient, then each raw-activation gradient ``z[k]``, with its name."""
+    yield from gradients.arrays()
+    yield from ((f"z[{k}]", gradients.z[k]) for k in gradients.z)
+
+
+def _bounded(trace: ForwardPass, dz: LayerArrays, input_squares: float) -> bool:
+    """Whether every parameter gradient is certainly finite, from the deltas and the inputs.
+
+    In every layer type a parameter's gradient is a sum of products of one entry of
+    a layer's delta and one of a layer's input (or a sum of delta entries, for a
+    bias), so by the Cauchy-Schwarz inequality its entries are at most
+    ``|delta| |x|`` in size (norms over the whole batch), and NaN or inf in a delta
+    or an input makes that bound NaN or inf. ``input_squares`` is that of ``x[0]``.
+    """
+    deltas = 0.0
+    for delta in dz.values():
+        deltas += float(np.vdot(delta, delta))
+    inputs = input_squares
+    for k in range(1, len(trace.z)):  # x[1], ..., x[K-1]: x[0] is the input, x[K] no layer's
+        x = trace.x[k]
+        inputs += float(np.vdot(x, x))
+    return math.isfinite(deltas * inputs)
+
+
+def _central_differences(
+    theta: FloatArray, step: float, objective: Callable[[], FloatArray], together: int = 0
+) -> FloatArray:
+    """Central differences of ``objective()`` for every entry of ``theta``, moved in place.
+
+    Each entry is set to ``theta + step`` and ``theta - step`` in turn and put
+    back. The first ``together`` axes are moved at once (every sample's entry).
+    ``objective()`` returns shape ``(M,)``; the result has shape
+    ``(M, *theta.shape[together:])``.
+    """
+    columns = []
+    for entry in np.ndindex(theta.shape[together:]):
+        where = (slice(None),) * together + entry
+        kept = theta[where].copy()
+        theta[where] = kept + step
+        up = objective()
+        theta[where] = kept - step
+        down = objective()
+        theta[where] = kept
+        columns.append((up - down) / (2.0 * step))
+    return np.stack(columns, axis=1).reshape(-1, *theta.shape[together:])
+
+
+def _tolerance(value: object, name: str) -> float:
+    tolerance = real_number(value, name)
+    if not (math.isfinite(tolerance) and tolerance >= 0.0):
+        raise ArgumentValueError(
+            name, "be a finite number >= 0", repr(value), expected=">= 0", received=value
+        )
+    return tolerance
+
+
+def gradients(
+    net: Model,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    loss: str = "squared_error",
+    reduction: str = "sum",
+    weight_decay: float = 0.0,
+) -> Gradients:
+    r"""Exact gradients of the objective by backpropagation.
+
+    Parameters
+    ----------
+    net : Network, ConvNetwork or RecurrentNetwork
+        The model; its inputs and targets have the shapes it documents.
+    x : array_like
+        One sample, or a batch with one sample per row: shape ``(n_0,)`` or
+        ``(N, n_0)`` for a :class:`~zerograd.Network`.
+    y : array_like
+        Targets: shape ``(n_K,)`` or ``(N, n_K)`` for a
+        :class:`~zerograd.Network`. When the output has one unit a scalar (one
+        sample) or shape ``(N,)`` (a batch) is accepted too. Bools are taken as
+        0 and 1.
+    loss : str
+        A key of :data:`zerograd.LOSSES`.
+    reduction : {"sum", "mean", "none"}
+        For a batch, the gradient of the summed loss, of the mean loss, or of
+        each sample's loss (leading batch axis). The per-sample gradients come
+        from one vectorised pass with no loop over samples. Ignored for one
+        sample, where all three agree.
+    weight_decay : float
+        :math:`\lambda \ge 0`. The objective is the reduced loss plus
+        :math:`\tfrac\lambda2` times the sum of the squared Frobenius norms of
+        every parameter but the biases (:meth:`Model.weight_penalty`): every
+        ``W[k]`` (dense matrix or convolution kernel) and the recurrent ``U[k]``.
+        So :math:`\lambda \theta` is added to the gradient of each penalised
+        :math:`\theta`; bias and raw-activation gradients are unchanged. The
+        penalty is not divided by ``N`` under ``reduction="mean"``, and must be
+        0 for a batch with ``reduction="none"``.
+
+    Returns
+    -------
+    Gradients
+
+    Raises
+    ------
+    zerograd.ArgumentValueError, zerograd.ArgumentTypeError
+        For bad input: shapes, NaN or inf, names, targets the loss cannot
+        take, a ``net`` that is not a model, parameters changed to another
+        shape or dtype since the model was built, per-sample gradients larger
+        than the available memory.
+    zerograd.NonFiniteError
+        If the forward or the backward pass overflows float64; the message
+        names the first layer where it happened.
+
+    Examples
+    --------
+    One sample with :math:`L = \tfrac12 (w x - y)^2`, so
+    :math:`\partial L/\partial w = (w x - y)\,x = (3 - 1)\cdot 1.5`:
+
+    >>> from zerograd import Network
+    >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
+    >>> gradients(net, [1.5], [1.0]).W[1]
+    array([[3.]])
+    >>> batch = gradients(net, [[1.0], [2.0]], [1.0, 1.0], reduction="none")
+    >>> batch.b[1]
+    array([[1.],
+           [3.]])
+
+    With weight decay :math:`\lambda = 0.5` the weight gradient gains
+    :math:`\lambda w = 1`:
+
+    >>> gradients(net, [1.5], [1.0], weight_decay=0.5).W[1]
+    array([[4.]])
+    """
+    return check_model(net).gradients(x, y, loss, reduction, weight_decay)
+
+
+def numerical_gradients(
+    net: Model,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    loss: str = "squared_error",
+    reduction: str = "sum",
+    weight_decay: float = 0.0,
+    step: float = DEFAULT_STEP,
+) -> Gradients:
+    r"""Gradients by central differences, to check :func:`gradients` against.
+
+    Each entry :math:`\theta` of every parameter is moved by :math:`\pm h` and
+    the derivative estimated as :math:`(J(\theta + h) - J(\theta - h)) / 2h`,
+    where :math:`J` is the objective itself: the reduced loss plus the weight
+    penalty for ``"sum"`` and ``"mean"`` (so the penalty's gradient is
+    estimated, not assumed), each sample's loss for ``"none"``. Each entry of a
+    raw activation :math:`z^{(k)}` is moved the same way (in every sample at
+    once: samples do not interact), with each sample's loss differenced and
+    scaled by ``1/N`` under ``"mean"``. Only the forward pass runs, so the
+    estimate shares no derivative rule with :func:`gradients`.
+
+    The error is of order :math:`h^2 |J'''| / 6` (truncation) plus
+    :math:`\varepsilon |J| / h` (round-off in the two values of :math:`J`,
+    :math:`\varepsilon \approx 2.2 \times 10^{-16}`): about 1e-10 relative to
+    :math:`|J|` for the default ``h``. Near a kink of ``relu`` or ``leaky_relu``
+    closer than ``h`` the estimate averages the two one-sided slopes, so it is
+    not a check of the kink convention.
+
+    Parameters
+    ----------
+    net, x, y, loss, reduction, weight_decay
+        As for :func:`gradients`.
+    step : float
+        The step ``h``. It must move every entry it is added to: at least
+        float64's epsilon times the largest absolute parameter or raw
+        activation (or times 1, if that is larger), so that
+        :math:`\theta + h \ne \theta` for every entry; a smaller step is refused.
+
+    Returns
+    -------
+    Gradients
+        The same shapes as :func:`gradients` returns.
+
+    Examples
+    --------
+    >>> from zerograd import Network
+    >>> net = Network.random([3, 4, 2], ["tanh", "identity"], seed=0)
+    >>> x, y = [0.1, -0.2, 0.3], [1.0, 0.0]
+    >>> exact, estimate = gradients(net, x, y), numerical_gradients(net, x, y)
+    >>> bool(np.allclose(exact.W[1], estimate.W[1], rtol=1e-7, atol=1e-9))
+    True
+    """
+    return check_model(net).numerical_gradients(x, y, loss, reduction, weight_decay, step)
+
+
+def check_gradients(
+    net: Model,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    loss: str = "squared_error",
+    reduction: str = "sum",
+    weight_decay: float = 0.0,
+    step: float = DEFAULT_STEP,
+    rtol: float = DEFAULT_RTOL,
+    atol: float | None = None,
+    directions: Whole | None = None,
+    seed: Seed = 0,
+) -> None:
+    r"""Check :func:`gradients` against central differences; raise if they disagree.
+
+    Without ``directions`` every entry is compared: every parameter gradient
+    and every raw-activation gradient ``z[k]`` of :func:`gradients` against
+    :func:`numerical_gradients` (two forward passes per entry). With
+    ``directions=n``, the parameters are moved together along ``n`` random
+    unit directions :math:`v` instead, and the directional derivative
+    :math:`\langle \nabla J, v \rangle` is compared with
+    :math:`(J(\theta + h v) - J(\theta - h v)) / 2h`: two forward passes per
+    direction, whatever the number of parameters, as HIPS autograd's
+    ``check_grads`` does. For ``reduction="none"`` each sample's loss is
+    checked.
+
+    An entry passes when :math:`|\text{exact} - \text{estimate}| \le
+    \text{atol} + \text{rtol}\,|\text{estimate}|`. The tolerances follow the
+    estimate's own error, about :math:`h^2 |J'''| / 6` (truncation) plus
+    :math:`\varepsilon |J| / h` (round-off, :math:`\varepsilon \approx 2.2
+    \times 10^{-16}`; see :func:`numerical_gradients`). The round-off term
+    scales with the size of the objective :math:`J`, not with the gradient, so
+    the default absolute tolerance does too: ``atol = 1e-8 * max(1, |J|)``
+    (:math:`|J|` is the largest sample's loss for ``"none"``), with
+    ``rtol = 1e-6`` for the truncation term of large gradients. With the
+    default ``h = 1e-6`` the round-off term is about
+    :math:`2 \times 10^{-10} |J|`; over some 2,800 random networks of the three
+    kinds, drawn as the tests draw them, no entry needed more than
+    :math:`4.2 \times 10^{-10} \max(1, |J|)` beyond the relative part, so the
+    default leaves a margin of about 20, while a wrong rule (a dropped factor,
+    a flipped sign, a forgotten term) moves an entry by a sizeable fraction of
+    itself.
+
+    Parameters
+    ----------
+    net, x, y, loss, reduction, weight_decay
+        As for :func:`gradients`.
+    step : float
+        The step ``h``, as for :func:`numerical_gradients`.
+    rtol : float
+        Relative tolerance, ``>= 0``.
+    atol : float, optional
+        Absolute tolerance, ``>= 0``; by default ``1e-8 * max(1, |J|)``.
+    directions : int, optional
+        Check along this many random directions instead of entry by entry: from
+        1 to the number of parameters (as many directions cost as much as
+        checking every entry).
+    seed : int or numpy.random.Generator
+        Seed of the random directions.
+
+    Raises
+    ------
+    zerograd.GradientCheckError
+        An :class:`AssertionError` naming the gradient (``"W[1]"``, or
+        ``"direction 2"``), the entry, the exact value, the estimate, the error
+        and the tolerance, for the entry that exceeds its tolerance the most.
+    zerograd.ArgumentValueError, zerograd.ArgumentTypeError
+        For bad arguments, as :func:`gradients` and :func:`numerical_gradients`.
+
+    Examples
+    --------
+    >>> from zerograd import Network
+    >>> net = Network.random([3, 4, 2], ["tanh", "identity"], seed=0)
+    >>> check_gradients(net, [0.1, -0.2, 0.3], [1.0, 0.0])  # passes silently
+    >>> check_gradients(net, [0.1, -0.2, 0.3], [1.0, 0.0], directions=5, seed=1)
+    """
+    check_model(net).check_gradients(
+        x,
+        y,
+        loss=loss,
+        reduction=reduction,
+        weight_decay=weight_decay,
+        step=step,
+        rtol=rtol,
+        atol=atol,
+        directions=directions,
+        seed=seed,
+    )

@@ -1,4 +1,4 @@
-r"""A minimal Elman recurrent network: its forward rule and, beside it, backpropagation through time.
+r"""A minimal Elman recurrent network: a recurrent layer, then a dense readout.
 
 The notation is the book's, with a time index ``t = 1..T`` added. A sample
 is a sequence :math:`x^{(0)}_1, \dots, x^{(0)}_T` of vectors of width
@@ -40,163 +40,51 @@ rule at each step and sums over steps, since its parameters are shared:
 
 and :math:`\partial L/\partial W^{(1)} = \sum_t \delta^{(1)}_t x^{(0)\top}_t`,
 :math:`\partial L/\partial U^{(1)} = \sum_{t \ge 2} \delta^{(1)}_t x^{(1)\top}_{t-1}`,
-:math:`\partial L/\partial b^{(1)} = \sum_t \delta^{(1)}_t`.
+:math:`\partial L/\partial b^{(1)} = \sum_t \delta^{(1)}_t`. The rules, forward and
+backward, are :func:`zerograd.layers.elman_forward` and
+:func:`zerograd.layers.elman_backward`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._typing import FloatArray
-from zerograd.activations import Activation
-from zerograd.dense import dense_backward, dense_forward
+from zerograd._checks import (
+    ArgumentValueError,
+    FloatArray,
+    Seed,
+    Whole,
+    as_real_array,
+    check_choice,
+    check_shape,
+    whole_numbers,
+)
 from zerograd.layered import Layered
-from zerograd.model import LayerArrays, LayeredModel, layer_lists
-from zerograd.network import ForwardPass
-from zerograd.validation import as_real_array, check_choice, check_shape, whole_numbers
+from zerograd.layers import dense_backward, dense_forward, elman_backward, elman_forward
+from zerograd.model import ForwardPass, LayerArrays, Model, draw_normal, layer_lists
 
 OUTPUTS = ("last", "every")
 """Where the loss reads the readout: at the last step only, or at every step."""
 
 
-def elman_forward(
-    W: FloatArray,
-    U: FloatArray,
-    b: FloatArray,
-    inputs: FloatArray,
-    f: Activation,
-    offset: FloatArray | None = None,
-) -> tuple[FloatArray, FloatArray]:
-    """Raw activations and states of the recurrent layer, for a batch of sequences.
-
-    Parameters
-    ----------
-    W : ndarray, shape (n_1, n_0)
-    U : ndarray, shape (n_1, n_1)
-    b : ndarray, shape (n_1,)
-    inputs : ndarray, shape (N, T, n_0)
-    f : Activation
-    offset : ndarray, shape (N, T, n_1), optional
-        Added to :math:`z^{(1)}_t` before the activation, so that later steps
-        see it (for central differences with respect to raw activations).
-
-    Returns
-    -------
-    z : ndarray, shape (N, T, n_1)
-    states : ndarray, shape (N, T, n_1)
-        :math:`x^{(1)}_t` for ``t = 1..T``.
-
-    Examples
-    --------
-    One unit, identity activation, ``W = 1``, ``U = 0.5``, ``b = 0``: each
-    state is the input plus half the previous state.
-
-    >>> from zerograd.activations import get_activation
-    >>> one = np.array([[1.0]])
-    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), np.array([[[2.0], [1.0], [0.0]]]),
-    ...                      get_activation("identity"))
-    >>> h[0, :, 0]
-    array([2., 2., 1.])
-    """
-    n_samples, length, _ = inputs.shape
-    driven = inputs @ W.T + b  # the part of z that does not depend on the state
-    if offset is not None:
-        driven = driven + offset
-    z = np.empty((n_samples, length, W.shape[0]))
-    states = np.empty_like(z)
-    state = np.zeros((n_samples, W.shape[0]))
-    for t in range(length):
-        z[:, t] = driven[:, t] + state @ U.T
-        state = f.f(z[:, t])
-        states[:, t] = state
-    return z, states
-
-
-def elman_backward(
-    U: FloatArray,
-    f: Activation,
-    inputs: FloatArray,
-    z: FloatArray,
-    states: FloatArray,
-    d_states: FloatArray,
-    *,
-    per_sample: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    r"""Backpropagation through time in the recurrent layer.
-
-    Parameters
-    ----------
-    U : ndarray, shape (n_1, n_1)
-    f : Activation
-    inputs : ndarray, shape (N, T, n_0)
-    z, states : ndarray, shape (N, T, n_1)
-        From :func:`elman_forward`.
-    d_states : ndarray, shape (N, T, n_1)
-        The gradient reaching each state :math:`x^{(1)}_t` from outside the
-        recurrence (from the readout): :math:`W^{(2)\top}\delta^{(2)}_t`.
-    per_sample : bool
-        Keep one gradient per sample (leading axis ``N``) instead of summing.
-
-    Returns
-    -------
-    dW : ndarray, shape (N, n_1, n_0) if ``per_sample`` else (n_1, n_0)
-    dU : ndarray, shape (N, n_1, n_1) if ``per_sample`` else (n_1, n_1)
-    db : ndarray, shape (N, n_1) if ``per_sample`` else (n_1,)
-    delta : ndarray, shape (N, T, n_1)
-        :math:`\delta^{(1)}_t = \partial L/\partial z^{(1)}_t`.
-
-    Examples
-    --------
-    Continuing the example of :func:`elman_forward` with
-    :math:`\partial L/\partial x^{(1)}_3 = 1` only: the gradient reaches step
-    ``t`` multiplied by :math:`U^{3-t} = 0.5^{3-t}`.
-
-    >>> from zerograd.activations import get_activation
-    >>> one, f = np.array([[1.0]]), get_activation("identity")
-    >>> inputs = np.array([[[2.0], [1.0], [0.0]]])
-    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), inputs, f)
-    >>> dW, dU, db, delta = elman_backward(0.5 * one, f, inputs, z, h,
-    ...                                    np.array([[[0.0], [0.0], [1.0]]]), per_sample=False)
-    >>> delta[0, :, 0], db
-    (array([0.25, 0.5 , 1.  ]), array([1.75]))
-    """
-    delta = np.empty_like(z)
-    from_later = np.zeros_like(z[:, 0])  # U^T delta_{t+1}, zero after the last step
-    for t in range(z.shape[1] - 1, -1, -1):
-        delta[:, t] = f.df(z[:, t]) * (d_states[:, t] + from_later)
-        from_later = delta[:, t] @ U
-    previous = states[:, :-1]  # x^(1)_{t-1} for t = 2..T; x^(1)_0 = 0 adds nothing
-    if per_sample:
-        dW: FloatArray = np.einsum("nti,ntj->nij", delta, inputs)
-        dU: FloatArray = np.einsum("nti,ntj->nij", delta[:, 1:], previous)
-        db: FloatArray = delta.sum(axis=1)
-    else:
-        dW = np.einsum("nti,ntj->ij", delta, inputs)
-        dU = np.einsum("nti,ntj->ij", delta[:, 1:], previous)
-        db = delta.sum(axis=(0, 1))
-    return dW, dU, db, delta
-
-
-class RecurrentNetwork(LayeredModel):
+class RecurrentNetwork(Model):
     """An Elman recurrent layer (layer 1) followed by a dense readout (layer 2).
 
     See the module's description for the equations. ``net.W[1]``,
     ``net.U[1]``, ``net.b[1]`` are the recurrent layer's input weights,
     recurrent weights and bias; ``net.W[2]``, ``net.b[2]`` the readout's.
-    Gradients come back under the same names, with ``U`` in
-    ``U`` of :class:`zerograd.Gradients`.
+    Gradients come back under the same names: ``g.W[1]``, ``g.U[1]``, ...
 
     Parameters
     ----------
-    W : sequence of two array_like
+    W : sequence of two array_like, or mapping of int to array_like
         :math:`W^{(1)}`, shape ``(n_1, n_0)``, and :math:`W^{(2)}`, shape ``(n_2, n_1)``.
     U : array_like, shape (n_1, n_1)
-        :math:`U^{(1)}`.
-    b : sequence of two array_like
+        :math:`U^{(1)}`, or another network's ``U`` (a mapping holding it under 1).
+    b : sequence of two array_like, or mapping of int to array_like
         :math:`b^{(1)}`, shape ``(n_1,)``, and :math:`b^{(2)}`, shape ``(n_2,)``.
     activations : str or sequence of two str
         :math:`f_1` and :math:`f_2`, or one name for both.
@@ -207,10 +95,10 @@ class RecurrentNetwork(LayeredModel):
 
     Raises
     ------
-    ValueError
+    zerograd.ArgumentValueError
         If shapes do not chain, values are not finite, or a name is unknown.
-    TypeError
-        If an array does not hold real numbers.
+    zerograd.ArgumentTypeError
+        If an argument is not of the documented kind.
 
     Examples
     --------
@@ -224,43 +112,47 @@ class RecurrentNetwork(LayeredModel):
 
     def __init__(
         self,
-        W: Sequence[npt.ArrayLike],
-        U: npt.ArrayLike,
-        b: Sequence[npt.ArrayLike],
+        W: Sequence[npt.ArrayLike] | Mapping[int, npt.ArrayLike],
+        U: npt.ArrayLike | Mapping[int, npt.ArrayLike],
+        b: Sequence[npt.ArrayLike] | Mapping[int, npt.ArrayLike],
         activations: str | Sequence[str],
         output: str = "last",
     ) -> None:
-        if len(W) != 2 or len(b) != 2:
-            msg = (
-                "a RecurrentNetwork has two layers: W and b must each hold 2 arrays "
-                f"(recurrent layer, readout); got {len(W)} and {len(b)}"
-            )
-            raise ValueError(msg)
-        weights, biases, self._f = layer_lists(W, b, activations, "RecurrentNetwork")
+        weights, biases, functions = layer_lists(W, b, activations, layers=2)
+        if isinstance(U, Mapping):  # another network's U, numbered from 1
+            U = U[1] if list(U) == [1] else U
         recurrent = as_real_array(U, "U[1]")
         self._output = check_choice(output, OUTPUTS, "output")
         w1, w2 = weights
         if w1.ndim != 2 or min(w1.shape) < 1:
-            msg = f"W[1] must be a non-empty matrix of shape (n_1, n_0); got shape {w1.shape}"
-            raise ValueError(msg)
+            raise ArgumentValueError(
+                "W[1]",
+                "be a non-empty matrix of shape (n_1, n_0)",
+                f"shape {w1.shape}",
+                expected=2,
+                received=w1.shape,
+            )
         n_1 = w1.shape[0]
         check_shape(recurrent, (n_1, n_1), "U[1]")
         if w2.ndim != 2 or w2.shape[1] != n_1 or w2.shape[0] < 1:
-            msg = f"W[2] must have shape (n_2, {n_1}) to read the state; got shape {w2.shape}"
-            raise ValueError(msg)
+            raise ArgumentValueError(
+                "W[2]",
+                f"have shape (n_2, {n_1}) to read the state",
+                f"shape {w2.shape}",
+                expected=n_1,
+                received=w2.shape,
+            )
         check_shape(biases[0], (n_1,), "b[1]")
         check_shape(biases[1], (w2.shape[0],), "b[2]")
-        self.W = Layered(weights, first=1)
-        self.U = Layered([recurrent], first=1)
-        self.b = Layered(biases, first=1)
+        super().__init__({"W": weights, "U": [recurrent], "b": biases}, functions)
 
     @classmethod
     def random(
         cls,
-        sizes: Sequence[int],
+        sizes: Sequence[Whole],
         activations: str | Sequence[str] = ("tanh", "identity"),
         output: str = "last",
-        seed: int | np.random.Generator = 0,
+        seed: Seed = 0,
     ) -> RecurrentNetwork:
         r"""A network with seeded random parameters.
 
@@ -276,24 +168,27 @@ class RecurrentNetwork(LayeredModel):
         activations, output
             As for :class:`RecurrentNetwork`.
         seed : int or numpy.random.Generator
-            Seed for :func:`numpy.random.default_rng`, or a generator.
+            As for :meth:`Network.random <zerograd.Network.random>`.
         """
-        widths = whole_numbers(sizes, "sizes")
-        if len(widths) != 3 or min(widths) < 1:
-            msg = f"sizes must be (n_0, n_1, n_2), three positive widths; got {list(sizes)}"
-            raise ValueError(msg)
+        widths = whole_numbers(sizes, "sizes", count=3)
         n_0, n_1, n_2 = widths
-        rng = np.random.default_rng(seed)
-        return cls(
-            W=[
-                rng.normal(0.0, 1.0 / np.sqrt(n_0), (n_1, n_0)),
-                rng.normal(0.0, 1.0 / np.sqrt(n_1), (n_2, n_1)),
+        W1, W2, U1, b1, b2 = draw_normal(
+            [
+                ((n_1, n_0), 1.0 / np.sqrt(n_0)),
+                ((n_2, n_1), 1.0 / np.sqrt(n_1)),
+                ((n_1, n_1), 0.5 / np.sqrt(n_1)),
+                ((n_1,), 0.1),
+                ((n_2,), 0.1),
             ],
-            U=rng.normal(0.0, 0.5 / np.sqrt(n_1), (n_1, n_1)),
-            b=[rng.normal(0.0, 0.1, n_1), rng.normal(0.0, 0.1, n_2)],
-            activations=activations,
-            output=output,
+            seed,
+            "sizes",
         )
+        return cls([W1, W2], U1, [b1, b2], activations, output)
+
+    @property
+    def U(self) -> Layered:
+        """``U[1]`` is :math:`U^{(1)}`, the recurrent weights."""
+        return self._parameters["U"]
 
     @property
     def output(self) -> str:
@@ -307,81 +202,50 @@ class RecurrentNetwork(LayeredModel):
         return n_0, n_1, n_2
 
     @property
-    def parameters(self) -> dict[str, Layered]:
-        """``{"W": W, "U": U, "b": b}``."""
-        return {"W": self.W, "U": self.U, "b": self.b}
+    def sample_shape(self) -> tuple[str, int]:
+        """``("T", n_0)``: a sequence of any length ``T >= 1``."""
+        return "T", self.sizes[0]
 
-    def rebuild(self, arrays: dict[str, list[FloatArray]]) -> Self:
-        """A network with these ``W``, ``U`` and ``b``, the same activations and output."""
-        return type(self)(
-            arrays["W"], arrays["U"][0], arrays["b"], self.activations, output=self.output
-        )
-
-    def prepare_input(self, x: npt.ArrayLike) -> tuple[FloatArray, bool]:
-        """Check ``x``: shape ``(T, n_0)`` for one sequence or ``(N, T, n_0)``.
-
-        Returns
-        -------
-        inputs : ndarray, shape (N, T, n_0)
-        single : bool
-        """
-        inputs = as_real_array(x, "x")
-        n_0 = self.sizes[0]
-        if inputs.ndim == 2 and inputs.shape[1] == n_0 and inputs.shape[0] >= 1:
-            return inputs[None], True
-        if inputs.ndim == 3 and inputs.shape[2] == n_0 and min(inputs.shape[:2]) >= 1:
-            return inputs, False
-        msg = (
-            f"x must have shape (T, {n_0}) for one sequence or (N, T, {n_0}) for a batch, "
-            f"with T >= 1 and N >= 1; got shape {inputs.shape}"
-        )
-        raise ValueError(msg)
-
-    def output_shape(self, inputs: FloatArray) -> tuple[int, ...]:
+    def target_shape(self, inputs: FloatArray) -> tuple[int, ...]:
         """``(n_2,)`` when reading the last step, ``(T, n_2)`` when reading every step."""
         n_2 = self.sizes[2]
         return (n_2,) if self.output == "last" else (inputs.shape[1], n_2)
 
-    def term_shape(self, inputs: FloatArray) -> tuple[int, int]:
-        """``(1, n_2)`` when reading the last step, ``(T, n_2)`` when reading every step."""
-        n_2 = self.sizes[2]
-        return (1, n_2) if self.output == "last" else (inputs.shape[1], n_2)
+    def loss_view(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
+        """The readout at the last step, ``(N, n_2)``, or at every step, ``(N, T, n_2)``."""
+        if self.output == "last":
+            return trace.z[2][:, -1], trace.x[2][:, -1]
+        return trace.z[2], trace.x[2]
 
     def forward_batch(
         self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
     ) -> ForwardPass:
-        """Forward pass on a checked batch of shape ``(N, T, n_0)``.
+        """Forward pass on a checked batch of shape ``(N, T, n_0)``; see :meth:`Model.forward_batch`.
 
-        Every ``z[k]`` and ``x[k]`` has shape ``(N, T, n_k)``, all steps
-        included; ``offsets[k]``, if given, is added to ``z[k]``.
+        Every ``z[k]`` and ``x[k]`` has shape ``(N, T, n_k)``, all steps included.
         """
         offsets = offsets or {}
-        z1, x1 = elman_forward(self.W[1], self.U[1], self.b[1], inputs, self.f(1), offsets.get(1))
+        f_1, f_2 = self._f
+        z1, x1 = elman_forward(self.W[1], self.U[1], self.b[1], inputs, f_1, offsets.get(1))
         n_samples, length, n_1 = x1.shape
         z2 = dense_forward(self.W[2], self.b[2], x1.reshape(-1, n_1)).reshape(n_samples, length, -1)
         if 2 in offsets:
             z2 = z2 + offsets[2]
         return ForwardPass(
-            z=Layered([z1, z2], first=1), x=Layered([inputs, x1, self.f(2).f(z2)], first=0)
+            z=Layered([z1, z2], first=1), x=Layered([inputs, x1, f_2.f(z2)], first=0)
         )
-
-    def loss_terms(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
-        """The readout at the last step (``S = 1``) or at every step (``S = T``)."""
-        steps = slice(-1, None) if self.output == "last" else slice(None)
-        return trace.z[2][:, steps], trace.x[2][:, steps]
-
-    def delta_from_terms(self, delta_terms: FloatArray, trace: ForwardPass) -> FloatArray:
-        """``dL/dz[2]`` at every step: zero before the last one when only it is read."""
-        if self.output == "every":
-            return delta_terms
-        delta = np.zeros_like(trace.z[2])
-        delta[:, -1] = delta_terms[:, 0]
-        return delta
 
     def backward(
         self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
     ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        """Backpropagation through time; see ``LayeredModel.backward``."""
+        """Backpropagation through time; see :meth:`Model.backward`.
+
+        ``delta`` is the gradient of the readout the loss reads; before the last
+        step it is 0 when only the last step is read.
+        """
+        if self.output == "last":
+            at_last_step, delta = delta, np.zeros_like(trace.z[2])
+            delta[:, -1] = at_last_step
         n_samples, length, n_2 = delta.shape
         states = trace.x[1]
         dW2, db2, d_states = dense_backward(
@@ -395,7 +259,7 @@ class RecurrentNetwork(LayeredModel):
             db2 = db2.reshape(n_samples, length, -1).sum(axis=1)
         dW1, dU1, db1, delta1 = elman_backward(
             self.U[1],
-            self.f(1),
+            self._f[0],
             trace.x[0],
             trace.z[1],
             states,

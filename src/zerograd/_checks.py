@@ -1,0 +1,543 @@
+"""Argument checks, and the errors they raise.
+
+Every public entry point passes what it is given through these checks before
+any arithmetic, so bad input becomes an error that names the argument, what was
+expected and what was received, never a bare numpy or Python error, a warning
+or a silent wrong answer.
+
+Every error is an :class:`ArgumentError`: an :class:`ArgumentValueError` (a
+:class:`ValueError`) or an :class:`ArgumentTypeError` (a :class:`TypeError`),
+and :class:`NonFiniteError` for NaN or inf. Each carries the ``argument`` it is
+about, the ``expected`` and the ``received`` value, and its message always reads
+``"<argument> must <requirement>; got <what was received>"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+"""A float64 array: the only dtype the library computes in."""
+
+FLOAT64 = np.dtype(np.float64)
+"""The dtype of every parameter and every computed array."""
+
+Whole = int | np.integer[Any]
+"""A whole number: a Python int or a numpy integer (not a bool)."""
+
+Seed = int | np.integer[Any] | np.random.Generator
+"""A seed for :func:`numpy.random.default_rng`: a non-negative whole number, or a generator."""
+
+MEMORY_CHECKED_ABOVE = 2**26
+"""Bytes (64 MiB) above which a request is compared with the available memory.
+
+Smaller requests are never refused, so that the common small call does not pay
+for asking the operating system.
+"""
+
+
+class ArgumentError(Exception):
+    """A bad argument, named, with what was expected and what was received.
+
+    Parameters
+    ----------
+    argument : str
+        The argument, or the part of it, that is wrong: ``"x"``, ``"W[2]"``,
+        ``"step"``.
+    requirement : str
+        What it must satisfy, as it reads after "must": ``"be finite"``.
+    found : str
+        What was received, as it reads after "got".
+    expected, received : object
+        The same two facts as values, for programs and tests: a shape, a
+        tuple of choices, a bound; the value, shape or type received.
+
+    Examples
+    --------
+    >>> error = ArgumentValueError("step", "be positive", "-1.0", expected=0.0, received=-1.0)
+    >>> str(error), error.argument, error.received
+    ('step must be positive; got -1.0', 'step', -1.0)
+    """
+
+    def __init__(
+        self, argument: str, requirement: str, found: str, *, expected: object, received: object
+    ) -> None:
+        super().__init__(f"{argument} must {requirement}; got {found}")
+        self.argument = argument
+        self.expected = expected
+        self.received = received
+
+
+class ArgumentValueError(ArgumentError, ValueError):
+    """An argument of the right kind with a value the library cannot take."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong kind: ``None`` where an array belongs, a float for an int."""
+
+
+class NonFiniteError(ArgumentValueError):
+    """NaN or inf: in an argument, or where the computation overflowed float64.
+
+    ``received`` is ``"NaN"`` or ``"inf"``.
+
+    Attributes
+    ----------
+    index : tuple of int
+        The index of the first such entry, in C order.
+    """
+
+    def __init__(self, argument: str, index: tuple[int, ...], kind: str, why: str = "") -> None:
+        super().__init__(
+            argument,
+            "be finite",
+            f"{kind} at index {index}{why}",
+            expected="finite",
+            received=kind,
+        )
+        self.index = index
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def received(value: object) -> str:
+    """The type and a short repr of ``value``, for the "got" part of a type error."""
+    return f"{type(value).__name__} {short_repr(value)}"
+
+
+def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[Any]:
+    """``value`` as a numpy array of real numbers, in its own dtype, or raise.
+
+    Parameters
+    ----------
+    value : array_like
+    name : str
+        The argument's name in error messages.
+    bools : bool
+        Whether a bool array is accepted (as 0 and 1).
+
+    Raises
+    ------
+    ArgumentTypeError
+        For a masked array (its mask would be silently dropped), a ragged
+        nesting, or anything but integers, floats (and bools, if allowed).
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise ArgumentTypeError(
+            name,
+            "be a plain array (a masked array's mask would be ignored)",
+            "a masked array",
+            expected=np.ndarray,
+            received=type(value),
+        )
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ArgumentTypeError(
+            name,
+            "be a rectangular array of real numbers",
+            short_repr(value),
+            expected="a rectangular array",
+            received=value,
+        ) from error
+    if array.dtype.kind not in ("biuf" if bools else "iuf"):
+        kinds = "integer, floating or bool" if bools else "integer or floating"
+        raise ArgumentTypeError(
+            name,
+            f"hold real numbers ({kinds} dtype)",
+            f"dtype {array.dtype}",
+            expected="real numbers",
+            received=array.dtype,
+        )
+    return array
+
+
+def as_real_array(
+    value: object, name: str, *, copy: bool = True, bools: bool = False
+) -> FloatArray:
+    """Convert ``value`` to a finite float64 array, or raise.
+
+    Parameters
+    ----------
+    value : array_like
+        Integers or floats (and bools, with ``bools=True``), converted to float64.
+    name : str
+        The argument's name in error messages, for example ``"x"``.
+    copy : bool
+        Always return a new array. With ``False`` a float64 ``value`` is
+        returned as it is, for callers that only read it.
+    bools : bool
+        As for :func:`real_array`.
+
+    Returns
+    -------
+    ndarray
+        A float64 array with the shape of ``value``.
+
+    Raises
+    ------
+    ArgumentTypeError
+        As for :func:`real_array`.
+    NonFiniteError
+        If ``value`` holds NaN or inf.
+
+    Examples
+    --------
+    >>> as_real_array([1, 2], "x")
+    array([1., 2.])
+    >>> as_real_array([1.0, float("nan")], "x")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.NonFiniteError: x must be finite; got NaN at index (1,)
+    """
+    array = real_array(value, name, bools=bools).astype(np.float64, copy=copy)
+    check_finite(array, name)
+    return array
+
+
+def squared_norm(array: FloatArray) -> float:
+    """The sum of squares of ``array``'s entries, in one pass and without a temporary.
+
+    It is not finite when an entry is NaN or inf, and also when an entry's
+    magnitude exceeds about 1e154 (the square overflows).
+    """
+    return float(np.vdot(array, array))
+
+
+def non_finite_entry(array: FloatArray) -> tuple[tuple[int, ...], str] | None:
+    """The index and kind (``"NaN"`` or ``"inf"``) of the first non-finite entry, or None.
+
+    Examples
+    --------
+    >>> non_finite_entry(np.array([[1.0, 2.0], [np.inf, np.nan]]))
+    ((1, 0), 'inf')
+    >>> non_finite_entry(np.array([1e300, -1e300])) is None
+    True
+    """
+    # One BLAS pass decides for the common, finite array: NaN and inf always make
+    # the sum of squares non-finite. It overflows for huge finite entries too, so
+    # only the elementwise search below decides that there is a bad entry.
+    if math.isfinite(squared_norm(array)):
+        return None
+    bad = np.argwhere(~np.isfinite(array))  # shape (count, ndim)
+    if not len(bad):
+        return None
+    index = tuple(int(i) for i in bad[0])
+    return index, "NaN" if np.isnan(array[index]) else "inf"
+
+
+def check_finite(array: FloatArray, name: str, why: str = "") -> None:
+    """Raise :class:`NonFiniteError` naming ``name`` if ``array`` holds NaN or inf."""
+    found = non_finite_entry(array)
+    if found is not None:
+        raise NonFiniteError(name, *found, why)
+
+
+def check_shape(array: FloatArray, expected: tuple[int, ...], name: str) -> None:
+    """Raise ``ArgumentValueError`` unless ``array`` has exactly the ``expected`` shape.
+
+    Examples
+    --------
+    >>> check_shape(np.zeros((2, 3)), (3, 2), "W[1]")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentValueError: W[1] must have shape (3, 2); got shape (2, 3)
+    """
+    if array.shape != expected:
+        raise ArgumentValueError(
+            name,
+            f"have shape {expected}",
+            f"shape {array.shape}",
+            expected=expected,
+            received=array.shape,
+        )
+
+
+def check_choice(value: object, choices: Collection[str], name: str) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming them all.
+
+    Examples
+    --------
+    >>> check_choice("max", ["sum", "mean", "none"], "reduction")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentValueError: reduction must be one of 'sum', 'mean', 'none'; got 'max'
+    """
+    if isinstance(value, str) and value in choices:
+        return value
+    known = ", ".join(repr(choice) for choice in choices)
+    if not isinstance(value, str):
+        raise ArgumentTypeError(
+            name, f"be a name (str), one of {known}", received(value),
+            expected=tuple(choices), received=value,
+        )  # fmt: skip
+    raise ArgumentValueError(
+        name, f"be one of {known}", repr(value), expected=tuple(choices), received=value
+    )
+
+
+def is_whole(value: object) -> bool:
+    """Whether ``value`` is a Python or numpy integer (a bool is not)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def whole_number(value: object, name: str, *, minimum: int = 0) -> int:
+    """``value`` as an int, or raise: a Python or numpy integer of at least ``minimum``.
+
+    A float such as ``2.0`` and a bool are refused rather than converted.
+
+    Examples
+    --------
+    >>> whole_number(np.int64(4), "length", minimum=1)
+    4
+    >>> whole_number(2.0, "length")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentTypeError: length must be a whole number (int); got float 2.0
+    """
+    if not is_whole(value):
+        raise ArgumentTypeError(
+            name, "be a whole number (int)", received(value), expected=int, received=value
+        )
+    number = int(cast("Whole", value))
+    if number < minimum:
+        raise ArgumentValueError(
+            name, f"be at least {minimum}", repr(number), expected=minimum, received=number
+        )
+    return number
+
+
+def whole_numbers(
+    values: object, name: str, *, count: int | None = None, at_least: int = 0
+) -> list[int]:
+    """``values`` as a list of positive ints, or raise naming ``name``.
+
+    ``values`` must be a sequence (a list, tuple or 1-D array) of exactly
+    ``count`` numbers, or of at least ``at_least``; Python and numpy integers are
+    accepted, floats and bools refused rather than rounded.
+
+    Examples
+    --------
+    >>> whole_numbers([3, np.int64(4)], "sizes")
+    [3, 4]
+    >>> whole_numbers([3, 2.5], "sizes")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentTypeError: sizes must be a sequence of whole numbers (int); got list [3, 2.5]
+    """
+    found = list(sequence(values, name, "a sequence of whole numbers (int)"))
+    if not all(is_whole(n) for n in found):
+        raise ArgumentTypeError(
+            name,
+            "be a sequence of whole numbers (int)",
+            received(values),
+            expected=int,
+            received=values,
+        )
+    if len(found) < at_least or count not in (None, len(found)):
+        wanted = f"exactly {count}" if count is not None else f"at least {at_least}"
+        raise ArgumentValueError(
+            name,
+            f"hold {wanted} whole numbers",
+            short_repr(values),
+            expected=count if count is not None else at_least,
+            received=len(found),
+        )
+    numbers_ = [int(n) for n in found]
+    if min(numbers_, default=1) < 1:
+        raise ArgumentValueError(
+            name, "hold positive whole numbers", short_repr(numbers_), expected=1,
+            received=numbers_,
+        )  # fmt: skip
+    return numbers_
+
+
+def sequence(value: object, name: str, what: str) -> Sequence[Any]:
+    """``value`` if it is a sequence (list, tuple or array with an axis), else raise.
+
+    A str, a mapping, a set, a generator, ``None`` and a number are refused:
+    each would be read one way when another was meant.
+    """
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        return list(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return value
+    raise ArgumentTypeError(name, f"be {what}", received(value), expected=what, received=value)
+
+
+def layer_sequence(value: object, name: str) -> list[Any]:
+    """A constructor's one-entry-per-layer argument as a list in layer order, or raise.
+
+    Accepted: a sequence in layer order, or a mapping keyed by the layer numbers
+    1 to K (a :class:`~zerograd.Layered` such as another network's ``W``).
+    """
+    if isinstance(value, Mapping):
+        numbers_ = list(value)
+        if not all(is_whole(k) for k in numbers_) or sorted(numbers_) != list(
+            range(1, len(numbers_) + 1)
+        ):
+            raise ArgumentValueError(
+                name,
+                "be numbered by layer from 1, as a network's parameters are",
+                f"the keys {short_repr(numbers_)}",
+                expected="layer numbers 1..K",
+                received=numbers_,
+            )
+        return [value[k] for k in sorted(numbers_)]
+    return list(sequence(value, name, "a sequence of arrays, one per layer"))
+
+
+def activation_names(activations: object, depth: int) -> list[str]:
+    """One activation name per layer: the names given, or one name for every layer."""
+    if isinstance(activations, str):
+        return [activations] * depth
+    names = list(sequence(activations, "activations", "a name (str) or a sequence of names"))
+    if len(names) != depth:
+        raise ArgumentValueError(
+            "activations",
+            f"name one activation per layer ({depth})",
+            f"{len(names)} names",
+            expected=depth,
+            received=len(names),
+        )
+    return names
+
+
+def check_seed(seed: object) -> int | np.random.Generator:
+    """Return ``seed`` if it is a non-negative whole number or a numpy Generator, else raise.
+
+    Examples
+    --------
+    >>> check_seed(1.5)
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentTypeError: seed must be a non-negative int or a numpy.random.Generator; got float 1.5
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if not is_whole(seed):
+        raise ArgumentTypeError(
+            "seed",
+            "be a non-negative int or a numpy.random.Generator",
+            received(seed),
+            expected="int or Generator",
+            received=seed,
+        )
+    return whole_number(seed, "seed")
+
+
+def real_number(value: object, name: str) -> float:
+    """``value`` as a float if it is a real number (int or float, not bool), else raise."""
+    if type(value) is float:
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(
+            name, "be a real number (int or float)", received(value),
+            expected=float, received=value,
+        )  # fmt: skip
+    return float(value)
+
+
+def check_weight_decay(weight_decay: object, reduction: str) -> float:
+    r"""Return the weight decay :math:`\lambda` as a float, or raise.
+
+    The penalty belongs to the objective as a whole, not to any one sample,
+    so it cannot be split over per-sample losses or gradients: a non-zero
+    ``weight_decay`` with ``reduction="none"`` on a batch is refused rather
+    than added to every sample or to none.
+
+    Parameters
+    ----------
+    weight_decay : float
+        :math:`\lambda`: a real number, finite and ``>= 0``.
+    reduction : {"sum", "mean", "none"}
+        The reduction in effect (``"sum"`` for one sample).
+
+    Raises
+    ------
+    ArgumentTypeError
+        If ``weight_decay`` is not a real number (a bool is not one).
+    ArgumentValueError
+        If it is negative, NaN or inf, or non-zero with ``reduction="none"``.
+
+    Examples
+    --------
+    >>> check_weight_decay(1, "mean")
+    1.0
+    >>> check_weight_decay(-0.1, "sum")
+    Traceback (most recent call last):
+    ...
+    zerograd._checks.ArgumentValueError: weight_decay must be a finite number >= 0; got -0.1
+    """
+    decay = real_number(weight_decay, "weight_decay")
+    if not (math.isfinite(decay) and decay >= 0.0):
+        raise ArgumentValueError(
+            "weight_decay", "be a finite number >= 0", repr(weight_decay),
+            expected=">= 0", received=weight_decay,
+        )  # fmt: skip
+    if decay != 0.0 and reduction == "none":
+        raise ArgumentValueError(
+            "weight_decay",
+            "be 0 with reduction='none' (the penalty belongs to the whole objective, "
+            "not to one sample)",
+            repr(weight_decay),
+            expected=0.0,
+            received=weight_decay,
+        )
+    return decay
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation, or None where it cannot be read.
+
+    Linux reports it as ``MemAvailable`` in ``/proc/meminfo`` (free memory plus
+    the caches it can drop); elsewhere ``os.sysconf`` gives the free physical
+    pages where the system supports that.
+    """
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024  # the file counts kiB
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # no sysconf, or no such name
+        return None
+
+
+def check_memory(n_bytes: int, name: str, what: str) -> None:
+    """Raise ``ArgumentValueError`` if ``n_bytes`` exceed the available memory.
+
+    Parameters
+    ----------
+    n_bytes : int
+        What the call is about to allocate.
+    name : str
+        The argument that sets the size, for example ``"sizes"``.
+    what : str
+        What would be allocated, for the message: ``"the parameters"``.
+    """
+    if n_bytes <= MEMORY_CHECKED_ABOVE:
+        return
+    available = available_memory()
+    if available is not None and n_bytes > available:
+        raise ArgumentValueError(
+            name,
+            f"give arrays that fit in the available memory ({available:,} bytes)",
+            f"{what} needing {n_bytes:,} bytes",
+            expected=available,
+            received=n_bytes,
+        )

@@ -1,0 +1,177 @@
+"""zerograd.check_gradients: it passes on the library's gradients and catches planted errors."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+from contracts import refuses
+from gradient_cases import Case, FloatArray, any_cases
+from hypothesis import given
+from hypothesis import strategies as st
+
+import zerograd as zg
+from zerograd.model import LayerArrays
+
+NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=3)
+X = np.random.default_rng(0).normal(size=(5, 3))
+Y = np.random.default_rng(1).normal(size=(5, 2))
+
+
+def planted(
+    net: zg.Model, parameter: str, k: int, index: tuple[int, ...], error: float
+) -> zg.Model:
+    """A copy of ``net`` whose backward pass adds ``error`` to one entry of one gradient.
+
+    ``parameter`` is a parameter's name or ``"z"`` (the raw activation's gradient);
+    ``index`` leaves out the batch axis, so every sample's entry moves.
+    """
+
+    class Planted(type(net)):  # type: ignore[misc]
+        def backward(
+            self, trace: zg.ForwardPass, delta: FloatArray, *, per_sample: bool
+        ) -> tuple[dict[str, LayerArrays], LayerArrays]:
+            parameters, dz = super().backward(trace, delta, per_sample=per_sample)
+            arrays = dz if parameter == "z" else parameters[parameter]
+            moved = arrays[k].copy()
+            batch = (slice(None),) if per_sample or parameter == "z" else ()
+            moved[(*batch, *index)] += error
+            arrays[k] = moved
+            return parameters, dz
+
+    wrong = copy.copy(net)
+    wrong.__class__ = Planted
+    return wrong
+
+
+def test_a_wrong_weight_gradient_is_named_with_its_entry_and_numbers() -> None:
+    wrong = planted(NET, "W", 1, (2, 1), 1e-3)
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(wrong, X, Y)
+    error = info.value
+    assert isinstance(error, AssertionError)
+    assert (error.parameter, error.entry) == ("W[1]", (2, 1))
+    right = zg.gradients(NET, X, Y).W[1][2, 1]
+    assert error.exact == right + 1e-3
+    assert error.estimate == pytest.approx(right, abs=1e-9)
+    assert error.error == abs(error.exact - error.estimate)
+    # The documented default tolerance: rtol 1e-6, atol 1e-8 * max(1, |J|).
+    size = max(1.0, float(NET.loss(X, Y)))
+    assert error.tolerance == pytest.approx(1e-8 * size + 1e-6 * abs(error.estimate), rel=1e-12)
+    assert error.error > error.tolerance
+    assert str(error).startswith("gradient check failed for W[1] at index (2, 1): exact ")
+
+
+@pytest.mark.parametrize(
+    ("parameter", "k", "index", "name"),
+    [("b", 2, (1,), "b[2]"), ("z", 1, (3,), "z[1]")],
+)
+def test_a_wrong_bias_or_raw_activation_gradient_is_named(
+    parameter: str, k: int, index: tuple[int, ...], name: str
+) -> None:
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(planted(NET, parameter, k, index, 0.5), X, Y)
+    assert info.value.parameter == name
+    if parameter == "z":  # z keeps the batch axis: the entry of the worst sample is named
+        assert info.value.entry[1:] == index
+        assert 0 <= info.value.entry[0] < len(X)
+    else:
+        assert info.value.entry == index
+
+
+def test_per_sample_gradients_are_checked_sample_by_sample() -> None:
+    wrong = planted(NET, "W", 2, (0, 3), 0.25)
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(wrong, X, Y, reduction="none")
+    assert info.value.parameter == "W[2]"
+    assert info.value.entry[1:] == (0, 3)
+    assert 0 <= info.value.entry[0] < len(X)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+def test_random_directions_catch_a_wrong_gradient(reduction: str) -> None:
+    wrong = planted(NET, "b", 1, (0,), 0.5)
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(wrong, X, Y, reduction=reduction, directions=2, seed=7)
+    assert info.value.parameter in {"direction 1", "direction 2"}
+    assert info.value.entry == ((info.value.entry[0],) if reduction == "none" else ())
+    zg.check_gradients(NET, X, Y, reduction=reduction, directions=2, seed=7)
+
+
+def test_the_same_seed_draws_the_same_directions() -> None:
+    wrong = planted(NET, "b", 1, (0,), 0.5)
+    reports = []
+    for seed in (5, 5, np.random.default_rng(5), 6):
+        with pytest.raises(zg.GradientCheckError) as info:
+            zg.check_gradients(wrong, X, Y, directions=1, seed=seed)
+        reports.append((info.value.exact, info.value.estimate))
+    assert reports[0] == reports[1] == reports[2]
+    assert reports[3] != reports[0]
+
+
+def test_a_direction_costs_two_forward_passes_whatever_the_parameter_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    forward = zg.Network.forward_batch
+
+    def counted(self: zg.Network, *args: Any, **kwargs: Any) -> zg.ForwardPass:
+        calls.append(self)
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(zg.Network, "forward_batch", counted)
+    for sizes in ([3, 2, 1], [30, 40, 5]):
+        net = zg.Network.random(sizes, "tanh", seed=0)
+        x, y = np.ones((4, sizes[0])), np.zeros((4, sizes[-1]))
+        calls.clear()
+        zg.check_gradients(net, x, y, directions=3)
+        # gradients, the objective's size and the step's check: 3 passes; then 2 a direction.
+        assert len(calls) == 3 + 2 * 3, sizes
+
+
+def test_tolerances_decide() -> None:
+    wrong = planted(NET, "W", 1, (0, 0), 1e-3)
+    zg.check_gradients(wrong, X, Y, atol=1e-2)  # an error of 1e-3 is within
+    zg.check_gradients(wrong, X, Y, rtol=10.0, atol=1e-3)
+    with pytest.raises(zg.GradientCheckError):
+        zg.check_gradients(wrong, X, Y, atol=1e-4)
+
+
+@given(case=any_cases(), data=st.data())
+def test_the_hypothesis_checks_can_fail(case: Case[zg.Model], data: st.DataObject) -> None:
+    # The same draws as the central-difference tests, with the output bias's gradient off
+    # by 1 in one entry, as if a term were forgotten: the check must notice.
+    K = case.net.K
+    entry = tuple(data.draw(st.integers(0, n - 1)) for n in case.net.b[K].shape)
+    wrong = planted(case.net, "b", K, entry, 1.0)
+    wrong_case = Case(wrong, case.x, case.y, case.loss, case.reduction, case.single)
+    with pytest.raises(zg.GradientCheckError):
+        wrong_case.check_gradients()
+    with pytest.raises(zg.GradientCheckError):
+        wrong_case.check_gradients(directions=2)
+
+
+@pytest.mark.parametrize(
+    ("options", "kind", "argument", "received"),
+    [
+        ({"rtol": -1e-6}, zg.ArgumentValueError, "rtol", -1e-6),
+        ({"rtol": float("nan")}, zg.ArgumentValueError, "rtol", float("nan")),
+        ({"atol": float("inf")}, zg.ArgumentValueError, "atol", float("inf")),
+        ({"atol": "1e-8"}, zg.ArgumentTypeError, "atol", "1e-8"),
+        ({"rtol": True}, zg.ArgumentTypeError, "rtol", True),
+        ({"directions": 0}, zg.ArgumentValueError, "directions", 0),
+        ({"directions": 2.0}, zg.ArgumentTypeError, "directions", 2.0),
+        ({"seed": -3}, zg.ArgumentValueError, "seed", -3),
+        ({"seed": 0.5}, zg.ArgumentTypeError, "seed", 0.5),
+        ({"step": 1e-300}, zg.ArgumentValueError, "step", 1e-300),
+        ({"step": 1e-300, "directions": 2}, zg.ArgumentValueError, "step", 1e-300),
+        ({"step": None}, zg.ArgumentTypeError, "step", None),
+    ],
+)
+def test_bad_arguments_are_refused(
+    options: dict[str, Any], kind: type[zg.ArgumentError], argument: str, received: object
+) -> None:
+    with refuses(kind, argument, received=received):
+        zg.check_gradients(NET, X, Y, **options)

@@ -1,0 +1,119 @@
+"""The exact wording of each message template, pinned once.
+
+Every other error test pins the contract (class, argument, expected, received); here one
+instance of each template is matched whole, so that a change of wording is a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import zerograd as zg
+from zerograd import _checks
+
+NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
+X, Y = np.zeros((5, 3)), np.zeros((5, 2))
+TWICE = zg.Network(W=[[[2.0]]], b=[[0.0]], activations="identity")  # z = 2 x
+
+
+def changed_weight() -> zg.Network:
+    net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
+    net.W[1] = np.ones((4, 3), dtype=np.int64)
+    return net
+
+
+def huge(available: int) -> Callable[[], object]:
+    def call() -> object:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_checks, "available_memory", lambda: available)
+            return zg.Network.random([10, 10**6, 10], "tanh")
+
+    return call
+
+
+TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    ("real numbers", lambda: NET.forward(["a", "b", "c"]), zg.ArgumentTypeError,
+     "x must hold real numbers (integer or floating dtype); got dtype <U1"),
+    ("masked", lambda: NET.forward(np.ma.masked_array(X)), zg.ArgumentTypeError,
+     "x must be a plain array (a masked array's mask would be ignored); got a masked array"),
+    ("ragged", lambda: NET.forward([[1.0], [1.0, 2.0]]), zg.ArgumentTypeError,
+     "x must be a rectangular array of real numbers; got [[1.0], [1.0, 2.0]]"),
+    ("finite", lambda: NET.forward([0.0, np.nan, 1.0]), zg.NonFiniteError,
+     "x must be finite; got NaN at index (1,)"),
+    ("overflow", lambda: zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity").forward([1.0]),
+     zg.NonFiniteError,
+     ("z[2] must be finite; got inf at index (0, 0): the values overflowed float64 in layer 2, "
+      "whose parameters are finite")),
+    ("input shape", lambda: NET.forward([1.0, 2.0]), zg.ArgumentValueError,
+     ("x must have shape (3,) for one sample or (N, 3) for a batch, each named length at least 1; "
+      "got shape (2,)")),
+    ("target shape", lambda: NET.loss(X, Y[:4]), zg.ArgumentValueError,
+     "y must have shape (5, 2) for a batch of 5; got shape (4, 2)"),
+    ("parameter shape", lambda: zg.Network([np.ones((4, 3))], [np.zeros(3)], "tanh"),
+     zg.ArgumentValueError, "b[1] must have shape (4,); got shape (3,)"),
+    ("choice", lambda: NET.loss(X, Y, loss="mse"), zg.ArgumentValueError,
+     ("loss must be one of 'squared_error', 'binary_cross_entropy', 'softmax_cross_entropy'; "
+      "got 'mse'")),
+    ("choice type", lambda: NET.loss(X, Y, reduction=1), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "reduction must be a name (str), one of 'sum', 'mean', 'none'; got int 1"),
+    ("sequence", lambda: zg.Network(None, [np.zeros(1)], "tanh"), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "W must be a sequence of arrays, one per layer; got NoneType None"),
+    ("whole number", lambda: zg.ConvNetwork([np.ones((1, 1, 1))], [[0.0]], "tanh", length=2.0),  # type: ignore[arg-type]
+     zg.ArgumentTypeError, "length must be a whole number (int); got float 2.0"),
+    ("changed parameter", lambda: changed_weight().forward(X), zg.ArgumentTypeError,
+     ("W[1] must be a float64 array of shape (4, 3), as when the model was built; "
+      "got ndarray of dtype int64")),
+    ("memory", huge(2**27), zg.ArgumentValueError,
+     ("sizes must give arrays that fit in the available memory (134,217,728 bytes); "
+      "got parameters needing 336,000,160 bytes")),
+    ("weight decay", lambda: NET.loss(X, Y, weight_decay=-0.1), zg.ArgumentValueError,
+     "weight_decay must be a finite number >= 0; got -0.1"),
+    ("step", lambda: zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e-300),
+     zg.ArgumentValueError,
+     ("step must be a finite number of at least 1.33e-15 (float64's epsilon times the largest "
+      "|parameter| or |raw activation|, 6, or 1: a smaller step leaves some entry unmoved); "
+      "got 1e-300")),
+    ("layer number", lambda: NET.W[0], zg.LayerIndexError,
+     "layer number must be an int from 1 to 2; got 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "message"), [pytest.param(*case[1:], id=case[0]) for case in TEMPLATES]
+)
+def test_each_message_template_reads_as_written(
+    call: Callable[[], object], kind: type[Exception], message: str
+) -> None:
+    with pytest.raises(kind) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_the_memory_message_counts_what_it_would_allocate() -> None:
+    # 10-1e6-10 has 1e7 + 1e6 + 1e7 + 10 entries, 8 bytes each, drawn then copied.
+    with pytest.raises(zg.ArgumentValueError) as info:
+        huge(1000)()
+    assert info.value.received == 2 * 8 * (10 * 10**6 + 10**6 + 10**6 * 10 + 10)
+
+
+def test_a_gradient_check_failure_reads_as_written() -> None:
+    error = zg.GradientCheckError("W[1]", (2, 1), 0.5, 0.25, 1e-8, "rtol 1e-06, atol 1e-08")
+    assert str(error) == (
+        "gradient check failed for W[1] at index (2, 1): exact 0.5, central difference 0.25, "
+        "error 0.25 > tolerance 1e-08 (rtol 1e-06, atol 1e-08)"
+    )
+    along = zg.GradientCheckError("direction 3", (), 1.0, 2.0, 1e-6, "rtol 1e-06")
+    assert str(along) == (
+        "gradient check failed for direction 3: exact 1.0, central difference 2.0, "
+        "error 1 > tolerance 1e-06 (rtol 1e-06)"
+    )
+
+
+def test_a_missing_parameter_of_gradients_names_those_there_are() -> None:
+    g = zg.gradients(NET, X, Y)
+    with pytest.raises(AttributeError) as info:
+        _ = g.U
+    assert str(info.value) == "these gradients have no parameter 'U'; they have W, b"
