@@ -433,8 +433,8 @@ def notebooks(session: nox.Session) -> None:
     """Run every page's downloadable notebook as a reader would, top to bottom.
 
     The notebooks are taken from the built site (brought up to date first) and run in a
-    fresh virtual environment holding only the zerograd wheel, matplotlib, ipykernel and
-    nbclient: no myst-nb, no Sphinx.
+    fresh virtual environment holding only the zerograd wheel, matplotlib, SymPy, ipykernel
+    and nbclient: no myst-nb, no Sphinx.
     """
     install_group(session, "docs", "test", editable=True)
     build_html(session)
@@ -446,7 +446,8 @@ def notebooks(session: nox.Session) -> None:
     shutil.rmtree(reader, ignore_errors=True)
     session.run("python", "-m", "venv", str(reader))
     (wheel,) = wheels.glob("*.whl")
-    reader_packages = ["matplotlib", "ipykernel", "nbclient"]
+    # SymPy: the notation page proves its formulas symbolically, in the reader's kernel too.
+    reader_packages = ["matplotlib", "sympy", "ipykernel", "nbclient"]
     session.run(
         str(reader / "bin" / "python"),
         *("-m", "pip", "install", "-q", "--constraint", str(CONSTRAINTS)),

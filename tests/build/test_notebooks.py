@@ -1,11 +1,12 @@
 """Every page's downloadable notebook runs, top to bottom, where a reader would run it.
 
 A reader runs a page's executed notebook (the download menu's ``.ipynb``, under
-``_sources/`` in the site and in its zip) with zerograd, matplotlib and a Jupyter kernel
-installed, and nothing of the book's build (no myst-nb, no Sphinx). Each test does that
-with ``jupyter execute`` (nbclient) in the environment ``nox -s notebooks`` prepares: a
-notebook that needs no file runs from an empty folder; one that reads the book's
-published records (how-we-know reads ``_static/*.json``) runs from a copy of the site.
+``_sources/`` in the site and in its zip) with zerograd, matplotlib, SymPy (the notation
+page's proofs) and a Jupyter kernel installed, and nothing of the book's build (no myst-nb,
+no Sphinx). Each test does that with ``jupyter execute`` (nbclient) in the environment
+``nox -s notebooks`` prepares: a notebook that needs no file runs from an empty folder;
+one that reads the book's published records (how-we-know reads ``_static/*.json``) runs
+from a copy of the site.
 """
 
 from __future__ import annotations
