@@ -38,7 +38,7 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any, Final, Self
 
 __all__ = [
@@ -416,15 +416,9 @@ def claim(claim_id: str) -> ClaimCheck:
             f"got {claim_id!r}"
         )
         raise ValueError(msg)
-    # The `with` statement is in the frame that called the outermost of this file's frames
-    # near the top of the stack, so that a wrapper between claim and its body (mutmut's
-    # trampoline, which lives in another module) does not move the recorded line.
-    frame: FrameType | None = sys._getframe(0)
-    caller = frame.f_back if frame is not None else None
-    for _ in range(4):
-        if frame is None:
-            break
-        if frame.f_code.co_filename == __file__:
-            caller = frame.f_back
-        frame = frame.f_back
-    return ClaimCheck(claim_id, caller.f_lineno if caller is not None else 0)
+    # The `with` statement is the caller's line, one frame up; under `nox -s mutation`
+    # mutmut's trampoline (in the mutmut package) sits between: step over its frames.
+    caller = sys._getframe(1)
+    while caller.f_back is not None and caller.f_globals.get("__name__", "").startswith("mutmut."):
+        caller = caller.f_back
+    return ClaimCheck(claim_id, caller.f_lineno)
