@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gradient_cases import Case, FloatArray, any_cases, conv_cases, recurrent_cases
+from gradient_cases import Case, FloatArray, cases, conv_cases, recurrent_cases
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
@@ -109,28 +109,19 @@ def assert_matches_reference(norms: zg.GradientNorms, case: Case[Any], label: st
 # The three models against reduction="none" ----------------------------------------------
 
 
-@given(case=any_cases(reductions=["none"]), chosen=st.sampled_from(METHODS))
-def test_every_model_matches_the_norms_of_per_sample_gradients(
-    case: Case[zg.Model], chosen: str
+MODELS: dict[str, st.SearchStrategy[Case[Any]]] = {
+    "dense": cases(reductions=["none"]),
+    "conv": conv_cases(reductions=["none"]),
+    "recurrent": recurrent_cases(reductions=["none"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+@given(data=st.data(), chosen=st.sampled_from(METHODS))
+def test_each_model_matches_the_norms_of_per_sample_gradients(
+    kind: str, data: st.DataObject, chosen: str
 ) -> None:
-    with method(chosen):
-        norms = zg.gradient_norms(case.net, case.x, case.y, loss=case.loss)
-    assert_matches_reference(norms, case, f"{case.net!r} {chosen}")
-
-
-@given(case=conv_cases(reductions=["none"]), chosen=st.sampled_from(METHODS))
-def test_convolutions_match_the_norms_of_per_sample_gradients(
-    case: Case[zg.ConvNetwork], chosen: str
-) -> None:
-    with method(chosen):
-        norms = zg.gradient_norms(case.net, case.x, case.y, loss=case.loss)
-    assert_matches_reference(norms, case, f"{case.net!r} {chosen}")
-
-
-@given(case=recurrent_cases(reductions=["none"]), chosen=st.sampled_from(METHODS))
-def test_recurrent_networks_match_the_norms_of_per_sample_gradients(
-    case: Case[zg.RecurrentNetwork], chosen: str
-) -> None:
+    case = data.draw(MODELS[kind])
     with method(chosen):
         norms = zg.gradient_norms(case.net, case.x, case.y, loss=case.loss)
     assert_matches_reference(norms, case, f"{case.net!r} {chosen}")
