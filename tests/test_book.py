@@ -268,10 +268,11 @@ def test_glue_outside_a_kernel_prints_only_shown_values(
     assert fake.calls == [], "myst-nb's glue used outside a kernel would print the raw bundle"
 
 
-def test_glue_in_a_kernel_with_myst_nb_delegates_with_the_same_arguments(
+def test_glue_in_a_build_kernel_with_myst_nb_delegates_with_the_same_arguments(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeGlue()
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
     monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(1))
     monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
     value = object()
@@ -293,6 +294,24 @@ def test_glue_in_a_kernel_without_myst_nb_displays_shown_values(
     monkeypatch.setattr(book, "_myst_nb_glue", lambda: None)
     glue("a", 1.5)
     glue("b", 2.5, display=False)
+    assert shown == [1.5]
+
+
+def test_glue_in_a_reader_kernel_with_myst_nb_displays_instead_of_recording(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown: list[object] = []
+    display_module = types.ModuleType("IPython.display")
+    display_module.display = shown.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    monkeypatch.delenv(BUILD_VARIABLE, raising=False)
+    fake = FakeGlue()
+    monkeypatch.setattr(book, "_ipython_shell", lambda: FakeShell(1))
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    glue("a", 1.5)
+    glue("b", 2.5, display=False)
+    assert fake.calls == [], "a reader's kernel got myst-nb's hidden records"
     assert shown == [1.5]
 
 

@@ -247,11 +247,14 @@ def _myst_nb_glue() -> Any:
 def glue(name: str, value: object, display: bool = True) -> None:
     """Make ``value`` available to the page's text under ``name``, as myst-nb's ``glue`` does.
 
-    Inside a Jupyter kernel with myst-nb installed (the book's build), this is
-    ``myst_nb.glue``: the page pastes the value with ``{glue:text}`name``` and
-    the like. Anywhere else there is nothing to paste into, so the value is
-    shown when ``display`` is true (through IPython's display in a kernel, as
-    its ``repr`` otherwise) and nothing happens when it is false.
+    In the kernels of the book's build (which sets ``ZEROGRAD_BOOK_BUILD``),
+    this is ``myst_nb.glue``: the page pastes the value with
+    ``{glue:text}`name``` and the like. Anywhere else there is nothing to paste
+    into, so the value is shown when ``display`` is true (through IPython's
+    display in a kernel, as its ``repr`` otherwise) and nothing happens when it
+    is false. myst-nb's hidden records are left out of a reader's own kernel
+    even where myst-nb is installed, because Jupyter front ends print "No
+    renderer could be found" for them.
 
     Parameters
     ----------
@@ -272,7 +275,8 @@ def glue(name: str, value: object, display: bool = True) -> None:
     >>> glue("hidden_units", 3, display=False)
     """
     shell = _ipython_shell()
-    myst_glue = _myst_nb_glue() if shell is not None else None
+    in_build = shell is not None and os.environ.get(BUILD_VARIABLE)
+    myst_glue = _myst_nb_glue() if in_build else None
     if myst_glue is not None:
         myst_glue(name, value, display=display)
     elif display and shell is not None:
