@@ -394,6 +394,19 @@ def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal[
     short sequences of wide layers, roughly when
     :math:`T (a + c + w) \lesssim a c w / 4`.
 
+    Parameters
+    ----------
+    steps : int
+        ``T``, the positions or steps at which the weight is applied.
+    n_out, n_in : int
+        ``a`` and ``c``: the lengths of :math:`\delta_t` and of one row of the input.
+    width : int
+        ``w``, the kernel width; 1 for a weight applied at every step.
+
+    Returns
+    -------
+    {"gram", "direct"}
+
     Examples
     --------
     >>> choose_method(steps=8, n_out=64, n_in=64), choose_method(steps=60, n_out=16, n_in=4)

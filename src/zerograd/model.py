@@ -1243,12 +1243,12 @@ def gradient_norms(
     >>> norms.W[1], norms.b[1]
     (array([1., 6.]), array([1., 3.]))
 
-    The summed gradient of the same batch, 7, is not the sum of the norms
-    when the samples' gradients point different ways:
+    Where the samples' gradients point different ways, here 1 and -2, the
+    summed gradient (-1) is smaller than either of them, which the norms show:
 
-    >>> norms = gradient_norms(net, [[1.0], [-1.0]], [1.0, 1.0])  # errors 1 and -3
-    >>> norms.W[1], gradients(net, [[1.0], [-1.0]], [1.0, 1.0]).W[1]
-    (array([1., 3.]), array([[4.]]))
+    >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 5.0])  # errors 1 and -1
+    >>> norms.W[1], gradients(net, [[1.0], [2.0]], [1.0, 5.0]).W[1]
+    (array([1., 2.]), array([[-1.]]))
 
     One sample without a batch axis gives arrays of shape ``()``:
 
