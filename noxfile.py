@@ -187,6 +187,19 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def bench_norms(session: nox.Session) -> None:
+    """Time gradient_norms and measure its peak memory against torch.func, BackPACK and Opacus.
+
+    Installs torch, BackPACK and Opacus (the ``bench-norms`` group, pinned), so it is heavy
+    and left out of the default sessions and of CI; a full run takes about 30 minutes on a
+    2-core machine. Arguments go to benchmarks/norms.py, e.g. ``nox -s bench_norms -- --quick``.
+    """
+    install_group(session, "bench-norms")
+    out = ROOT / "benchmarks" / "results" / "norms.json"
+    session.run("python", "benchmarks/norms.py", "--out", str(out), *session.posargs)
+
+
+@nox.session(default=False)
 def ab(session: nox.Session) -> None:
     """Time the working tree's gradients against another revision's, interleaved.
 

@@ -115,7 +115,7 @@ class DenseBackwardSpy:
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> DenseBackwardSpy:
     recorder = DenseBackwardSpy()
-    monkeypatch.setattr("zerograd.network.dense_parameter_gradients", recorder.parameters)
+    monkeypatch.setattr("zerograd.layers.dense_parameter_gradients", recorder.parameters)
     monkeypatch.setattr("zerograd.network.dense_input_gradient", recorder.inputs)
     return recorder
 

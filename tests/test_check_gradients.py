@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import zerograd as zg
-from zerograd.model import LayerArrays
+from zerograd.layers import LayerFactors
+from zerograd.model import Visit
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=3)
 X = np.random.default_rng(0).normal(size=(5, 3))
@@ -29,17 +31,34 @@ def planted(
     ``index`` leaves out the batch axis, so every sample's entry moves.
     """
 
+    @dataclass(frozen=True)
+    class Moved:
+        """The layer's factors, with one entry of one parameter gradient moved."""
+
+        factors: LayerFactors
+
+        def gradients(self, *, per_sample: bool) -> dict[str, FloatArray]:
+            arrays = self.factors.gradients(per_sample=per_sample)
+            moved = arrays[parameter].copy()
+            where: tuple[Any, ...] = (slice(None), *index) if per_sample else index
+            moved[where] += error
+            return {**arrays, parameter: moved}
+
+        def norms(self) -> dict[str, FloatArray]:
+            return self.factors.norms()
+
     class Planted(type(net)):  # type: ignore[misc]
-        def backward(
-            self, trace: zg.ForwardPass, delta: FloatArray, *, per_sample: bool
-        ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-            parameters, dz = super().backward(trace, delta, per_sample=per_sample)
-            arrays = dz if parameter == "z" else parameters[parameter]
-            moved = arrays[k].copy()
-            batch = (slice(None),) if per_sample or parameter == "z" else ()
-            moved[(*batch, *index)] += error
-            arrays[k] = moved
-            return parameters, dz
+        def backward(self, trace: zg.ForwardPass, delta: FloatArray, visit: Visit) -> None:
+            def moving(layer: int, delta_k: FloatArray, factors: LayerFactors) -> None:
+                if layer == k and parameter == "z":
+                    delta_k = delta_k.copy()
+                    every_sample: tuple[Any, ...] = (slice(None), *index)
+                    delta_k[every_sample] += error
+                elif layer == k:
+                    factors = Moved(factors)
+                visit(layer, delta_k, factors)
+
+            super().backward(trace, delta, moving)
 
     wrong = copy.copy(net)
     wrong.__class__ = Planted

@@ -85,6 +85,10 @@ def assert_finite(result: Any) -> None:
         for _, array in result.arrays():
             assert np.all(np.isfinite(array))
         assert_finite(result.z)
+    elif isinstance(result, zg.GradientNorms):
+        for _, array in result.arrays():
+            assert np.all(np.isfinite(array))
+            assert np.all(array >= 0.0)
     elif isinstance(result, zg.ForwardPass):
         assert_finite(result.z)
         assert_finite(result.x)
@@ -172,6 +176,8 @@ def test_forward_loss_and_gradients(kind: str, data: st.DataObject) -> None:
     assert_clear(lambda: net.forward(x), x)
     assert_clear(lambda: net.loss(x, y, **chosen), x, y)
     assert_clear(lambda: zg.gradients(net, x, y, **chosen), x, y)
+    loss = chosen["loss"]
+    assert_clear(lambda: zg.gradient_norms(net, x, y, loss=loss), x, y)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -204,6 +210,7 @@ def test_parameters_changed_in_place_or_replaced(kind: str, data: st.DataObject)
         index = tuple(data.draw(st.integers(0, n - 1)) for n in layered[k].shape)
         layered[k][index] = data.draw(st.floats() | HUGE)
     assert_clear(lambda: zg.gradients(net, x, y), x, y)
+    assert_clear(lambda: zg.gradient_norms(net, x, y), x, y)
     assert_clear(lambda: net.weight_penalty(either(data, st.just(0.1))))
     assert_clear(lambda: net.f(either(data, st.integers(1, net.K))), lookups=True)
 

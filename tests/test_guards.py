@@ -28,6 +28,7 @@ CALLS: dict[str, Callable[[zg.Model], object]] = {
     "forward": lambda net: net.forward(X),
     "loss": lambda net: net.loss(X, Y),
     "gradients": lambda net: zg.gradients(net, X, Y),
+    "gradient_norms": lambda net: zg.gradient_norms(net, X, Y),
     "numerical_gradients": lambda net: zg.numerical_gradients(net, X, Y),
     "check_gradients": lambda net: zg.check_gradients(net, X, Y, directions=1),
 }
@@ -148,6 +149,7 @@ def test_an_overflowing_forward_pass_names_the_layer_where_it_started(
         "forward": lambda: net.forward(x),
         "loss": lambda: net.loss(x, y),
         "gradients": lambda: zg.gradients(net, x, y),
+        "gradient_norms": lambda: zg.gradient_norms(net, x, y),
         "numerical_gradients": lambda: zg.numerical_gradients(net, x, y),
         "check_gradients": lambda: zg.check_gradients(net, x, y),
     }

@@ -64,6 +64,7 @@ def test_no_entry_point_writes_into_the_callers_arrays(case: Case[zg.Model]) -> 
         for k, array in layered.items()
     }
     gradients(case.net, x, y, **case.options)
+    zg.gradient_norms(case.net, x, y, loss=case.loss)
     zg.numerical_gradients(case.net, x, y, **case.options)
     zg.check_gradients(case.net, x, y, directions=2, **case.options)
     case.net.loss(x, y, **case.options)

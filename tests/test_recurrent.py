@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from contracts import refuses
@@ -9,6 +11,7 @@ from gradient_cases import Case, FloatArray, recurrent_cases
 from hypothesis import given
 
 import zerograd as zg
+from zerograd.layers import LayerFactors
 
 SEED = 122895  # the follow-up question about convolutions
 
@@ -134,8 +137,15 @@ def test_backward_keys_its_gradients_by_layer_number() -> None:
     )
     trace = net.forward_batch(np.array([[[2.0], [1.0], [0.0]]]))
     delta = np.array([[1.0]])
-    params, dz = net.backward(trace, delta, per_sample=False)
-    got = {name: {k: v.tolist() for k, v in arrays.items()} for name, arrays in params.items()}
+    got: dict[str, dict[int, list[Any]]] = {"W": {}, "U": {}, "b": {}}
+    dz: dict[int, np.ndarray] = {}
+
+    def keep(k: int, delta_k: np.ndarray, factors: LayerFactors) -> None:
+        dz[k] = delta_k
+        for name, gradient in factors.gradients(per_sample=False).items():
+            got[name][k] = gradient.tolist()
+
+    net.backward(trace, delta, keep)
     assert got == {
         "W": {1: [[0.25 * 2.0 + 0.5 * 1.0]], 2: [[1.0 * 1.0]]},  # sum_t delta_t x_t; h_3 = 1
         "U": {1: [[0.5 * 2.0 + 1.0 * 2.0]]},

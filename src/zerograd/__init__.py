@@ -18,9 +18,11 @@ from zerograd.model import (
     REDUCTIONS,
     ForwardPass,
     GradientCheckError,
+    GradientNorms,
     Gradients,
     Model,
     check_gradients,
+    gradient_norms,
     gradients,
     numerical_gradients,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "ConvNetwork",
     "ForwardPass",
     "GradientCheckError",
+    "GradientNorms",
     "Gradients",
     "LayerIndexError",
     "Layered",
@@ -49,6 +52,7 @@ __all__ = [
     "check_gradients",
     "get_activation",
     "get_loss",
+    "gradient_norms",
     "gradients",
     "numerical_gradients",
 ]

@@ -23,8 +23,15 @@ from zerograd._checks import (
     whole_numbers,
 )
 from zerograd.layered import LayerIndexError
-from zerograd.layers import conv1d_backward, conv1d_forward, dense_backward, dense_forward
-from zerograd.model import ForwardPass, LayerArrays, Model, draw_normal, layer_lists
+from zerograd.layers import (
+    Conv1dFactors,
+    DenseFactors,
+    conv1d_forward,
+    conv1d_input_gradient,
+    dense_forward,
+    dense_input_gradient,
+)
+from zerograd.model import ForwardPass, Model, Visit, draw_normal, layer_lists
 
 
 class ConvNetwork(Model):
@@ -208,32 +215,23 @@ class ConvNetwork(Model):
             return conv1d_forward(self.W[k], self.b[k], x_prev)
         return dense_forward(self.W[k], self.b[k], x_prev.reshape(len(x_prev), -1))
 
-    def backward(
-        self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
-    ) -> tuple[dict[str, LayerArrays], LayerArrays]:
-        """Backpropagate the flattened output's gradient with each layer's rule.
+    def backward(self, trace: ForwardPass, delta: FloatArray, visit: Visit) -> None:
+        """Backpropagate the flattened output's gradient with each layer's rules.
 
         See :meth:`Model.backward`.
         """
         delta = delta.reshape(trace.z[self.K].shape)
-        dW: LayerArrays = {}
-        db: LayerArrays = {}
-        dz: LayerArrays = {}
         for k in range(self.K, 0, -1):
-            dz[k] = delta
             x_prev = trace.x[k - 1]
             if self._conv[k - 1]:
-                dW[k], db[k], dx_prev = conv1d_backward(
-                    self.W[k], x_prev, delta, per_sample=per_sample
-                )
+                visit(k, delta, Conv1dFactors(x_prev, delta))
+                if k > 1:  # layer 1's input is the data: its gradient would go unused
+                    dx_prev = conv1d_input_gradient(self.W[k], delta)
             else:
-                dW[k], db[k], dx_flat = dense_backward(
-                    self.W[k], x_prev.reshape(len(x_prev), -1), delta, per_sample=per_sample
-                )
-                dx_prev = dx_flat.reshape(x_prev.shape)
+                visit(k, delta, DenseFactors(x_prev.reshape(len(x_prev), -1), delta))
+                dx_prev = dense_input_gradient(self.W[k], delta).reshape(x_prev.shape)
             if k > 1:
                 delta = self._f[k - 2].df(trace.z[k - 1]) * dx_prev
-        return {"W": dW, "b": db}, dz
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(shape) for shape in self._shapes)

@@ -4,7 +4,14 @@ A model holds parameters numbered by layer, by name (``W[k]``, ``b[k]`` and, for
 the recurrent layer, ``U[k]``), and knows its forward pass and its backward pass.
 :class:`Model` turns those two into everything else, the same way for every
 model: argument checks, the loss and its reductions, weight decay, exact
-gradients, central differences and the gradient check.
+gradients, each sample's gradient norms, central differences and the gradient
+check.
+
+The backward pass is one sweep per model. It hands each layer's
+:math:`\delta^{(k)}`, with the layer's input, to a consumer as soon as it is
+known (:meth:`Model.backward`); :meth:`Model.gradients` asks the layer for its
+summed or per-sample parameter gradients, :meth:`Model.gradient_norms` for each
+sample's gradient norms, and neither forms what the other needs.
 
 The objective of a batch is the reduced loss (summed, or averaged with
 ``reduction="mean"``) plus the weight penalty
@@ -14,8 +21,9 @@ its loss, and the weight decay must be 0.
 
 Where to add a layer type
 -------------------------
-Write its forward and backward rules side by side in :mod:`zerograd.layers`, then
-use them in a model: a subclass of :class:`Model` that calls
+Write its forward and backward rules side by side in :mod:`zerograd.layers`,
+with its factors (the object that forms its parameter gradients, or their
+norms, from its input and :math:`\delta`), then use them in a model: a subclass of :class:`Model` that calls
 ``Model.__init__`` with its parameters and activations, and defines
 ``sample_shape``, ``target_shape``, ``forward_batch`` and ``backward`` (and
 ``loss_shape`` and ``loss_view`` if the loss reads its last layer other than
@@ -30,7 +38,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +67,7 @@ from zerograd._checks import (
 )
 from zerograd.activations import Activation, get_activation
 from zerograd.layered import Layered
+from zerograd.layers import LayerFactors
 from zerograd.losses import Loss, get_loss
 
 REDUCTIONS = ("sum", "mean", "none")
@@ -75,6 +84,9 @@ DEFAULT_ATOL = 1e-8
 
 LayerArrays = dict[int, FloatArray]
 """Arrays keyed by layer number, before they are packed into a :class:`Layered`."""
+
+Visit = Callable[[int, FloatArray, LayerFactors], None]
+"""What :meth:`Model.backward` calls for each layer: ``visit(k, delta_k, factors)``."""
 
 OVERFLOW = ": the values overflowed float64"
 
@@ -137,7 +149,50 @@ class Batch:
 
 
 @dataclass(frozen=True)
-class Gradients:
+class ParameterArrays:
+    """Arrays numbered by layer and keyed by parameter name, as the model's parameters are.
+
+    Each parameter's arrays are an attribute of the same name: ``.W[k]``,
+    ``.b[k]`` and, for a recurrent network, ``.U[k]``.
+
+    Attributes
+    ----------
+    parameters : dict
+        The arrays (each a :class:`Layered`) by parameter name, in the model's
+        order: ``W``, ``U``, ``b``.
+    """
+
+    parameters: dict[str, Layered]
+    _kind: ClassVar[str] = "arrays"
+    """What the arrays are, for the error of a missing parameter."""
+
+    def __getattr__(self, name: str) -> Layered:
+        # Reached only for names that are not attributes: W, b, U, ...
+        parameters: dict[str, Layered] = self.__dict__.get("parameters", {})
+        if name in parameters:
+            return parameters[name]
+        msg = f"these {self._kind} have no parameter {name!r}; they have {', '.join(parameters)}"
+        raise AttributeError(msg)
+
+    def arrays(self) -> Iterator[tuple[str, FloatArray]]:
+        """Each parameter's array with its name, layer by layer: ``"W[1]"``, ``"b[1]"``, ...
+
+        Examples
+        --------
+        >>> from zerograd import Network, gradients
+        >>> net = Network.random([2, 1], "identity", seed=0)
+        >>> [name for name, _ in gradients(net, [1.0, 2.0], [0.0]).arrays()]
+        ['W[1]', 'b[1]']
+        """
+        layers = sorted({k for layered in self.parameters.values() for k in layered})
+        for k in layers:
+            for name, layered in self.parameters.items():
+                if k in layered:
+                    yield f"{name}[{k}]", layered[k]
+
+
+@dataclass(frozen=True)
+class Gradients(ParameterArrays):
     r"""Gradients of the objective, numbered by layer and keyed by parameter name.
 
     Each parameter's gradients are an attribute of the same name: ``g.W[k]`` is
@@ -161,31 +216,8 @@ class Gradients:
         other models.
     """
 
-    parameters: dict[str, Layered]
     z: Layered
-
-    def __getattr__(self, name: str) -> Layered:
-        # Reached only for names that are not attributes: W, b, U, ...
-        parameters: dict[str, Layered] = self.__dict__.get("parameters", {})
-        if name in parameters:
-            return parameters[name]
-        msg = f"these gradients have no parameter {name!r}; they have {', '.join(parameters)}"
-        raise AttributeError(msg)
-
-    def arrays(self) -> Iterator[tuple[str, FloatArray]]:
-        """Each parameter gradient with its name, layer by layer: ``"W[1]"``, ``"b[1]"``, ...
-
-        Examples
-        --------
-        >>> from zerograd import Network, gradients
-        >>> net = Network.random([2, 1], "identity", seed=0)
-        >>> [name for name, _ in gradients(net, [1.0, 2.0], [0.0]).arrays()]
-        ['W[1]', 'b[1]']
-        """
-        for k in self.z:
-            for name, layered in self.parameters.items():
-                if k in layered:
-                    yield f"{name}[{k}]", layered[k]
+    _kind: ClassVar[str] = "gradients"
 
     def all_zero(self) -> bool:
         """Whether every parameter gradient is exactly 0.0 (not just small)."""
@@ -194,6 +226,46 @@ class Gradients:
     def max_abs(self) -> float:
         """The largest absolute entry over all parameter gradients."""
         return max(float(np.max(np.abs(array))) for _, array in self.arrays())
+
+
+@dataclass(frozen=True)
+class GradientNorms(ParameterArrays):
+    r"""Each sample's gradient norm for every parameter, numbered by layer and keyed by name.
+
+    ``norms.W[k][n]`` is :math:`\lVert \partial \ell_n/\partial W^{(k)} \rVert_F`,
+    the Frobenius norm of the gradient of sample ``n``'s own loss
+    :math:`\ell_n`; likewise ``norms.b[k][n]`` and, for a recurrent network,
+    ``norms.U[k][n]``. Each array has shape ``(N,)`` for a batch, and shape
+    ``()`` for one sample given without a batch axis (as :class:`Gradients`
+    drops the batch axis for one sample). See :func:`gradient_norms`.
+
+    Attributes
+    ----------
+    parameters : dict
+        The norms (each a :class:`Layered`) by parameter name, in the model's
+        order: ``W``, ``U``, ``b``.
+    """
+
+    _kind: ClassVar[str] = "gradient norms"
+
+    def total(self) -> FloatArray:
+        r"""Each sample's norm of its whole gradient: :math:`\sqrt{\sum_\theta \lVert \partial \ell_n/\partial\theta \rVert^2}`.
+
+        Returns
+        -------
+        ndarray, shape (N,), or shape () for one sample
+
+        Examples
+        --------
+        >>> from zerograd import Network, gradient_norms
+        >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
+        >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 1.0])  # errors 1 and 3
+        >>> norms.W[1], norms.b[1], norms.total()
+        (array([1., 6.]), array([1., 3.]), array([1.41421356, 6.70820393]))
+        """
+        squares = sum(np.square(norms) for _, norms in self.arrays())
+        total: FloatArray = np.sqrt(squares)
+        return total
 
 
 class GradientCheckError(AssertionError):
@@ -308,18 +380,17 @@ class Model(ABC):
         """
 
     @abstractmethod
-    def backward(
-        self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
-    ) -> tuple[dict[str, LayerArrays], LayerArrays]:
+    def backward(self, trace: ForwardPass, delta: FloatArray, visit: Visit) -> None:
         r"""Backpropagate ``delta``, the gradient of the loss view (see :meth:`loss_view`).
 
-        Returns
-        -------
-        parameters : dict of str to dict of int to ndarray
-            Each parameter's gradient by name and layer, summed over the batch
-            unless ``per_sample`` (then with a leading batch axis).
-        z : dict of int to ndarray
-            :math:`\partial L/\partial z^{(k)}` for every layer, with the batch axis.
+        For each layer ``k``, from ``K`` down to 1, call ``visit(k, delta_k,
+        factors)`` as soon as the layer's :math:`\delta^{(k)}` is known:
+        ``delta_k`` is :math:`\partial L/\partial z^{(k)}`, with the shape of
+        ``trace.z[k]``, and ``factors`` (a ``zerograd.layers.LayerFactors``
+        built from the layer's input and ``delta_k``) forms the layer's parameter
+        gradients, summed or per sample, or their per-sample norms. The caller
+        decides which, and what to keep: this one sweep serves
+        :meth:`gradients` and :meth:`gradient_norms`.
         """
 
     def loss_shape(self, inputs: FloatArray) -> tuple[int, ...]:
@@ -496,11 +567,15 @@ class Model(ABC):
             self._check_per_sample_memory(batch, copies=1)
         with _quiet():
             trace = self._trace(batch.inputs)
-            z, x_out = self.loss_view(trace)
-            delta = batch.loss.delta(z, x_out, batch.targets, self._f[-1])
-            if batch.reduction == "mean":
-                delta = delta * batch.scale
-            parameters, dz = self.backward(trace, delta, per_sample=batch.per_sample)
+            parameters: dict[str, LayerArrays] = {name: {} for name in self._parameters}
+            dz: LayerArrays = {}
+
+            def keep(k: int, delta: FloatArray, factors: LayerFactors) -> None:
+                dz[k] = delta
+                for name, gradient in factors.gradients(per_sample=batch.per_sample).items():
+                    parameters[name][k] = gradient
+
+            self.backward(trace, self._output_delta(batch, trace), keep)
             decay = batch.weight_decay
             if decay:
                 for name, k in self._penalised():
@@ -512,6 +587,25 @@ class Model(ABC):
                 for name, array in _every_array(gradients):
                     check_finite(array, f"the gradient {name}", OVERFLOW)
         return gradients
+
+    def gradient_norms(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str = "squared_error"
+    ) -> GradientNorms:
+        """Each sample's gradient norms, without per-sample gradients: see :func:`zerograd.gradient_norms`."""
+        batch = self._batch(x, y, loss, "none", 0.0)
+        norms: dict[str, LayerArrays] = {name: {} for name in self._parameters}
+
+        def measure(k: int, delta: FloatArray, factors: LayerFactors) -> None:  # noqa: ARG001
+            for name, values in factors.norms().items():
+                norms[name][k] = values[0, ...] if batch.single else values
+
+        with _quiet():
+            trace = self._trace(batch.inputs)
+            self.backward(trace, self._output_delta(batch, trace), measure)
+        result = GradientNorms({name: _layered(norms[name]) for name in self._parameters})
+        for name, values in result.arrays():
+            check_finite(values, f"the gradient norm {name}", OVERFLOW)
+        return result
 
     def numerical_gradients(
         self,
@@ -677,6 +771,14 @@ class Model(ABC):
             if k in layered:
                 check_finite(layered[k], f"{name}[{k}]")
         check_finite(z, f"z[{k}]", f"{OVERFLOW} in layer {k}, whose parameters are finite")
+
+    def _output_delta(self, batch: Batch, trace: ForwardPass) -> FloatArray:
+        """The gradient of the objective's loss term with respect to the loss view's raw activations."""
+        z, x_out = self.loss_view(trace)
+        delta = batch.loss.delta(z, x_out, batch.targets, self._f[-1])
+        if batch.reduction == "mean":
+            delta = delta * batch.scale
+        return delta
 
     def _sample_losses(
         self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
@@ -1056,6 +1158,104 @@ def gradients(
     array([[4.]])
     """
     return check_model(net).gradients(x, y, loss, reduction, weight_decay)
+
+
+def gradient_norms(
+    net: Model, x: npt.ArrayLike, y: npt.ArrayLike, loss: str = "squared_error"
+) -> GradientNorms:
+    r"""Each sample's gradient norm for every parameter, without per-sample gradients.
+
+    For each sample ``n`` of the batch and each parameter :math:`\theta`
+    (``W[k]``, ``b[k]`` and, for a recurrent network, ``U[1]``) this is
+    :math:`\lVert \partial \ell_n/\partial \theta \rVert_F`, the Frobenius norm
+    (the Euclidean norm, for a bias) of the gradient of sample ``n``'s own loss
+    :math:`\ell_n`: the norm of row ``n`` of
+    ``gradients(net, x, y, loss, reduction="none")``, with the same arithmetic
+    up to rounding. No array of per-sample gradients is formed, so the memory
+    it takes grows with ``N`` times the widths of the layers, as the forward
+    pass does, not with ``N`` times the number of parameters:
+
+    * a dense layer: :math:`\lVert \delta_n x_n^\top \rVert_F =
+      \lVert \delta_n \rVert\,\lVert x_n \rVert` (Goodfellow, 2015), with
+      :math:`\delta_n = \partial \ell_n/\partial z^{(k)}_n` from the backward
+      pass and :math:`x_n` the layer's input;
+    * a weight shared over positions or steps (a convolution, the recurrent
+      layer, a readout read at every step), whose per-sample gradient is
+      :math:`G_n = \sum_t \delta_{n,t} u_{n,t}^\top`: the Gram form
+      :math:`\lVert G_n \rVert_F^2 = \sum_{t,s} (\delta_{n,t}\cdot\delta_{n,s})
+      (u_{n,t}\cdot u_{n,s})`, whose scratch memory grows as :math:`N T^2`, or
+      :math:`G_n` itself for one block of samples at a time, whichever costs
+      fewer operations (``zerograd.layers.shared_weight_norms``);
+    * a bias shared over positions or steps: :math:`\lVert \sum_t \delta_{n,t} \rVert`.
+
+    There is no ``reduction``: the norms are those of each sample's own loss,
+    as ``reduction="none"`` defines its gradients, so a sample's norm does not
+    depend on the rest of the batch. Under ``reduction="mean"`` sample ``n``
+    contributes :math:`\tfrac1N \partial \ell_n/\partial \theta` to the
+    gradient, whose norm is these norms divided by ``N``. There is no
+    ``weight_decay`` either: the penalty's gradient :math:`\lambda \theta`
+    belongs to the whole objective, not to a sample (its norm is
+    ``lam * np.linalg.norm(net.W[k])``).
+
+    Accuracy: every norm agrees with that of the per-sample gradient to
+    :math:`10^{-12}` relative, except where a shared weight's terms
+    :math:`\delta_{n,t} u_{n,t}^\top` cancel. There the per-sample gradient
+    itself, formed in float64, is only accurate to a few units of
+    :math:`\varepsilon S_n` (:math:`\varepsilon = 2^{-53}`,
+    :math:`S_n = \sum_t \lVert \delta_{n,t}\rVert\,\lVert u_{n,t}\rVert`),
+    which can be far more than :math:`10^{-12}\lVert G_n\rVert`, and no float64
+    method gets closer: the tests allow
+    :math:`10^{-12}\lVert G_n\rVert + 8 \varepsilon S_n`. The Gram form, whose
+    error grows with the square of the cancellation, is used only where it
+    meets that bound and is replaced by :math:`G_n` elsewhere
+    (``zerograd.layers.GRAM_CONDITION_LIMIT``).
+
+    Parameters
+    ----------
+    net : Network, ConvNetwork or RecurrentNetwork
+    x, y : array_like
+        One sample and its target, or a batch of each, as for :func:`gradients`.
+    loss : str
+        A key of :data:`zerograd.LOSSES`.
+
+    Returns
+    -------
+    GradientNorms
+        ``norms.W[k]``, ``norms.b[k]`` (and ``norms.U[1]``): arrays of shape
+        ``(N,)``, or of shape ``()`` for one sample without a batch axis.
+
+    Raises
+    ------
+    zerograd.ArgumentValueError, zerograd.ArgumentTypeError
+        For bad input, as :func:`gradients` raises them.
+    zerograd.NonFiniteError
+        If the forward or backward pass overflows float64, or a norm does (its
+        square does above about :math:`10^{154}`).
+
+    Examples
+    --------
+    Two samples with :math:`\ell_n = \tfrac12 (w x_n - y_n)^2`: each sample's
+    weight gradient is :math:`(w x_n - y_n)\,x_n`, that is 1 and 6.
+
+    >>> from zerograd import Network
+    >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
+    >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 1.0])
+    >>> norms.W[1], norms.b[1]
+    (array([1., 6.]), array([1., 3.]))
+
+    Where the samples' gradients point different ways, here 1 and -2, the
+    summed gradient (-1) is smaller than either of them, which the norms show:
+
+    >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 5.0])  # errors 1 and -1
+    >>> norms.W[1], gradients(net, [[1.0], [2.0]], [1.0, 5.0]).W[1]
+    (array([1., 2.]), array([[-1.]]))
+
+    One sample without a batch axis gives arrays of shape ``()``:
+
+    >>> gradient_norms(net, [1.5], [1.0]).W[1]
+    array(3.)
+    """
+    return check_model(net).gradient_norms(x, y, loss)
 
 
 def numerical_gradients(

@@ -26,8 +26,8 @@ from zerograd._checks import (
     check_shape,
     whole_numbers,
 )
-from zerograd.layers import dense_forward, dense_input_gradient, dense_parameter_gradients
-from zerograd.model import ForwardPass, LayerArrays, Model, draw_normal, layer_lists
+from zerograd.layers import DenseFactors, dense_forward, dense_input_gradient
+from zerograd.model import ForwardPass, Model, Visit, draw_normal, layer_lists
 
 
 class Network(Model):
@@ -190,16 +190,10 @@ class Network(Model):
     def _dense(self, k: int, x_prev: FloatArray) -> FloatArray:
         return dense_forward(self.W[k], self.b[k], x_prev)
 
-    def backward(
-        self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
-    ) -> tuple[dict[str, LayerArrays], LayerArrays]:
+    def backward(self, trace: ForwardPass, delta: FloatArray, visit: Visit) -> None:
         r"""Backpropagate ``delta`` = :math:`\delta^{(K)}`; see :meth:`Model.backward`."""
-        dW: LayerArrays = {}
-        db: LayerArrays = {}
-        dz: LayerArrays = {}
         for k in range(self.K, 0, -1):
-            dz[k] = delta
-            dW[k], db[k] = dense_parameter_gradients(trace.x[k - 1], delta, per_sample=per_sample)
+            visit(k, delta, DenseFactors(trace.x[k - 1], delta))
             if k > 1:  # layer 1's input is the data: its gradient would go unused
                 # f'(z) from the output x = f(z) where the activation gives it (tanh' = 1 - x^2):
                 # f is not evaluated again. The product is a new array: delta is made in place.
@@ -210,7 +204,6 @@ class Network(Model):
                     slope = f.df_of_output(trace.x[k - 1])
                 delta = dense_input_gradient(self.W[k], delta)
                 delta *= slope
-        return {"W": dW, "b": db}, dz
 
     def __repr__(self) -> str:
         return f"Network(sizes={self.sizes}, activations={self.activations})"

@@ -42,7 +42,8 @@ and :math:`\partial L/\partial W^{(1)} = \sum_t \delta^{(1)}_t x^{(0)\top}_t`,
 :math:`\partial L/\partial U^{(1)} = \sum_{t \ge 2} \delta^{(1)}_t x^{(1)\top}_{t-1}`,
 :math:`\partial L/\partial b^{(1)} = \sum_t \delta^{(1)}_t`. The rules, forward and
 backward, are :func:`zerograd.layers.elman_forward` and
-:func:`zerograd.layers.elman_backward`.
+:func:`zerograd.layers.elman_deltas` (backward through time), with the
+factors of :class:`zerograd.layers.ElmanFactors`.
 """
 
 from __future__ import annotations
@@ -63,8 +64,16 @@ from zerograd._checks import (
     whole_numbers,
 )
 from zerograd.layered import Layered
-from zerograd.layers import dense_backward, dense_forward, elman_backward, elman_forward
-from zerograd.model import ForwardPass, LayerArrays, Model, draw_normal, layer_lists
+from zerograd.layers import (
+    DenseFactors,
+    ElmanFactors,
+    StepFactors,
+    dense_forward,
+    dense_input_gradient,
+    elman_deltas,
+    elman_forward,
+)
+from zerograd.model import ForwardPass, Model, Visit, draw_normal, layer_lists
 
 OUTPUTS = ("last", "every")
 """Where the loss reads the readout: at the last step only, or at every step."""
@@ -235,38 +244,23 @@ class RecurrentNetwork(Model):
             z=Layered([z1, z2], first=1), x=Layered([inputs, x1, f_2.f(z2)], first=0)
         )
 
-    def backward(
-        self, trace: ForwardPass, delta: FloatArray, *, per_sample: bool
-    ) -> tuple[dict[str, LayerArrays], LayerArrays]:
+    def backward(self, trace: ForwardPass, delta: FloatArray, visit: Visit) -> None:
         """Backpropagation through time; see :meth:`Model.backward`.
 
         ``delta`` is the gradient of the readout the loss reads; before the last
-        step it is 0 when only the last step is read.
+        step it is 0 when only the last step is read, and the readout's factors
+        are then those of the last step alone.
         """
+        states = trace.x[1]
         if self.output == "last":
             at_last_step, delta = delta, np.zeros_like(trace.z[2])
             delta[:, -1] = at_last_step
-        n_samples, length, n_2 = delta.shape
-        states = trace.x[1]
-        dW2, db2, d_states = dense_backward(
-            self.W[2],
-            states.reshape(-1, states.shape[2]),
-            delta.reshape(-1, n_2),
-            per_sample=per_sample,
-        )
-        if per_sample:  # per (sample, step) so far: the shared readout sums over steps
-            dW2 = dW2.reshape(n_samples, length, *dW2.shape[1:]).sum(axis=1)
-            db2 = db2.reshape(n_samples, length, -1).sum(axis=1)
-        dW1, dU1, db1, delta1 = elman_backward(
-            self.U[1],
-            self._f[0],
-            trace.x[0],
-            trace.z[1],
-            states,
-            d_states.reshape(states.shape),
-            per_sample=per_sample,
-        )
-        return {"W": {1: dW1, 2: dW2}, "U": {1: dU1}, "b": {1: db1, 2: db2}}, {1: delta1, 2: delta}
+            visit(2, delta, DenseFactors(states[:, -1], at_last_step))
+        else:
+            visit(2, delta, StepFactors(states, delta))
+        d_states = dense_input_gradient(self.W[2], delta.reshape(-1, delta.shape[2]))
+        delta1 = elman_deltas(self.U[1], self._f[0], trace.z[1], d_states.reshape(states.shape))
+        visit(1, delta1, ElmanFactors(trace.x[0], states, delta1))
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,528 @@
+"""zerograd.gradient_norms against the norms of reduction="none", its errors, memory and rounding.
+
+The reference is the norm of each row of ``gradients(..., reduction="none")``, computed by the
+same engine's per-sample rules and ``np.linalg.norm``. Two float64 computations of one number
+agree to a few units of rounding, except where a shared weight's terms
+``delta_t u_t^T`` cancel: the per-sample gradient ``G_n`` formed in float64 (by either side) is
+then only accurate to a few ``u S_n``, ``S_n = sum_t |delta_t| |u_t|``, which can be more than
+1e-12 of ``|G_n|``. So a norm must agree to ``1e-12 |ref| + 8 u S_n``, with ``S_n = 0`` for
+dense layers and biases (no cancellation: the plain 1e-12 relative).
+"""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from gradient_cases import Case, FloatArray, cases, conv_cases, recurrent_cases
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.lib.stride_tricks import sliding_window_view
+
+import zerograd as zg
+from zerograd import layers
+from zerograd.examples import cancelling_batch_full_rank, zero_output_bias_batch
+
+U_ROUND = np.finfo(np.float64).eps / 2
+RELATIVE = 1e-12
+METHODS = ("auto", "gram", "direct")
+
+
+@contextmanager
+def method(chosen: str) -> Iterator[None]:
+    """Make every shared weight use the Gram form or G itself (or the size rule, for "auto")."""
+    saved = layers.GRAM_COST_FACTOR
+    # The rule picks the Gram form when factor * gram < direct: 0 always, inf never.
+    layers.GRAM_COST_FACTOR = {"auto": saved, "gram": 0.0, "direct": math.inf}[chosen]
+    try:
+        yield
+    finally:
+        layers.GRAM_COST_FACTOR = saved
+
+
+def batch_of(case: Case[Any]) -> tuple[FloatArray, FloatArray]:
+    """The case's inputs and targets with a batch axis."""
+    return (case.x[None], case.y[None]) if case.single else (case.x, case.y)
+
+
+def reference_norms(
+    net: zg.Model, x: FloatArray, y: FloatArray, loss: str
+) -> dict[str, FloatArray]:
+    """Each sample's norm of each parameter's gradient, from reduction="none"."""
+    g = zg.gradients(net, x, y, loss=loss, reduction="none")
+    return {name: np.linalg.norm(a.reshape(len(a), -1), axis=1) for name, a in g.arrays()}
+
+
+def term_sizes(delta: FloatArray, inputs: FloatArray) -> FloatArray:
+    """S_n = sum_t |delta_t| |u_t| for delta (N, T, a) and inputs (N, T, c)."""
+    sizes: FloatArray = (np.linalg.norm(delta, axis=2) * np.linalg.norm(inputs, axis=2)).sum(1)
+    return sizes
+
+
+def rounding_scales(
+    net: zg.Model, x: FloatArray, y: FloatArray, loss: str
+) -> dict[str, FloatArray]:
+    """S_n of every weight shared over positions or steps, from the engine's own deltas."""
+    g = zg.gradients(net, x, y, loss=loss, reduction="none")
+    trace = net.forward(x)
+    n = len(x)
+    scales: dict[str, FloatArray] = {}
+    if isinstance(net, zg.ConvNetwork):
+        for k in net.W:
+            if net.is_conv(k):
+                windows = sliding_window_view(trace.x[k - 1], net.W[k].shape[2], axis=2)
+                flat = windows.transpose(0, 2, 1, 3).reshape(n, windows.shape[2], -1)
+                scales[f"W[{k}]"] = term_sizes(g.z[k].transpose(0, 2, 1), flat)
+    elif isinstance(net, zg.RecurrentNetwork):
+        inputs, states = trace.x[0], trace.x[1]
+        scales["W[1]"] = term_sizes(g.z[1], inputs)
+        scales["U[1]"] = term_sizes(g.z[1][:, 1:], states[:, :-1])
+        scales["W[2]"] = term_sizes(g.z[2], states)
+    return scales
+
+
+def assert_matches_reference(norms: zg.GradientNorms, case: Case[Any], label: str = "") -> None:
+    """Every norm within 1e-12 relative of the reference, plus 8 u S_n for shared weights."""
+    x, y = batch_of(case)
+    reference = reference_norms(case.net, x, y, case.loss)
+    scales = rounding_scales(case.net, x, y, case.loss)
+    got = dict(norms.arrays())
+    assert list(got) == list(reference), f"{label}: names {list(got)} != {list(reference)}"
+    for name, expected in reference.items():
+        value = np.asarray(got[name])
+        assert value.shape == (() if case.single else expected.shape), f"{label} {name}: shape"
+        value = value.reshape(expected.shape)
+        allowed = RELATIVE * expected + 8 * U_ROUND * scales.get(name, 0.0)
+        error = np.abs(value - expected)
+        assert np.all(error <= allowed), (
+            f"{label} {name}: error {error} above the allowance {allowed}; "
+            f"gradient_norms {value}, per-sample gradients' norms {expected}"
+        )
+
+
+# The three models against reduction="none" ----------------------------------------------
+
+
+MODELS: dict[str, st.SearchStrategy[Case[Any]]] = {
+    "dense": cases(reductions=["none"]),
+    "conv": conv_cases(reductions=["none"]),
+    "recurrent": recurrent_cases(reductions=["none"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+@given(data=st.data(), chosen=st.sampled_from(METHODS))
+def test_each_model_matches_the_norms_of_per_sample_gradients(
+    kind: str, data: st.DataObject, chosen: str
+) -> None:
+    case = data.draw(MODELS[kind])
+    with method(chosen):
+        norms = zg.gradient_norms(case.net, case.x, case.y, loss=case.loss)
+    assert_matches_reference(norms, case, f"{case.net!r} {chosen}")
+
+
+def test_larger_shared_weights_match_by_both_methods() -> None:
+    # Wider layers and longer inputs than the drawn cases, so that the size rule picks each
+    # method on its own ("auto") somewhere: the first two convolutions take G, the last two
+    # layers the Gram form.
+    rng = np.random.default_rng(5)
+    conv = zg.ConvNetwork.random((4, 40), [(6, 5), (5, 3)], [3], "tanh", seed=1)
+    wide = zg.ConvNetwork.random((32, 6), [(64, 3)], [2], ["relu", "identity"], seed=2)
+    rnn = zg.RecurrentNetwork.random([48, 48, 4], ["tanh", "identity"], output="every", seed=3)
+    models: list[tuple[zg.Model, FloatArray, FloatArray]] = [
+        (conv, rng.normal(size=(9, 4, 40)), rng.normal(size=(9, 3))),
+        (wide, rng.normal(size=(9, 32, 6)), rng.normal(size=(9, 2))),
+        (rnn, rng.normal(size=(9, 5, 48)), rng.normal(size=(9, 5, 4))),
+    ]
+    assert layers.choose_method(34, 6, 4, 5) == "direct"
+    assert layers.choose_method(4, 64, 32, 3) == "gram"
+    for net, x, y in models:
+        for chosen in METHODS:
+            with method(chosen):
+                norms = zg.gradient_norms(net, x, y)
+            case = Case(net, x, y, "squared_error", "none", single=False)
+            assert_matches_reference(norms, case, f"{net!r} {chosen}")
+
+
+# The shared-weight rule on its own ------------------------------------------------------
+
+
+@given(
+    shape=st.tuples(st.integers(1, 5), st.integers(1, 20), st.integers(1, 8), st.integers(1, 8)),
+    width=st.integers(1, 4),
+    chosen=st.sampled_from(METHODS),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shared_weight_norms_are_those_of_g_formed_window_by_window(
+    shape: tuple[int, int, int, int], width: int, chosen: str, seed: int
+) -> None:
+    n, steps, a, c = shape
+    rng = np.random.default_rng(seed)
+    delta = rng.normal(size=(n, steps, a))
+    inputs = rng.normal(size=(n, steps + width - 1, c))
+    windows = np.stack([inputs[:, t : t + width].reshape(n, -1) for t in range(steps)], axis=1)
+    explicit = np.linalg.norm(np.einsum("nta,ntc->nac", delta, windows).reshape(n, -1), axis=1)
+    got = layers.shared_weight_norms(delta, inputs, width, method=chosen)  # type: ignore[arg-type]
+    allowed = RELATIVE * explicit + 8 * U_ROUND * term_sizes(delta, windows)
+    assert np.all(np.abs(got - explicit) <= allowed), (chosen, got, explicit)
+
+
+@pytest.mark.parametrize(("steps", "a", "c"), [(2, 3, 4), (8, 16, 16), (34, 5, 7)])
+def test_the_gram_form_hands_cancelling_samples_to_g(steps: int, a: int, c: int) -> None:
+    """Terms that cancel to 1e-12 of their size, against an 80-bit reference.
+
+    Each sample is within 1e-12 relative of the exact norm, or within 4 u S_n of it (no
+    float64 method does better: forming G_n alone is off by that much); without the
+    fallback the Gram sum alone is off by far more.
+    """
+    rng = np.random.default_rng(steps)
+    n = 3000
+    eta = 10.0 ** rng.uniform(-12, 0, size=n)
+    delta = rng.normal(size=(n, steps, a))
+    inputs = rng.normal(size=(n, steps, c))
+    half = steps // 2
+    delta[:, half : 2 * half] = -delta[:, :half] * (1 + eta[:, None, None])
+    inputs[:, half : 2 * half] = inputs[:, :half]
+    wide_delta, wide_inputs = delta.astype(np.longdouble), inputs.astype(np.longdouble)
+    exact_g = np.einsum("nta,ntc->nac", wide_delta, wide_inputs)
+    exact = np.sqrt((exact_g**2).sum(axis=(1, 2))).astype(np.float64)
+    scale = term_sizes(delta, inputs)
+    gram = layers.shared_weight_norms(delta, inputs, 1, method="gram")
+    error = np.abs(gram - exact)
+    assert np.all(error <= np.maximum(RELATIVE * exact, 4 * U_ROUND * scale)), np.max(error / exact)
+    saved = layers.GRAM_CONDITION_LIMIT
+    layers.GRAM_CONDITION_LIMIT = math.inf  # the fallback off
+    try:
+        with np.errstate(invalid="ignore"):  # a negative Gram sum has no square root
+            unchecked = layers.shared_weight_norms(delta, inputs, 1, method="gram")
+    finally:
+        layers.GRAM_CONDITION_LIMIT = saved
+    assert np.nanmax(np.abs(unchecked - exact) / exact) > 1e-8
+
+
+def test_a_weight_applied_at_no_step_has_norm_zero() -> None:
+    # U[1] of a sequence of one step: x^(1)_0 = 0, so its gradient is exactly 0.
+    net = zg.RecurrentNetwork.random([2, 3, 1], output="every", seed=1)
+    norms = zg.gradient_norms(net, np.ones((4, 1, 2)), np.zeros((4, 1, 1)))
+    assert np.array_equal(norms.U[1], np.zeros(4))
+    assert np.all(norms.W[1] > 0)
+
+
+# Exact zeros, and what a batch gradient does not show ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activations"),
+    [([3, 5, 2], ["tanh", "identity"]), ([3, 4, 4, 2], ["relu", "silu", "sigmoid"])],
+)
+def test_zero_output_errors_give_norms_of_exactly_zero(
+    sizes: list[int], activations: list[str]
+) -> None:
+    case = zero_output_bias_batch(sizes, activations, seed=3)
+    assert not np.any(case.gradients(reduction="none").z[case.net.K]), "the premise"
+    for name, values in zg.gradient_norms(case.net, case.x, case.y).arrays():
+        assert np.all(values == 0.0), f"{name}: {values}"
+
+
+def test_a_cancelling_batch_has_non_zero_norms() -> None:
+    case = cancelling_batch_full_rank()
+    summed = case.gradients(reduction="sum")
+    assert not np.any(summed.W[2]), "the premise"
+    assert not np.any(summed.b[2]), "the premise"
+    norms = zg.gradient_norms(case.net, case.x, case.y)
+    assert np.array_equal(norms.b[2], np.full(4, 0.5))  # each |delta^(2)_n| = 1/2
+    # |delta^(2)_n| |x^(1)_n| with x^(1) = (1, 0), (0, 1), (1, 1), (0, 0):
+    np.testing.assert_allclose(norms.W[2], [0.5, 0.5, 0.5 * math.sqrt(2.0), 0.0], rtol=1e-15)
+    assert np.any(norms.W[1] > 0)
+
+
+# The result's layout ---------------------------------------------------------------------
+
+
+def test_one_sample_gives_shape_empty_and_equals_a_batch_of_one() -> None:
+    models: list[tuple[zg.Model, FloatArray, FloatArray]] = [
+        (zg.Network.random([3, 4, 2], ["relu", "identity"], seed=2), np.ones(3), np.zeros(2)),
+        (zg.ConvNetwork.random((2, 5), [(3, 2)], [1], seed=2), np.ones((2, 5)), np.zeros(1)),
+        (zg.RecurrentNetwork.random([2, 3, 1], seed=2), np.ones((4, 2)), np.zeros(1)),
+    ]
+    for net, x, y in models:
+        one = zg.gradient_norms(net, x, y)
+        batch = zg.gradient_norms(net, x[None], y[None])
+        for (name, a), (other, b) in zip(one.arrays(), batch.arrays(), strict=True):
+            assert name == other
+            assert a.shape == (), name
+            assert b.shape == (1,), name
+            assert a == b[0], name
+        assert one.total().shape == ()
+
+
+def test_names_and_order_are_those_of_gradients() -> None:
+    net = zg.RecurrentNetwork.random([2, 3, 2], output="every", seed=4)
+    x, y = np.ones((3, 4, 2)), np.zeros((3, 4, 2))
+    norms = zg.gradient_norms(net, x, y)
+    names = [name for name, _ in zg.gradients(net, x, y).arrays()]
+    assert [name for name, _ in norms.arrays()] == names == ["W[1]", "U[1]", "b[1]", "W[2]", "b[2]"]
+    assert norms.U[1] is norms.parameters["U"][1]
+    with pytest.raises(AttributeError, match="these gradient norms have no parameter 'V'"):
+        _ = norms.V
+
+
+def test_a_sample_norm_does_not_depend_on_the_rest_of_the_batch() -> None:
+    net = zg.ConvNetwork.random((2, 10), [(3, 3), (2, 2)], [2], seed=1)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(9, 2, 10)), rng.normal(size=(9, 2))
+    whole = dict(zg.gradient_norms(net, x, y).arrays())
+    parts = [dict(zg.gradient_norms(net, x[s], y[s]).arrays()) for s in (slice(0, 4), slice(4, 9))]
+    for name, values in whole.items():
+        together = np.concatenate([part[name] for part in parts])
+        np.testing.assert_allclose(values, together, rtol=1e-14, err_msg=name)
+
+
+def test_total_is_the_norm_of_each_sample_s_whole_gradient() -> None:
+    net = zg.RecurrentNetwork.random([2, 3, 2], output="every", seed=4)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(5, 4, 2)), rng.normal(size=(5, 4, 2))
+    g = zg.gradients(net, x, y, reduction="none")
+    flat = np.concatenate([a.reshape(5, -1) for _, a in g.arrays()], axis=1)
+    total = zg.gradient_norms(net, x, y).total()
+    np.testing.assert_allclose(total, np.linalg.norm(flat, axis=1), rtol=1e-12)
+
+
+# Bad input gets the errors of gradients ------------------------------------------------
+
+
+def dense() -> zg.Network:
+    return zg.Network.random([2, 1], "identity", seed=0)
+
+
+BAD_INPUTS: list[tuple[str, Callable[[], tuple[Any, Any, Any, Any]]]] = [
+    ("NaN in x", lambda: (dense(), [[np.nan, 1.0]], [1.0], "squared_error")),
+    ("x of the wrong width", lambda: (dense(), [[1.0, 2.0, 3.0]], [1.0], "squared_error")),
+    ("unknown loss", lambda: (dense(), [[1.0, 2.0]], [1.0], "mse")),
+    ("loss not a string", lambda: (dense(), [[1.0, 2.0]], [1.0], 3)),
+    ("bce without sigmoid", lambda: (dense(), [[1.0, 2.0]], [1.0], "binary_cross_entropy")),
+    (
+        "y of the wrong shape",
+        lambda: (
+            zg.ConvNetwork.random((1, 4), [(2, 2)]),
+            np.ones((3, 1, 4)),
+            np.ones((3, 5)),
+            "squared_error",
+        ),
+    ),
+    (
+        "empty batch",
+        lambda: (
+            zg.RecurrentNetwork.random([2, 3, 1]),
+            np.ones((0, 4, 2)),
+            np.ones((0, 1)),
+            "squared_error",
+        ),
+    ),
+    ("string x", lambda: (dense(), "ab", [1.0], "squared_error")),
+    ("inf in y", lambda: (dense(), [[1.0, 2.0]], [np.inf], "squared_error")),
+    ("not a model", lambda: ("net", [[1.0, 2.0]], [1.0], "squared_error")),
+]
+
+
+@pytest.mark.parametrize(("label", "make"), BAD_INPUTS, ids=[label for label, _ in BAD_INPUTS])
+def test_bad_input_gets_the_errors_of_gradients(label: str, make: Callable[[], Any]) -> None:
+    net, x, y, loss = make()
+    with pytest.raises(zg.ArgumentError) as expected:
+        zg.gradients(net, x, y, loss=loss, reduction="none")
+    with pytest.raises(type(expected.value)) as ours:
+        zg.gradient_norms(net, x, y, loss=loss)
+    assert str(ours.value) == str(expected.value), label
+    assert ours.value.argument == expected.value.argument
+
+
+def test_a_changed_parameter_is_named() -> None:
+    net = zg.Network.random([2, 3, 1], "tanh", seed=0)
+    net.W[2][0, 1] = np.inf
+    with pytest.raises(
+        zg.NonFiniteError, match=r"^W\[2\] must be finite; got inf at index \(0, 1\)"
+    ):
+        zg.gradient_norms(net, np.ones((2, 2)), np.zeros((2, 1)))
+
+
+def test_a_norm_that_overflows_is_refused() -> None:
+    # Each gradient entry, 1e160 * 1e160 = 1e320, overflows, and so does the norm.
+    net = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="identity")
+    x, y = np.array([[1e160], [1.0]]), np.array([[-1e160], [0.0]])
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm W\[1\] must be finite"):
+        zg.gradient_norms(net, x, y)
+
+
+def test_reduction_and_weight_decay_are_not_arguments() -> None:
+    # The norms are those of each sample's own loss; the penalty belongs to no sample.
+    net = dense()
+    for keyword in ("reduction", "weight_decay"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{keyword}'"):
+            zg.gradient_norms(net, [[1.0, 2.0]], [1.0], **{keyword: "mean"})
+
+
+# Memory ----------------------------------------------------------------------------------
+
+
+def peak_bytes(function: Callable[[], object]) -> int:
+    """The most memory numpy and Python held at once while ``function`` ran, above the start."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        function()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass(frozen=True)
+class MemoryCase:
+    label: str
+    net: zg.Model
+    x_shape: tuple[int, ...]
+    y_shape: tuple[int, ...]
+
+
+MEMORY_CASES = [
+    MemoryCase(
+        "dense 784-128-10", zg.Network.random([784, 128, 10], ["tanh", "identity"]), (784,), (10,)
+    ),
+    MemoryCase(
+        "conv 64x6, two 64-channel layers",
+        zg.ConvNetwork.random((64, 6), [(64, 3), (64, 3)], [4]),
+        (64, 6),
+        (4,),
+    ),
+    MemoryCase(
+        "elman 128-128-8, every step",
+        zg.RecurrentNetwork.random([128, 128, 8], output="every"),
+        (2, 128),
+        (2, 8),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", MEMORY_CASES, ids=[case.label for case in MEMORY_CASES])
+@pytest.mark.parametrize("chosen", METHODS)
+def test_no_per_sample_gradient_is_built(case: MemoryCase, chosen: str) -> None:
+    """The peak stays far below one per-sample copy of the largest weight, and near the forward pass.
+
+    One per-sample weight array takes N x P_k x 8 bytes; per-sample gradients take that for
+    every weight. The forward pass keeps every layer's z and x, as gradient_norms does too.
+    """
+    n = 2048
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(n, *case.x_shape)), rng.normal(size=(n, *case.y_shape))
+    largest = max(case.net.W[k].size for k in case.net.W)
+    per_sample_bytes = n * largest * 8
+    forward = peak_bytes(lambda: case.net.forward(x))
+    with method(chosen):
+        peak = peak_bytes(lambda: zg.gradient_norms(case.net, x, y))
+    assert peak < per_sample_bytes / 4, (
+        f"{case.label} ({chosen}): peak {peak / 2**20:.1f} MiB, one per-sample weight array "
+        f"{per_sample_bytes / 2**20:.1f} MiB"
+    )
+    assert peak < 2 * forward, (
+        f"{case.label} ({chosen}): peak {peak / 2**20:.1f} MiB, forward pass "
+        f"{forward / 2**20:.1f} MiB"
+    )
+
+
+def test_the_memory_measurement_sees_per_sample_gradients() -> None:
+    net = zg.ConvNetwork.random((64, 6), [(64, 3), (64, 3)], [4])
+    x, y = np.ones((256, 64, 6)), np.zeros((256, 4))
+    per_sample_bytes = 256 * net.W[2].size * 8
+    assert peak_bytes(lambda: zg.gradients(net, x, y, reduction="none")) > per_sample_bytes
+
+
+# The checks can fail: plant a bug, and the comparison must catch it --------------------
+
+
+def wrong_dense_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The weight norm taken as |delta| + |x| instead of |delta| |x|."""
+    bias = layers.row_norms(delta)
+    return bias + layers.row_norms(x_prev), bias
+
+
+def bias_of_first_position(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """A convolution's shared bias measured at its first position, not summed over positions."""
+    width = x_prev.shape[2] - delta.shape[2] + 1
+    weights = layers.shared_weight_norms(delta.transpose(0, 2, 1), x_prev.transpose(0, 2, 1), width)
+    return weights, layers.row_norms(delta[:, :, 0])
+
+
+def narrow_windows(
+    delta: FloatArray, inputs: FloatArray, width: int = 1, method: layers.Method = "auto"
+) -> FloatArray:
+    """A kernel offset dropped: the window one row narrower than the kernel."""
+    trimmed = inputs[:, : inputs.shape[1] - 1] if width > 1 else inputs
+    return SHARED(delta, trimmed, max(1, width - 1), method)
+
+
+SHARED = layers.shared_weight_norms
+
+
+def recurrent_norms_of_wrong_states(self: layers.ElmanFactors) -> dict[str, FloatArray]:
+    """U's norm with x^(1)_t where x^(1)_{t-1} belongs."""
+    right = ELMAN_NORMS(self)
+    right["U"] = SHARED(self.delta[:, 1:], self.states[:, 1:])
+    return right
+
+
+ELMAN_NORMS = layers.ElmanFactors.norms
+
+PLANTED: dict[str, tuple[str, object, Callable[[], tuple[zg.Model, FloatArray, FloatArray]]]] = {
+    "dense weight norm |delta| + |x|": (
+        "dense_gradient_norms",
+        wrong_dense_norms,
+        lambda: (zg.Network.random([3, 4, 2], "tanh", seed=1), np.ones((3, 3)), np.zeros((3, 2))),
+    ),
+    "convolution bias at its first position": (
+        "conv1d_gradient_norms",
+        bias_of_first_position,
+        lambda: (
+            zg.ConvNetwork.random((2, 6), [(3, 2)], [1], seed=1),
+            np.random.default_rng(1).normal(size=(3, 2, 6)),
+            np.zeros((3, 1)),
+        ),
+    ),
+    "convolution window missing an offset": (
+        "shared_weight_norms",
+        narrow_windows,
+        lambda: (
+            zg.ConvNetwork.random((2, 6), [(3, 3)], [1], seed=1),
+            np.random.default_rng(2).normal(size=(3, 2, 6)),
+            np.zeros((3, 1)),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("bug", list(PLANTED))
+def test_the_comparison_catches_a_planted_bug(bug: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    name, replacement, make = PLANTED[bug]
+    net, x, y = make()
+    case = Case(net, x, y, "squared_error", "none", single=False)
+    assert_matches_reference(zg.gradient_norms(net, x, y), case, "before")
+    monkeypatch.setattr(layers, name, replacement)
+    with pytest.raises(AssertionError):
+        assert_matches_reference(zg.gradient_norms(net, x, y), case, bug)
+
+
+def test_the_comparison_catches_u_paired_with_the_wrong_states(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    net = zg.RecurrentNetwork.random([2, 3, 1], output="every", seed=1)
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 1))
+    case = Case(net, x, y, "squared_error", "none", single=False)
+    assert_matches_reference(zg.gradient_norms(net, x, y), case, "before")
+    monkeypatch.setattr(layers.ElmanFactors, "norms", recurrent_norms_of_wrong_states)
+    with pytest.raises(AssertionError, match="U\\[1\\]"):
+        assert_matches_reference(zg.gradient_norms(net, x, y), case, "wrong states")
