@@ -185,9 +185,23 @@ def test_cancelling_batch_full_rank_by_hand() -> None:
     g = case.gradients()
     assert not np.any(g.W[2])
     assert not np.any(g.b[2])
-    # sum_n relu'(z1_n) * W2^T delta_n x0_n^T with delta = (0.5, 0.5, -0.5, -0.5), W2 = (1, -0.5)
-    np.testing.assert_array_equal(g.W[1], [[0.0, -0.5], [0.25, 0.0]])
+    # delta^(2) = (0.5, 0.5, -0.5, -0.5), W2 = (1, -0.5), relu masks (1, 0), (0, 1), (1, 1),
+    # (0, 0): delta^(1)_n = (0.5, 0), (0, -0.25), (-0.5, 0.25), (0, 0), and
+    # dL/dW^(1) = sum_n delta^(1)_n x0_n^T with x0 = (1, -1), (-1, 1), (1, 1), (-1, -1).
+    np.testing.assert_array_equal(g.z[2][:, 0], [0.5, 0.5, -0.5, -0.5])
+    np.testing.assert_array_equal(g.W[1], [[0.0, -1.0], [0.5, 0.0]])
     np.testing.assert_array_equal(g.b[1], [0.0, 0.0])
+
+
+def test_cancelling_batch_full_rank_is_off_the_kink() -> None:
+    case = cancelling_batch_full_rank()
+    trace = case.net.forward(case.x)
+    # every raw activation of the relu layer is +-1, so relu is differentiable there ...
+    np.testing.assert_array_equal(np.abs(trace.z[1]), np.ones((4, 2)))
+    np.testing.assert_array_equal(trace.x[1], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    # ... and backpropagation agrees with central differences, for the sum and per sample.
+    zg.check_gradients(case.net, case.x, case.y)
+    zg.check_gradients(case.net, case.x, case.y, reduction="none")
 
 
 def test_zeros_of_rejects_bad_candidates() -> None:
@@ -288,7 +302,7 @@ def test_cancelling_batch_full_rank_parameters_and_targets_by_hand() -> None:
     np.testing.assert_array_equal(net.b[1], [0.0, 0.0])
     np.testing.assert_array_equal(net.W[2], [[1.0, -0.5]])
     np.testing.assert_array_equal(net.b[2], [0.25])
-    np.testing.assert_array_equal(case.x, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+    np.testing.assert_array_equal(case.x, [[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
     trace = net.forward(case.x)
     np.testing.assert_array_equal(trace.x[1], [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
     # p = x1 . (1, -0.5) + 0.25 = (1.25, -0.25, 0.75, 0.25); y = p - (0.5, 0.5, -0.5, -0.5)

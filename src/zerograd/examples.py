@@ -398,14 +398,19 @@ def cancelling_batch_full_rank() -> Example:
 
     The hidden layer is relu with :math:`W^{(1)} = I`, :math:`b^{(1)} = 0`,
     the output is identity with :math:`W^{(2)} = (1, -0.5)`,
-    :math:`b^{(2)} = 0.25`; the inputs :math:`(1, 0), (0, 1), (1, 1), (-1, -1)`
-    give hidden outputs :math:`(1, 0), (0, 1), (1, 1), (0, 0)`. The targets make the errors
-    :math:`\delta^{(2)} = (e, e, -e, -e)` with :math:`e = 0.5`, which solve
-    :math:`\sum_n \delta^{(2)}_n = 0` and
-    :math:`\sum_n \delta^{(2)}_n x^{(1)}_n = 0`. Relu switches the fourth
-    sample's hidden units off, so the hidden weight gradient
-    :math:`\sum_n \delta^{(1)}_n x^{(0)\top}_n` does not cancel. A linear
-    network with an invertible :math:`W^{(1)}` cannot do this.
+    :math:`b^{(2)} = 0.25`. The inputs :math:`(1, -1), (-1, 1), (1, 1), (-1, -1)`
+    are the raw activations :math:`z^{(1)}`, every entry :math:`\pm 1`, away from
+    relu's kink at 0, so every gradient below is a derivative (central
+    differences agree), not a convention. They give the hidden outputs
+    :math:`(1, 0), (0, 1), (1, 1), (0, 0)`. The targets make the errors
+    :math:`\delta^{(2)} = (e, e, -e, -e)` with :math:`e = 0.5`, which solve both
+    :math:`\sum_n \delta^{(2)}_n = 0` (the output bias) and
+    :math:`\sum_n \delta^{(2)}_n x^{(1)}_n = 0` (the output weights). Relu
+    switches off one hidden unit of the first two samples and both units of
+    the fourth, so the hidden weight gradient
+    :math:`\sum_n \delta^{(1)}_n x^{(0)\top}_n`, with the rows :math:`(0, -1)` and
+    :math:`(0.5, 0)`, does not cancel. A linear network with an invertible
+    :math:`W^{(1)}` cannot do this (see the book's page on batches).
 
     Returns
     -------
@@ -416,15 +421,17 @@ def cancelling_batch_full_rank() -> Example:
     Examples
     --------
     >>> g = cancelling_batch_full_rank().gradients()
-    >>> g.b[2], g.W[1]
-    (array([0.]), array([[ 0.  , -0.5 ],
-           [ 0.25,  0.  ]]))
+    >>> g.W[2], g.b[2]
+    (array([[0., 0.]]), array([0.]))
+    >>> g.W[1], g.b[1]
+    (array([[ 0. , -1. ],
+           [ 0.5,  0. ]]), array([0., 0.]))
     """
     net = Network(
         W=[[[1.0, 0.0], [0.0, 1.0]], [[1.0, -0.5]]],
         b=[[0.0, 0.0], [0.25]],
         activations=["relu", "identity"],
     )
-    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+    x = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
     errors = np.array([[0.5], [0.5], [-0.5], [-0.5]])
     return Example(net, x, net.forward(x).x[2] - errors)
