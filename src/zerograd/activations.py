@@ -2,10 +2,32 @@ r"""Activation functions, each beside its exact derivative.
 
 Conventions at kinks
 --------------------
-``relu`` is not differentiable at 0. Like PyTorch, JAX and TensorFlow, the
-library uses :math:`\operatorname{relu}'(0) = 0`. ``leaky_relu`` uses the
-slope of its left piece at 0, :math:`0.01`, again as those frameworks do.
-Both choices are tested.
+``relu`` and ``leaky_relu`` are not differentiable at 0, and frameworks choose a
+slope there. Both of the library's choices are tested.
+
+``relu`` uses :math:`\operatorname{relu}'(0) = 0`, as PyTorch, TensorFlow and
+JAX do: PyTorch's derivative of ``relu`` is ``threshold_backward(grad, result, 0)``
+(tools/autograd/derivatives.yaml), which gives 0 where the value is at most 0;
+TensorFlow's ``ReluGrad`` (tensorflow/core/kernels/relu_op_functor.h) passes the
+gradient on only where the input is above 0; and ``jax.nn.relu`` has a custom
+derivative that selects the gradient where ``x > 0`` (jax/_src/nn/functions.py).
+
+``leaky_relu`` uses the slope of its left piece at 0, :math:`0.01`. Frameworks
+differ here:
+
+* PyTorch uses its ``negative_slope`` (default 0.01) at 0:
+  ``leaky_relu_backward_kernel`` in aten/src/ATen/native/cpu/Activation.cpp
+  computes ``a > 0 ? b : b * negval``.
+* TensorFlow uses its ``alpha`` (default 0.2) at 0: ``LeakyReluGrad`` in
+  tensorflow/core/kernels/relu_op_functor.h selects ``gradients`` where
+  ``features > 0`` and ``gradients * alpha`` elsewhere.
+* JAX uses slope 1 at 0: ``jax.nn.leaky_relu`` (jax/_src/nn/functions.py) is
+  ``jnp.where(x >= 0, x, negative_slope * x)`` with no custom derivative, so the
+  derivative at 0 follows the ``x >= 0`` branch (``jax.grad(jax.nn.leaky_relu)(0.0)``
+  is 1.0 in jax 0.10.2). Flax re-exports it (flax/linen/activation.py).
+* Keras 3's ``keras.activations.leaky_relu`` calls its backend's
+  (keras/src/backend/{jax,tensorflow,torch}/nn.py), so its slope at 0 is 1 on
+  JAX and the negative slope on TensorFlow and PyTorch.
 """
 
 from __future__ import annotations
