@@ -10,13 +10,15 @@ A test listed in ``known_failures.py`` is expected to fail on that page, strictl
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 if TYPE_CHECKING:
@@ -161,44 +163,81 @@ def _wait_for(page: Page, condition: str, failure: str) -> None:
         raise AssertionError(failure) from None
 
 
+def _menu_opens_the_contents(page: Page, where: str) -> None:
+    _the_menu_button(page, where)
+    _wait_for(
+        page,
+        "document.getElementById('pst-primary-sidebar-modal').open",
+        f"{where}: the menu button did not open the table of contents",
+    )
+    links = page.locator(f"{MENU_LINKS}:visible")
+    hrefs: list[str] = links.evaluate_all("(links) => links.map((a) => a.href)")
+    here = page.url.split("#")[0]
+    others = [i for i, href in enumerate(hrefs) if href.split("#")[0] != here]
+    assert others, f"{where}: the open menu shows no link to another page: {hrefs}"
+    target = hrefs[others[0]]
+    links.nth(others[0]).click()
+    try:
+        page.wait_for_url(target, timeout=10_000)
+    except PlaywrightTimeoutError:
+        msg = f"{where}: tapping {target} in the menu left the reader on {page.url}"
+        raise AssertionError(msg) from None
+
+
+def _menu_button_collapses_the_sidebar(page: Page, where: str) -> None:
+    assert page.evaluate(SIDEBAR_SHOWN), f"{where}: the sidebar is not shown at first"
+    _the_menu_button(page, where)
+    _wait_for(page, f"!({SIDEBAR_SHOWN})()", f"{where}: ☰ did not collapse the sidebar")
+    assert not page.evaluate("document.getElementById('pst-primary-sidebar-modal').open"), (
+        f"{where}: ☰ opened the table of contents as a dialog instead of collapsing it"
+    )
+    _the_menu_button(page, where)
+    _wait_for(page, f"({SIDEBAR_SHOWN})()", f"{where}: a second ☰ did not bring it back")
+
+
 @pytest.mark.viewports("phone", "tablet")
 def test_menu_opens_the_contents(page_path: str, viewport: str, open_page: OpenPage) -> None:
-    where = f"{page_path} at {viewport}"
     with open_page(page_path, viewport) as page:
-        _the_menu_button(page, where)
-        _wait_for(
-            page,
-            "document.getElementById('pst-primary-sidebar-modal').open",
-            f"{where}: the menu button did not open the table of contents",
-        )
-        links = page.locator(f"{MENU_LINKS}:visible")
-        hrefs: list[str] = links.evaluate_all("(links) => links.map((a) => a.href)")
-        here = page.url.split("#")[0]
-        others = [i for i, href in enumerate(hrefs) if href.split("#")[0] != here]
-        assert others, f"{where}: the open menu shows no link to another page: {hrefs}"
-        target = hrefs[others[0]]
-        links.nth(others[0]).click()
-        try:
-            page.wait_for_url(target, timeout=10_000)
-        except PlaywrightTimeoutError:
-            msg = f"{where}: tapping {target} in the menu left the reader on {page.url}"
-            raise AssertionError(msg) from None
+        _menu_opens_the_contents(page, f"{page_path} at {viewport}")
 
 
 @pytest.mark.viewports("desktop")
 def test_menu_button_collapses_the_sidebar(
     page_path: str, viewport: str, open_page: OpenPage
 ) -> None:
-    where = f"{page_path} at {viewport}"
     with open_page(page_path, viewport) as page:
-        assert page.evaluate(SIDEBAR_SHOWN), f"{where}: the sidebar is not shown at first"
-        _the_menu_button(page, where)
-        _wait_for(page, f"!({SIDEBAR_SHOWN})()", f"{where}: ☰ did not collapse the sidebar")
-        assert not page.evaluate("document.getElementById('pst-primary-sidebar-modal').open"), (
-            f"{where}: ☰ opened the table of contents as a dialog instead of collapsing it"
-        )
-        _the_menu_button(page, where)
-        _wait_for(page, f"({SIDEBAR_SHOWN})()", f"{where}: a second ☰ did not bring it back")
+        _menu_button_collapses_the_sidebar(page, f"{page_path} at {viewport}")
+
+
+# The upstream bug (pydata-sphinx-theme issue 2451): a hidden .primary-toggle before the
+# visible one, which the theme scripts bind instead.
+HIDDEN_TOGGLE = '<button class="primary-toggle" style="display: none">hidden menu</button>'
+
+
+def _with_hidden_toggle(route: Route) -> None:
+    response = route.fetch()
+    body = re.sub(r"(<body[^>]*>)", lambda m: m[1] + HIDDEN_TOGGLE, response.text(), count=1)
+    route.fulfill(response=response, body=body)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "check", "failure"),
+    [
+        ("phone", _menu_opens_the_contents, "did not open the table of contents"),
+        ("desktop", _menu_button_collapses_the_sidebar, "did not collapse the sidebar"),
+    ],
+)
+def test_the_menu_checks_catch_the_upstream_bug(
+    viewport: str, check: Callable[[Page, str], None], failure: str, open_page: OpenPage
+) -> None:
+    """With the theme's first .primary-toggle hidden, as before docs/conf.py's fix, the menu
+    checks fail."""
+    with open_page("index.html", viewport) as page:
+        page.route("**/index.html", _with_hidden_toggle)
+        page.reload(wait_until="load")
+        assert page.locator(".primary-toggle").count() == 2, "the hidden toggle was not added"
+        with pytest.raises(AssertionError, match=failure):
+            check(page, f"index.html with a hidden toggle at {viewport}")
 
 
 def _search_boxes(visit: Visit) -> list[str]:
