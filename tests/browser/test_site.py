@@ -464,6 +464,7 @@ BAD_LAYOUT = f"""<!DOCTYPE html>
 <link rel="stylesheet" href="_static/katex/katex.min.css">
 <link rel="stylesheet" href="_static/katex-math.css">
 <link rel="stylesheet" href="_static/zerograd.css">
+<link rel="stylesheet" href="_static/screens.css">
 <style>
 .bd-article {{ width: 600px; }}
 pre {{ overflow: auto; }}
