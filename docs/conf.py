@@ -133,13 +133,28 @@ import zerograd as zg
 
 # -- HTML: sphinx-book-theme -------------------------------------------------------------
 html_theme = "sphinx_book_theme"
-# _templates/search-button-field.html fixes the theme search button's accessible name.
+# _templates/search-button-field.html fixes the theme search button's accessible name;
+# _templates/book-title.html shows the version in the article header.
 templates_path = ["_templates"]
 # A local icon: without one, browsers request /favicon.ico and log a 404 on first visit.
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
-html_css_files = ["zerograd.css"]
+html_css_files = ["zerograd.css", "screens.css"]  # screens.css: issue 11
 html_theme_options = {
+    # One menu button and one search box at every width. sphinx-book-theme leaves
+    # pydata-sphinx-theme's top navbar empty (its theme.conf sets every navbar_* slot to
+    # nothing), but since pydata-sphinx-theme 0.17.1 (its pull request 2315) an unset
+    # navbar_persistent defaults, in Python, to a search field, which brings the navbar
+    # back with a second search box and a second pair of sidebar toggles. The theme
+    # scripts bind the first ".primary-toggle" in the page, the navbar's, which CSS hides
+    # at every width: the visible menu button did nothing (pydata-sphinx-theme issue 2451;
+    # sphinx-book-theme pull request 1000, still open in November 2026, removes those
+    # toggles from the navbar template instead). Emptying navbar_persistent, as the book
+    # theme meant, renders no navbar at all. Keep it after a fix upstream: it is also
+    # what leaves one search box. tests/browser checks the menu at 390, 768 and 1280 px.
+    "navbar_persistent": [],
+    # The book's title and version beside the menu button (_templates/book-title.html).
+    "article_header_start": ["toggle-primary-sidebar.html", "book-title.html"],
     "show_toc_level": 2,
     # Readers can download each page's MyST source (.md) and, through
     # _offer_executed_notebook below, the executed notebook (.ipynb).
