@@ -141,7 +141,15 @@ def wording_pending(session: nox.Session) -> None:
 
 @nox.session
 def doctest(session: nox.Session) -> None:
-    """Run the {doctest} blocks of the book's pages with Sphinx's doctest builder."""
+    """Run the {doctest} blocks of the book's pages with Sphinx's doctest builder.
+
+    The {doctest} blocks need no page's code cells, so the pages are not executed:
+    ``nox -s docs`` executes them and checks every claim, every glued value and the
+    wording of the text. Without execution no claim is checked, glued values are
+    missing and the wording lint sees ``{glue}`` where the text has numbers, so this
+    build silences exactly those three warnings (``claims.not_executed``,
+    ``mystnb.glue``, ``claims.wording``); every other warning still fails it.
+    """
     install_group(session, "docs", editable=True)
     session.run(
         "sphinx-build",
@@ -152,6 +160,10 @@ def doctest(session: nox.Session) -> None:
         str(BUILD / "doctest-doctrees"),
         str(DOCS),
         str(BUILD / "doctest"),
+        "-D",
+        "nb_execution_mode=off",
+        "-D",
+        "suppress_warnings=claims.not_executed,mystnb.glue,claims.wording",
     )
 
 
