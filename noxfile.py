@@ -290,10 +290,11 @@ def repo_review(session: nox.Session) -> None:
 def faults(session: nox.Session) -> None:
     """Plant each bug of the catalogue in tools/faults.py in a copy of the project.
 
-    For every bug the copy's tests must fail and its book build must fail naming a
-    claim or a page. Writes docs/_build/faults/ (table, JSON, logs) and fails if a
-    bug escapes either net or docs/_static/faults.json is stale. Arguments go to
-    the script: ``-- --update`` rewrites docs/_static/faults.json, ``-- --list``
+    For every bug the copy's tests must fail, and the book's pages that call the
+    function the bug is in (executed as the build executes them, without HTML) must
+    fail a claim's check or stop with an error. Writes docs/_build/faults/ (table,
+    JSON, logs) and fails if a bug escapes either net or docs/_static/faults.json is
+    stale. Arguments go to the script: ``-- --update`` rewrites docs/_static/faults.json, ``-- --list``
     prints the catalogue, ``-- --only NAME ...`` runs a few bugs.
     """
     install_group(session, "docs", "test", editable=True)
