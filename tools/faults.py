@@ -26,6 +26,14 @@ every page. A fault in a function that no page calls is missed by the book, and
 the results say why. That a failed check fails the real build is shown by
 ``tests/build/test_claims.py``.
 
+Without ``--update``, each check starts where the committed results say the
+fault was caught: the test named first runs alone before the suite, and the
+pages that caught it run before the other pages that call the function; what
+follows runs only if nothing failed. The verdict does not depend on the order,
+so the comparison with the committed verdicts is as strict as a full run, but
+the evidence in ``docs/_build/faults/`` is then what the first catch found.
+``--update`` runs everything, so the committed record names every failing claim.
+
 Before any fault, the unmodified copy must pass both checks, or every fault
 would look caught. The results go to ``docs/_build/faults/`` as JSON and
 Markdown, with one log per check. ``--update`` also writes the committed copy
@@ -509,12 +517,14 @@ def _run(command: Sequence[str], copy: Path, log: Path) -> tuple[int, str]:
     return status, output
 
 
-def run_tests(copy: Path, log: Path) -> Check:
+def run_tests(copy: Path, log: Path, first: str | None = None) -> Check:
     """Run the copy's test suite, then the library's doctests, stopping at the first failure.
 
     The suite is caught-or-not by exit status: 1 means tests failed; any other
     non-zero status (a usage error, an interrupted run) is a broken check and
-    raises.
+    raises. ``first``, a test id (``tests/file.py::name``), runs alone before the
+    suite, and the suite is skipped when it fails: the order changes, the verdict
+    cannot. A ``first`` that no longer exists (status 4 or 5) is passed over.
     """
     log.unlink(missing_ok=True)
     start = time.monotonic()
@@ -527,10 +537,14 @@ def run_tests(copy: Path, log: Path) -> Check:
         [*pytest, "tests"],
         [*pytest, "--doctest-modules", "--pyargs", "zerograd"],
     ]
+    if first is not None and first.startswith("tests/"):
+        commands.insert(0, [*pytest, first])
     status, evidence = 0, []
-    for command in commands:
+    for index, command in enumerate(commands):
         report.unlink(missing_ok=True)
         status, _ = _run(command, copy, log)
+        if index == 0 and len(commands) == 3 and status in (4, 5):
+            status = 0
         if status not in (0, 1):
             msg = f"pytest could not run in {copy} (exit status {status}); see {log}"
             raise RuntimeError(msg)
@@ -717,11 +731,21 @@ def trace_book(copy: Path, log: Path) -> BookBaseline:
     )
 
 
-def check_book(copy: Path, log: Path, function: str | None, baseline: BookBaseline) -> Check:
+def check_book(
+    copy: Path,
+    log: Path,
+    function: str | None,
+    baseline: BookBaseline,
+    first: Sequence[str] | None = None,
+) -> Check:
     """Re-execute the pages that call the fault's function; caught when a check or a page fails.
 
     The verdict comes from the pages' claim records (:func:`book_verdict`). When no
     page calls the function, nothing runs and the book cannot catch the fault.
+    With ``first`` (the pages that caught the fault last time), those of the
+    calling pages run first, and the rest only if they catch nothing: the order
+    changes, the verdict cannot, but the evidence then names only what the first
+    pages found.
     """
     log.unlink(missing_ok=True)
     start = time.monotonic()
@@ -735,8 +759,13 @@ def check_book(copy: Path, log: Path, function: str | None, baseline: BookBaseli
             function=function,
             ran=[],
         )
-    runs = execute_pages(copy, log, pages)
+    early = [page for page in pages if page in (first or ())]
+    runs = execute_pages(copy, log, early) if early else {}
     claims, failed_pages, unchecked, evidence = book_verdict(baseline.runs, runs)
+    if not (claims or failed_pages):
+        runs |= execute_pages(copy, log, [page for page in pages if page not in early])
+        claims, failed_pages, unchecked, evidence = book_verdict(baseline.runs, runs)
+    pages = sorted(runs)
     caught = bool(claims or failed_pages)
     return Check(
         caught=caught,
@@ -796,7 +825,12 @@ class Outcome:
 
 
 def run(
-    faults: Sequence[Fault], workers: int, work: Path, *, book: bool = True
+    faults: Sequence[Fault],
+    workers: int,
+    work: Path,
+    *,
+    book: bool = True,
+    hints: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[Outcome, list[Outcome]]:
     """Check the unmodified copy, then every fault, on ``workers`` threads.
 
@@ -804,6 +838,9 @@ def run(
     two independent jobs. The unmodified book runs once, recording which library
     functions each page calls; each fault then re-executes only the pages that call
     the function it is planted in. The longest jobs are queued first.
+
+    ``hints``, the committed results by fault, make each check start where that
+    fault was caught last time (:func:`run_tests`, :func:`check_book`).
     """
     logs = RESULTS / "logs"
     # One snapshot first, so that every copy sees the same tree even while it is being edited.
@@ -841,11 +878,16 @@ def run(
         for o in sorted(outcomes, key=cost, reverse=True):
             assert o.fault is not None
             name, copy = o.fault.name, copies[o.fault.name]
+            hint = (hints or {}).get(name, {})
+            first_test = (hint.get("tests") or {}).get("evidence", [None])[0]
+            first_test = first_test.split(" - ")[0] if first_test else None
+            first_pages = (hint.get("book") or {}).get("pages") if hint else None
             built = None
             if traced is not None:
                 log = logs / f"{name}.book.log"
-                built = pool.submit(check_book, copy, log, functions[name], traced)
-            jobs[name] = (pool.submit(run_tests, copy, logs / f"{name}.tests.log"), built)
+                built = pool.submit(check_book, copy, log, functions[name], traced, first_pages)
+            tests_log = logs / f"{name}.tests.log"
+            jobs[name] = (pool.submit(run_tests, copy, tests_log, first_test), built)
         for outcome in outcomes:
             assert outcome.fault is not None
             tested_fault, built = jobs[outcome.fault.name]
@@ -998,7 +1040,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     RESULTS.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="zerograd-faults-"))
     try:
-        baseline, outcomes = run(faults, args.workers, work, book=not args.no_book)
+        hints = None
+        if not args.update and COMMITTED.is_file():
+            committed_faults = json.loads(COMMITTED.read_text(encoding="utf-8"))["faults"]
+            hints = {entry["name"]: entry for entry in committed_faults}
+        baseline, outcomes = run(faults, args.workers, work, book=not args.no_book, hints=hints)
     finally:
         if args.keep:
             print(f"copies kept in {work}")
