@@ -596,6 +596,30 @@ def build_book(copy: Path, log: Path, processes: int = 1, html: Path | None = No
     )
 
 
+def first_test(hint: Mapping[str, Any]) -> str | None:
+    """The test a committed entry names first (``tests/file.py::name``), or None."""
+    evidence = (hint.get("tests") or {}).get("evidence") or [None]
+    return evidence[0].split(" - ")[0] if evidence[0] else None
+
+
+def fail_alone(copy: Path, log: Path, tests: Iterable[str]) -> list[str]:
+    """The tests that do not pass when run alone on the unmodified copy.
+
+    A test that runs before the suite (:func:`run_tests`) runs alone; if it failed
+    alone without any fault, every fault would look caught by it. Such a test is
+    not run first. A test that no longer exists (status 4 or 5) is passed over by
+    :func:`run_tests` anyway.
+    """
+    log.unlink(missing_ok=True)
+    failing = []
+    for test in sorted(set(tests)):
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test]
+        status, _ = _run(command, copy, log)
+        if status not in (0, 4, 5):
+            failing.append(test)
+    return failing
+
+
 PAGE_RUNS = "page-runs.json"
 """Where ``tools/pages.py`` writes what the executed pages recorded, in the copy."""
 
@@ -809,7 +833,11 @@ class Outcome:
             if c.ran is not None:
                 data |= {"function": c.function, "ran": c.ran}
             if timings:
-                data |= {"status": c.status, "seconds": round(c.seconds, 1), "log": c.log}
+                data |= {
+                    "status": c.status,
+                    "seconds": round(c.seconds, 1),
+                    "log": c.log,
+                }
             return data
 
         head: dict[str, Any] = {"name": "baseline"}
@@ -840,7 +868,8 @@ def run(
     the function it is planted in. The longest jobs are queued first.
 
     ``hints``, the committed results by fault, make each check start where that
-    fault was caught last time (:func:`run_tests`, :func:`check_book`).
+    fault was caught last time (:func:`run_tests`, :func:`check_book`); a test
+    that fails alone on the unmodified copy (:func:`fail_alone`) is not run first.
     """
     logs = RESULTS / "logs"
     # One snapshot first, so that every copy sees the same tree even while it is being edited.
@@ -849,12 +878,22 @@ def run(
     base_copy = copy_project(work / "baseline", snapshot)
     check_imports_copy(base_copy)
     traced: BookBaseline | None = None
+    firsts = {fault.name: first_test((hints or {}).get(fault.name, {})) for fault in faults}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         tested = pool.submit(run_tests, base_copy, logs / "baseline.tests.log")
+        alone = pool.submit(
+            fail_alone,
+            base_copy,
+            logs / "baseline.first-tests.log",
+            [test for test in firsts.values() if test and test.startswith("tests/")],
+        )
         if book:
             traced = pool.submit(trace_book, base_copy, logs / "baseline.book.log").result()
             baseline.book = traced.check
         baseline.tests = tested.result()
+        for name, test in firsts.items():
+            if test in alone.result():
+                firsts[name] = None
     if baseline.tests.caught or (baseline.book is not None and baseline.book.status != 0):
         return baseline, []
 
@@ -879,15 +918,13 @@ def run(
             assert o.fault is not None
             name, copy = o.fault.name, copies[o.fault.name]
             hint = (hints or {}).get(name, {})
-            first_test = (hint.get("tests") or {}).get("evidence", [None])[0]
-            first_test = first_test.split(" - ")[0] if first_test else None
             first_pages = (hint.get("book") or {}).get("pages") if hint else None
             built = None
             if traced is not None:
                 log = logs / f"{name}.book.log"
                 built = pool.submit(check_book, copy, log, functions[name], traced, first_pages)
             tests_log = logs / f"{name}.tests.log"
-            jobs[name] = (pool.submit(run_tests, copy, tests_log, first_test), built)
+            jobs[name] = (pool.submit(run_tests, copy, tests_log, firsts[name]), built)
         for outcome in outcomes:
             assert outcome.fault is not None
             tested_fault, built = jobs[outcome.fault.name]
