@@ -606,9 +606,29 @@ def ledger(app: Sphinx) -> Ledger:
     )
 
 
+def _executes_pages(app: Sphinx) -> bool:
+    """Whether this build runs the pages' code (myst-nb's ``nb_execution_mode`` is not off)."""
+    return str(getattr(app.config, "nb_execution_mode", "force")) != "off"
+
+
 def _report(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """On ``env-updated``, every build: report each problem; have pages that show the ledger rewritten."""
+    """On ``env-updated``, every build: report each problem; have pages that show the ledger rewritten.
+
+    A build that does not execute the pages (``nb_execution_mode = "off"``, as
+    ``nox -s doctest`` sets it to run only the {doctest} blocks) checks no claim: it
+    says so in one warning of type ``claims.not_executed`` instead of one error per
+    claim. Under ``-W`` that warning fails the build unless the build suppresses it by
+    name, as the doctest session does; the HTML build never does.
+    """
     book = ledger(app)
+    if not _executes_pages(app):
+        LOGGER.warning(
+            "no claim is checked on this build: myst-nb's execution is off "
+            "(nb_execution_mode = 'off'), so no page ran its checks",
+            type="claims",
+            subtype="not_executed",
+        )
+        return []
     for problem in book.problems():
         location = (problem.page, problem.line) if problem.line else problem.page
         LOGGER.error(problem.message, location=location)
@@ -773,7 +793,7 @@ def _write_json(app: Sphinx, exception: Exception | None) -> None:
             "claims: %s", ", ".join(f"{value} {key}" for key, value in data["summary"].items())
         )
     _move_execution_reports(app)
-    if book.problems():
+    if book.problems() and _executes_pages(app):
         app.statuscode = 1
 
 
