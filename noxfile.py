@@ -122,23 +122,6 @@ def docs(session: nox.Session) -> None:
     session.log(f"The book is at {HTML / 'index.html'}")
 
 
-@nox.session(default=False)
-def wording_pending(session: nox.Session) -> None:
-    """Rewrite the [pending] table of docs/claims-allowlist.toml from a build of the book.
-
-    The wording lint (docs/_ext/wording.py) flags quantified sentences outside claims.
-    ``nox -s wording_pending`` (mode ``prune``) deletes the pending sentences that no
-    longer occur, after a content pass reworded them or made them claims.
-    ``nox -s wording_pending -- seed`` lists every current unallowed sentence as pending;
-    it was run once, when the lint was introduced, and is not a way to silence new hits.
-    """
-    mode = session.posargs[0] if session.posargs else "prune"
-    if mode not in {"prune", "seed"}:
-        session.error(f"expected the mode 'prune' (the default) or 'seed', got {mode!r}")
-    install_group(session, "docs", editable=True)
-    build_html(session, "-D", f"claims_wording_update={mode}")
-
-
 @nox.session
 def doctest(session: nox.Session) -> None:
     """Run the {doctest} blocks of the book's pages with Sphinx's doctest builder.

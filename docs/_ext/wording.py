@@ -31,25 +31,17 @@ one of three ways:
    a question, a citation or a plainly hedged opinion is a good reason; a true
    statement is not (make it a claim).
 
-The same file ends with a ``[pending]`` table: the sentences that were flagged
-when the lint was introduced, page by page, which a content pass will reword or
-turn into claims. A pending sentence is not an error; the build prints how many
-remain. A flagged sentence that is neither allowed nor pending is an error
-(a warning, which ``-W`` makes fatal), and so is an allowlist entry or pending
-sentence that no longer matches anything: delete it. The errors are reported at
-the end of every build, incremental ones included, from what the pages left in
-the environment, against the allowlist as it is now.
-
-``nox -s wording_pending`` rewrites the ``[pending]`` table (everything from its
-header to the end of the file): by default it only drops the sentences that no
-longer occur; ``nox -s wording_pending -- seed`` writes every current unallowed
-hit, which was done once, when the lint was introduced.
+A flagged sentence that is not allowed is an error (a warning, which ``-W``
+makes fatal), and so is an allowlist entry that no longer matches anything
+(delete it) or an allowlist with any table other than ``[[allow]]``: there is
+no way to defer a sentence. The errors are reported at the end of every build,
+incremental ones included, from what the pages left in the environment, against
+the allowlist as it is now.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -109,7 +101,6 @@ WORDS = re.compile(
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+(?=[\"\u201c(\[*_]*[A-Z0-9])")
 QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
-PENDING_HEADER = "[pending]"
 PASTED = {"pasted-text", "pasted-inline", "output"}
 """The classes of the nodes myst-nb pastes a glued value into."""
 GLUED = "{glue}"
@@ -288,23 +279,22 @@ class Allowed:
 
 @dataclass
 class Allowlist:
-    """The allowlist file: allowed phrases, pending sentences by page, and its problems."""
+    """The allowlist file: its allowed phrases and its problems."""
 
     path: Path
     allowed: list[Allowed]
-    pending: dict[str, list[str]]
     errors: list[str]
 
     @classmethod
     def read(cls, path: Path) -> Allowlist:
         """Read and check the file; a missing file is an empty allowlist."""
         if not path.is_file():
-            return cls(path, [], {}, [])
+            return cls(path, [], [])
         errors: list[str] = []
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as error:
-            return cls(path, [], {}, [f"not valid TOML: {error}"])
+            return cls(path, [], [f"not valid TOML: {error}"])
         allowed = []
         for index, entry in enumerate(data.get("allow", []), 1):
             unknown = set(entry) - {"phrase", "reason", "page"}
@@ -319,16 +309,13 @@ class Allowlist:
                 )
                 continue
             allowed.append(Allowed(phrase, reason, entry.get("page")))
-        pending = data.get("pending", {})
-        if not isinstance(pending, dict) or not all(
-            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in pending.values()
-        ):
-            errors.append("[pending] must map each page to a list of sentences")
-            pending = {}
-        extra = set(data) - {"allow", "pending"}
+        extra = set(data) - {"allow"}
         if extra:
-            errors.append(f"unknown tables {sorted(extra)}; only [[allow]] and [pending]")
-        return cls(path, allowed, cast("dict[str, list[str]]", pending), errors)
+            errors.append(
+                f"unknown tables {sorted(extra)}; the only table is [[allow]] (a flagged "
+                "sentence is reworded, made a claim or allowed, never deferred)"
+            )
+        return cls(path, allowed, errors)
 
     def allows(self, hit: Hit, used: set[int]) -> bool:
         """Whether every flagged word of ``hit`` lies inside an allowed phrase; notes which."""
@@ -343,10 +330,6 @@ class Allowlist:
                     covered.append(match.span())
                     used.add(index)
         return all(any(p <= a and b <= q for p, q in covered) for a, b in hit.spans)
-
-    def is_pending(self, hit: Hit) -> bool:
-        """Whether the hit's sentence is listed as pending for its page."""
-        return normalise(hit.sentence) in {normalise(s) for s in self.pending.get(hit.page, [])}
 
 
 def _store(env: BuildEnvironment) -> dict[str, list[Hit]]:
@@ -378,23 +361,18 @@ def _allowlist_path(app: Sphinx) -> Path:
 
 
 def _report(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """On ``env-updated``, every build: flag new hits and stale entries; count the pending ones."""
+    """On ``env-updated``, every build: flag new hits and stale entries; count the allowed ones."""
     every = [hit for page in sorted(_store(env)) for hit in _store(env)[page]]
-    mode = app.config.claims_wording_update
-    if mode:
-        _rewrite_pending(Allowlist.read(_allowlist_path(app)), every, mode)
     allowlist = Allowlist.read(_allowlist_path(app))
     name = allowlist.path.name
     for error in allowlist.errors:
         LOGGER.warning("%s: %s", name, error, type="claims", subtype="wording")
     used: set[int] = set()
-    allowed = pending = 0
+    allowed = 0
     new: list[Hit] = []
     for hit in every:
         if allowlist.allows(hit, used):
             allowed += 1
-        elif allowlist.is_pending(hit):
-            pending += 1
         else:
             new.append(hit)
     for hit in new:
@@ -417,63 +395,19 @@ def _report(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 type="claims",
                 subtype="wording",
             )
-    found = {(hit.page, normalise(hit.sentence)) for hit in every}
-    for page, sentences in sorted(allowlist.pending.items()):
-        for sentence in sentences:
-            if (page, normalise(sentence)) not in found:
-                LOGGER.warning(
-                    "%s: the pending sentence of page %s no longer occurs; delete it: %r",
-                    name,
-                    page,
-                    sentence,
-                    type="claims",
-                    subtype="wording",
-                )
     LOGGER.info(
-        "wording: %d sentences with quantified wording outside claims: %d allowed, %d pending "
-        "in %s [pending], %d new",
+        "wording: %d sentences with quantified wording outside claims: %d allowed in %s, %d new",
         len(every),
         allowed,
-        pending,
         name,
         len(new),
     )
     return []
 
 
-def _rewrite_pending(allowlist: Allowlist, every: list[Hit], mode: str) -> None:
-    """Rewrite the ``[pending]`` table: ``prune`` drops stale sentences, ``seed`` lists every hit."""
-    if mode not in {"prune", "seed"}:
-        LOGGER.warning("claims_wording_update is 'prune' or 'seed', not %r", mode)
-        return
-    keep: dict[str, list[str]] = {}
-    for hit in every:
-        if allowlist.allows(hit, set()):
-            continue
-        if mode == "seed" or allowlist.is_pending(hit):
-            sentences = keep.setdefault(hit.page, [])
-            if hit.sentence not in sentences:
-                sentences.append(hit.sentence)
-    text = allowlist.path.read_text(encoding="utf-8") if allowlist.path.is_file() else ""
-    head = text.split(f"\n{PENDING_HEADER}\n")[0].rstrip("\n")
-    lines = [head, "", PENDING_HEADER] if head else [PENDING_HEADER]
-    for page in sorted(keep):
-        lines.append(f"{json.dumps(page)} = [")
-        lines.extend(f"  {json.dumps(sentence, ensure_ascii=False)}," for sentence in keep[page])
-        lines.append("]")
-    allowlist.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    LOGGER.info(
-        "wording: wrote %d pending sentences to %s (%s)",
-        sum(map(len, keep.values())),
-        allowlist.path,
-        mode,
-    )
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the lint's handlers and settings."""
     app.add_config_value("claims_wording_allowlist", "claims-allowlist.toml", "", types=[str])
-    app.add_config_value("claims_wording_update", "", "", types=[str])
     app.connect("doctree-read", _collect)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

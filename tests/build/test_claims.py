@@ -14,9 +14,15 @@ not on a mock, without building the whole book five times.
    the assert's message; an incremental rebuild with nothing changed still fails.
 4. A new quantified sentence appears outside any claim: "quantified wording
    outside a claim (always)", at its page and line.
+5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
+   build names the file and its only table, ``[[allow]]``, and still flags the
+   sentence.
+6. The sentence that an ``[[allow]]`` entry covers is reworded: the build
+   names the entry, which no longer matches anything.
 
 The green book also shows what is exempt from the lint: a claim's statement,
-code, math, a quotation and a question, and a sentence listed as pending.
+code, math, a quotation and a question, and a sentence that an ``[[allow]]``
+entry covers.
 """
 
 from __future__ import annotations
@@ -90,12 +96,13 @@ with claim("page:fits"):
 """
 )
 
-ALLOWLIST = """# The small book's allowlist: one sentence still pending.
+ALLOWED = "Every gradient is then zero as well."
+ALLOWLIST = """# The small book's allowlist: one phrase of one sentence of the page.
 
-[pending]
-"page" = [
-  "Every gradient is then zero as well.",
-]
+[[allow]]
+phrase = "Every gradient is then"
+page = "page"
+reason = "the small book's test that an allowed phrase settles a flagged sentence"
 """
 
 
@@ -117,7 +124,11 @@ class Built:
         ]
 
 
-def _small_book(root: Path, page: str = PAGE) -> Path:
+SmallBook = Callable[..., Built]
+"""``small_book(old="", new="", allowlist=ALLOWLIST)``: build the edited small book."""
+
+
+def _small_book(root: Path, page: str = PAGE, allowlist: str = ALLOWLIST) -> Path:
     """A copy of the project with a one-page book; the page's text is ``page``."""
     copy = root / "project"
     shutil.copytree(ROOT / "src", copy / "src", ignore=faults.NOT_COPIED)
@@ -126,7 +137,7 @@ def _small_book(root: Path, page: str = PAGE) -> Path:
     shutil.copy2(ROOT / "docs" / "conf.py", docs / "conf.py")
     for folder in ("_ext", "_static", "_templates", "_intersphinx"):
         shutil.copytree(ROOT / "docs" / folder, docs / folder, ignore=faults.NOT_COPIED)
-    (docs / "claims-allowlist.toml").write_text(ALLOWLIST, encoding="utf-8")
+    (docs / "claims-allowlist.toml").write_text(allowlist, encoding="utf-8")
     (docs / "index.md").write_text(INDEX, encoding="utf-8")
     (docs / "claims.md").write_text(LEDGER_PAGE, encoding="utf-8")
     (docs / "page.md").write_text(page, encoding="utf-8")
@@ -148,13 +159,16 @@ def _line(page: str, text: str) -> int:
 
 
 @pytest.fixture
-def small_book(tmp_path: Path) -> Callable[[str, str], Built]:
-    """Build the small book with the page edited by ``(old, new)``; ``old`` must occur once."""
+def small_book(tmp_path: Path) -> SmallBook:
+    """Build the small book with the page edited by ``(old, new)``; ``old`` must occur once.
 
-    def build(old: str = "", new: str = "") -> Built:
+    ``allowlist`` replaces the text of the small book's ``claims-allowlist.toml``.
+    """
+
+    def build(old: str = "", new: str = "", allowlist: str = ALLOWLIST) -> Built:
         assert PAGE.count(old) == 1 or old == "", f"{old!r} is not in the page exactly once"
         page = PAGE.replace(old, new) if old else PAGE
-        copy = _small_book(tmp_path, page)
+        copy = _small_book(tmp_path, page, allowlist)
         faults.check_imports_copy(copy)
         return _build(copy, "build")
 
@@ -162,7 +176,7 @@ def small_book(tmp_path: Path) -> Callable[[str, str], Built]:
 
 
 def test_the_small_book_is_green_and_its_ledger_complete(
-    small_book: Callable[[str, str], Built],
+    small_book: SmallBook,
 ) -> None:
     built = small_book("", "")
     assert built.check.status == 0, "\n".join(built.errors()) or built.log[-3000:]
@@ -187,12 +201,14 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert 'id="code-cell-1"' in page
     assert "Checked on this build" in page
     assert not (html / "reports").exists(), "myst-nb's traceback folder is published"
-    # Exempt from the lint: the claim box, code, math, quotations, the question; one pending.
-    assert re.search(r"wording: 1 sentences .*: 0 allowed, 1 pending .*, 0 new", built.log)
+    # Exempt from the lint: the claim box, code, math, quotations, the question; one allowed.
+    assert re.search(
+        r"wording: 1 sentences .*: 1 allowed in claims-allowlist.toml, 0 new", built.log
+    )
 
 
 def test_a_deleted_check_fails_naming_the_claim_and_its_page(
-    small_book: Callable[[str, str], Built],
+    small_book: SmallBook,
 ) -> None:
     built = small_book(
         'with claim("page:fits"):\n    assert fitted.all_zero()',
@@ -209,7 +225,7 @@ def test_a_deleted_check_fails_naming_the_claim_and_its_page(
 
 
 def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
-    small_book: Callable[[str, str], Built],
+    small_book: SmallBook,
 ) -> None:
     built = small_book('with claim("page:fits")', 'with claim("page:fit")')
     line = _line(PAGE, 'with claim("page:fits")')
@@ -224,7 +240,7 @@ def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
 
 
 def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
-    small_book: Callable[[str, str], Built],
+    small_book: SmallBook,
 ) -> None:
     built = small_book("assert fitted.all_zero()", "assert not fitted.all_zero()")
     line = _line(PAGE, 'with claim("page:fits")')
@@ -251,7 +267,7 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
 
 
 def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
-    small_book: Callable[[str, str], Built],
+    small_book: SmallBook,
 ) -> None:
     sentence = "The output-bias gradient always vanishes, and nothing else can."
     built = small_book("The check is the cell below;", f"{sentence}\nThe check is the cell below;")
@@ -262,5 +278,43 @@ def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
     )
     assert built.check.status != 0
     assert any(expected in error for error in built.errors()), built.errors()
-    assert re.search(r"wording: 2 sentences .*: 0 allowed, 1 pending .*, 1 new", built.log)
+    assert re.search(
+        r"wording: 2 sentences .*: 1 allowed in claims-allowlist.toml, 1 new", built.log
+    )
+    assert built.ledger["status"] == "passed", "the claims themselves are fine"
+
+
+def test_a_sentence_cannot_be_deferred_in_a_pending_table(
+    small_book: SmallBook,
+) -> None:
+    sentence = "The output-bias gradient always vanishes."
+    deferring = f'{ALLOWLIST}\n[pending]\n"page" = [\n  "{sentence}",\n]\n'
+    built = small_book(
+        "The check is the cell below;", f"{sentence}\nThe check is the cell below;", deferring
+    )
+    line = _line(PAGE, "The check is the cell below;")
+    assert built.check.status != 0
+    assert (
+        "claims-allowlist.toml: unknown tables ['pending']; the only table is [[allow]]"
+        in built.log
+    ), built.log[-3000:]
+    expected = f"page.md:{line}: WARNING: quantified wording outside a claim (always): “{sentence}”"
+    assert any(expected in error for error in built.errors()), built.errors()
+    assert re.search(
+        r"wording: 2 sentences .*: 1 allowed in claims-allowlist.toml, 1 new", built.log
+    )
+
+
+def test_an_allow_entry_that_matches_nothing_fails_naming_it(
+    small_book: SmallBook,
+) -> None:
+    built = small_book(ALLOWED, "The gradients are then zero as well.")
+    assert built.check.status != 0
+    assert (
+        "claims-allowlist.toml: the allowed phrase 'Every gradient is then' matches no flagged "
+        "word any more; delete the entry" in built.log
+    ), built.log[-3000:]
+    assert re.search(
+        r"wording: 0 sentences .*: 0 allowed in claims-allowlist.toml, 0 new", built.log
+    )
     assert built.ledger["status"] == "passed", "the claims themselves are fine"
