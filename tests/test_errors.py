@@ -117,3 +117,23 @@ def test_a_missing_parameter_of_gradients_names_those_there_are() -> None:
     with pytest.raises(AttributeError) as info:
         _ = g.U
     assert str(info.value) == "these gradients have no parameter 'U'; they have W, b"
+
+
+def test_a_non_finite_error_without_a_reason_ends_at_the_index() -> None:
+    error = zg.NonFiniteError("y", (0, 2), "inf")
+    assert str(error) == "y must be finite; got inf at index (0, 2)"
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [
+        (77, "b'" + "a" * 77 + "'"),  # its repr has 80 characters: shown whole
+        (78, "b'" + "a" * 75 + "..."),  # 81 characters: cut to 77 and three dots, 80 in all
+    ],
+)
+def test_a_received_value_is_shown_in_at_most_80_characters(length: int, shown: str) -> None:
+    with pytest.raises(zg.ArgumentTypeError) as info:
+        NET.loss(X, Y, reduction=b"a" * length)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        f"reduction must be a name (str), one of 'sum', 'mean', 'none'; got bytes {shown}"
+    )
