@@ -142,6 +142,14 @@ def test_larger_shared_weights_match_by_both_methods() -> None:
     ]
     assert layers.choose_method(34, 6, 4, 5) == "direct"
     assert layers.choose_method(4, 64, 32, 3) == "gram"
+    # The documented counts, T^2 (a + w + 1) + (T + w - 1)^2 c against w a c (T + 1), with
+    # w = 1 by default and the Gram count weighted by 4:
+    # T = 4, a = c = 32: 4 (16 * 34 + 16 * 32) = 4224 < 32 * 32 * 5 = 5120, Gram;
+    # T = 6: 4 (36 * 34 + 36 * 32) = 9504 > 32 * 32 * 7 = 7168, direct.
+    assert layers.choose_method(4, 32, 32) == "gram"
+    assert layers.choose_method(6, 32, 32) == "direct"
+    # Close to the tie: T = 4, a = c = 26: 4 (16 * 28 + 16 * 26) = 3456 > 26 * 26 * 5 = 3380.
+    assert layers.choose_method(4, 26, 26) == "direct"
     for net, x, y in models:
         for chosen in METHODS:
             with method(chosen):

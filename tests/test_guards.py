@@ -95,26 +95,22 @@ def test_a_parameter_swapped_for_another_kind_or_shape_is_refused(
     assert str(expected_shape) in str(info.value)
 
 
-CHANGED = "W[1] must be a float64 array of shape (4, 3), as when the model was built; got "
-
-
 @pytest.mark.parametrize(
-    ("value", "kind", "expected", "got"),
+    ("value", "kind", "expected", "received"),
     [
-        ([[1.0] * 3] * 4, zg.ArgumentTypeError, np.dtype(np.float64), "list"),  # no dtype at all
+        ([[1.0] * 3] * 4, zg.ArgumentTypeError, np.dtype(np.float64), list),  # no dtype at all
         (np.ones((4, 3), np.float32), zg.ArgumentTypeError, np.dtype(np.float64),
-         "ndarray of dtype float32"),
-        (np.ones((3, 4)), zg.ArgumentValueError, (4, 3), "shape (3, 4)"),
+         np.dtype(np.float32)),
+        (np.ones((3, 4)), zg.ArgumentValueError, (4, 3), (3, 4)),
     ],
 )  # fmt: skip
-def test_a_changed_parameter_is_named_with_what_was_built_and_what_is_there(
-    value: Any, kind: type[zg.ArgumentError], expected: object, got: str
+def test_a_changed_parameter_is_refused_with_what_was_built(
+    value: Any, kind: type[zg.ArgumentError], expected: object, received: object
 ) -> None:
     net = dense()
     net.W[1] = value
-    with refuses(kind, "W[1]", expected=expected) as info:
+    with refuses(kind, "W[1]", expected=expected, received=received) as info:
         net.forward(X)
-    assert str(info.value) == CHANGED + got
     # numpy compares None equal to float64 (np.dtype(None) is float64): check the type too.
     assert type(info.value.expected) is type(expected)
 
@@ -131,12 +127,9 @@ def test_gradients_survive_a_copy_and_a_pickle() -> None:
 
 def test_more_directions_than_parameters_are_refused() -> None:
     # 3-4-2 has 4*3 + 4 + 2*4 + 2 = 26 parameters.
-    with refuses(zg.ArgumentValueError, "directions", expected=26, received=27) as info:
+    with refuses(zg.ArgumentValueError, "directions", expected=26, received=27):
         zg.check_gradients(dense(), X, Y, directions=27)
-    assert str(info.value) == (
-        "directions must be at most the number of parameters, 26 (as many cost as much as "
-        "checking every entry, directions=None); got 27"
-    )
+    zg.check_gradients(dense(), X, Y, directions=26)  # as many as there are: accepted
 
 
 def test_weight_penalty_checks_the_parameters_too() -> None:
