@@ -150,6 +150,8 @@ def test_larger_shared_weights_match_by_both_methods() -> None:
     assert layers.choose_method(6, 32, 32) == "direct"
     # Close to the tie: T = 4, a = c = 26: 4 (16 * 28 + 16 * 26) = 3456 > 26 * 26 * 5 = 3380.
     assert layers.choose_method(4, 26, 26) == "direct"
+    # and a = c = 27: 4 (16 * 29 + 16 * 27) = 3584 < 27 * 27 * 5 = 3645.
+    assert layers.choose_method(4, 27, 27) == "gram"
     for net, x, y in models:
         for chosen in METHODS:
             with method(chosen):
