@@ -536,3 +536,15 @@ def test_the_comparison_catches_u_paired_with_the_wrong_states(
     monkeypatch.setattr(layers.ElmanFactors, "norms", recurrent_norms_of_wrong_states)
     with pytest.raises(AssertionError, match="U\\[1\\]"):
         assert_matches_reference(zg.gradient_norms(net, x, y), case, "wrong states")
+
+
+def test_the_model_method_uses_squared_error_by_default() -> None:
+    net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=5)
+    x = np.random.default_rng(6).normal(size=(4, 3))
+    y = np.random.default_rng(7).normal(size=(4, 2))
+    norms = net.gradient_norms(x, y)
+    for n in range(len(x)):  # each sample's norm, from that sample's own squared-error gradient
+        one = zg.gradients(net, x[n], y[n], loss="squared_error")
+        for name, k in (("W", 1), ("b", 1), ("W", 2), ("b", 2)):
+            expected = np.linalg.norm(one.parameters[name][k])
+            assert norms.parameters[name][k][n] == pytest.approx(expected, rel=1e-12)
