@@ -19,6 +19,7 @@ from zerograd.examples import steepest_zero, zero_output_bias_batch, zeros_of
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
 X, Y = np.zeros((5, 3)), np.zeros((5, 2))
+SIGMOID = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="sigmoid")
 TWICE = zg.Network(W=[[[2.0]]], b=[[0.0]], activations="identity")  # z = 2 x
 
 
@@ -126,6 +127,10 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      zg.ArgumentValueError,
      ("W[3] must be a convolution kernel (3-D, only before any dense layer) or a dense matrix "
       "(2-D) to read x[2] of shape (1,); got shape (1, 1, 1)")),
+    ("binary output", lambda: NET.loss(X, Y, loss="binary_cross_entropy"), zg.ArgumentValueError,
+     "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'"),
+    ("binary target", lambda: SIGMOID.loss([0.0], [0.5], loss="binary_cross_entropy"),
+     zg.ArgumentValueError, "y must hold 0 or 1 for binary_cross_entropy; got 0.5"),
     ("candidates", lambda: zeros_of("tanh", [[0.0, 1.0]]), zg.ArgumentValueError,
      "candidates must have shape (M,); got shape (1, 2)"),
     ("no zero", without_zero, zg.ArgumentValueError,
