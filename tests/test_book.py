@@ -7,7 +7,9 @@ that each branch of the helpers is pinned down without Jupyter installed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import types
@@ -371,3 +373,96 @@ def test_source_digest_reads_only_python_files(tmp_path: Path) -> None:
 def test_source_digest_refuses_a_folder_without_python(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"expected a package folder with \*\.py files, got '.*'"):
         source_digest(tmp_path)
+
+
+def test_source_digest_hashes_the_files_in_the_order_of_their_posix_paths(tmp_path: Path) -> None:
+    # "a-b.py" sorts before "a/b.py" as text ('-' < '/'), after it part by part ("a" < "a-b.py").
+    package = _package(tmp_path / "p", {"a/b.py": "x = 1\n", "a-b.py": "y = 2\n"})
+    expected = hashlib.sha256(b"a-b.py\0y = 2\n\0a/b.py\0x = 1\n\0").hexdigest()
+    assert source_digest(package) == expected
+
+
+def test_source_digest_names_the_folder_without_python(tmp_path: Path) -> None:
+    message = f"expected a package folder with *.py files, got {str(tmp_path)!r}, which has none"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        source_digest(tmp_path)
+
+
+def test_a_malformed_id_is_refused_with_the_form_of_an_id() -> None:
+    message = (
+        "expected a claim id '<page>:<short-name>' (the page's document name, a colon, "
+        "then lowercase letters, digits and hyphens, e.g. 'one-sample:forces-zero'), "
+        "got 'Forces-Zero'"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        claim("Forces-Zero")
+
+
+def test_a_check_record_displays_as_one_line_of_json_with_sorted_keys() -> None:
+    record = book.CheckRecord("rule:chain", 2, 1, "no", 3, 7, "1.0", "ab")
+    assert repr(record) == (
+        '{"claim": "rule:chain", "execution_count": 7, "failed": 1, "library_sha256": "ab", '
+        '"library_version": "1.0", "line": 3, "message": "no", "runs": 2}'
+    )
+
+
+def test_glue_in_a_running_ipython_shows_through_its_display(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A reader's kernel: IPython is imported and get_ipython() returns its shell.
+    shown: list[object] = []
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: FakeShell(1)  # type: ignore[attr-defined]
+    display_module = types.ModuleType("IPython.display")
+    display_module.display = shown.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    monkeypatch.delenv(BUILD_VARIABLE, raising=False)
+    glue("a", 1.5)
+    assert shown == [1.5]
+    assert capsys.readouterr().out == "", "a kernel's value was printed instead of displayed"
+
+
+def test_in_a_build_variable_outside_ipython_nothing_is_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The variable is inherited by any process the build starts, and myst-nb is installed.
+    fake = FakeGlue()
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
+    monkeypatch.setattr(book, "_ipython_shell", lambda: None)
+    monkeypatch.setattr(book, "_myst_nb_glue", lambda: fake)
+    with claim("rule:chain"):
+        pass
+    with pytest.raises(ClaimError, match=r"^rule:chain: no$"), claim("rule:chain"):
+        _fail(AssertionError("no"))
+    assert fake.calls == []
+
+
+class ShellWithoutCounter:
+    """A shell that keeps no execution count."""
+
+    def __init__(self) -> None:
+        self.events = FakeEvents()
+
+
+@pytest.mark.parametrize("shell", [FakeShell(0), ShellWithoutCounter()], ids=["None", "absent"])
+def test_a_shell_without_an_execution_count_records_none(
+    in_build: Kernel, monkeypatch: pytest.MonkeyPatch, shell: Any
+) -> None:
+    if isinstance(shell, FakeShell):
+        shell.execution_count = None  # type: ignore[assignment]
+    monkeypatch.setattr(book, "_ipython_shell", lambda: shell)
+    with claim("rule:chain"):
+        pass
+    shell.events.trigger("post_run_cell", None)
+    (record,) = _records(in_build.glue)
+    assert record["execution_count"] is None
+
+
+def test_a_check_in_code_run_with_bare_globals_reports_its_line(in_build: Kernel) -> None:
+    # exec with a fresh namespace: the code's globals hold no __name__.
+    source = "x = 1\nwith claim('rule:chain'):\n    pass\n"
+    exec(compile(source, "<cell>", "exec"), {"claim": claim})  # noqa: S102
+    in_build.shell.end_cell()
+    (record,) = _records(in_build.glue)
+    assert record["line"] == 2

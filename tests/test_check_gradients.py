@@ -119,6 +119,14 @@ def test_random_directions_catch_a_wrong_gradient(reduction: str) -> None:
     zg.check_gradients(NET, X, Y, reduction=reduction, directions=2, seed=7)
 
 
+def test_random_directions_catch_errors_that_cancel_within_an_array() -> None:
+    # +0.5 and -0.5 in two entries of b[1]: a direction sees 0.5 (v_0 - v_1), which is 0
+    # only where the direction has equal entries there; each direction is drawn entry by entry.
+    wrong = planted(planted(NET, "b", 1, (0,), 0.5), "b", 1, (1,), -0.5)
+    with pytest.raises(zg.GradientCheckError):
+        zg.check_gradients(wrong, X, Y, directions=3, seed=7)
+
+
 def test_the_same_seed_draws_the_same_directions() -> None:
     wrong = planted(NET, "b", 1, (0,), 0.5)
     reports = []

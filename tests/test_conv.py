@@ -271,3 +271,17 @@ def test_bad_input_is_refused(
             entry(net, x, y)
     with refuses(zg.NonFiniteError, "x", index=(0, 0)):
         zg.gradients(net, np.full((2, 5), np.nan), np.ones((3, 4)))
+
+
+@pytest.mark.parametrize(
+    ("conv", "expected", "received"),
+    [
+        ([], 1, 0),  # no convolution at all
+        ([(2, 3), (1, 3)], 2, 3),  # layer 2 reads a length of 4 - 3 + 1 = 2 with a width of 3
+    ],
+)
+def test_random_refuses_convolutions_it_cannot_build(
+    conv: list[tuple[int, int]], expected: int, received: int
+) -> None:
+    with refuses(zg.ArgumentValueError, "conv", expected=expected, received=received):
+        zg.ConvNetwork.random((1, 4), conv=conv)

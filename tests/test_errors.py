@@ -7,15 +7,19 @@ instance of each template is matched whole, so that a change of wording is a dec
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 import zerograd as zg
 from zerograd import _checks
+from zerograd.activations import Activation
+from zerograd.examples import steepest_zero, zero_output_bias_batch, zeros_of
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
 X, Y = np.zeros((5, 3)), np.zeros((5, 2))
+SIGMOID = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="sigmoid")
 TWICE = zg.Network(W=[[[2.0]]], b=[[0.0]], activations="identity")  # z = 2 x
 
 
@@ -23,6 +27,25 @@ def changed_weight() -> zg.Network:
     net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
     net.W[1] = np.ones((4, 3), dtype=np.int64)
     return net
+
+
+def changed(value: Any) -> Callable[[], object]:
+    def call() -> object:
+        net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
+        net.W[1] = value
+        return net.forward(X)
+
+    return call
+
+
+def without_zero() -> object:
+    positive = Activation("positive", lambda z: 1.0 + z**2, lambda z: 2.0 * z, "1 + z^2")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(zg.ACTIVATIONS, "positive", positive)
+        return steepest_zero("positive")
+
+
+RNN_W, RNN_U, RNN_B = [np.ones((2, 1)), np.ones((1, 2))], np.eye(2), [np.zeros(2), np.zeros(1)]
 
 
 def huge(available: int) -> Callable[[], object]:
@@ -66,6 +89,56 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("changed parameter", lambda: changed_weight().forward(X), zg.ArgumentTypeError,
      ("W[1] must be a float64 array of shape (4, 3), as when the model was built; "
       "got ndarray of dtype int64")),
+    ("changed to no array", changed([[1.0] * 3] * 4), zg.ArgumentTypeError,
+     "W[1] must be a float64 array of shape (4, 3), as when the model was built; got list"),
+    ("changed shape", changed(np.ones((3, 4))), zg.ArgumentValueError,
+     ("W[1] must be a float64 array of shape (4, 3), as when the model was built; "
+      "got shape (3, 4)")),
+    ("directions", lambda: zg.check_gradients(TWICE, [3.0], [0.0], directions=3),
+     zg.ArgumentValueError,
+     ("directions must be at most the number of parameters, 2 (as many cost as much as "
+      "checking every entry, directions=None); got 3")),
+    ("recurrent input weights", lambda: zg.RecurrentNetwork([np.ones(2), RNN_W[1]], RNN_U, RNN_B, "tanh"),
+     zg.ArgumentValueError, "W[1] must be a non-empty matrix of shape (n_1, n_0); got shape (2,)"),
+    ("recurrent readout", lambda: zg.RecurrentNetwork([RNN_W[0], np.ones((1, 3))], RNN_U, RNN_B, "tanh"),
+     zg.ArgumentValueError, "W[2] must have shape (n_2, 2) to read the state; got shape (1, 3)"),
+    ("conv sequence", lambda: zg.ConvNetwork.random((1, 4), conv=3), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "conv must be a sequence of (channels, width) pairs; got int 3"),
+    ("no convolution", lambda: zg.ConvNetwork.random((1, 4), conv=[]), zg.ArgumentValueError,
+     "conv must hold at least one (channels, width); got []"),
+    ("random kernel too wide", lambda: zg.ConvNetwork.random((1, 4), conv=[(2, 3), (1, 3)]),
+     zg.ArgumentValueError,
+     "conv must have kernels no wider than their inputs: layer 2's input has length 2; got width 3"),
+    ("first kernel", lambda: zg.ConvNetwork([np.ones((2, 3))], [np.zeros(2)], "tanh", length=4),
+     zg.ArgumentValueError, "W[1] must be a convolution kernel of shape (C_1, C_0, w_1); got shape (2, 3)"),
+    ("kernel channels", lambda: zg.ConvNetwork([np.ones((2, 1, 2)), np.ones((1, 3, 2))],
+                                                [np.zeros(2), np.zeros(1)], "tanh", length=4),
+     zg.ArgumentValueError,
+     ("W[2] must have shape (C_2, 2, w_2) with positive sizes to read x[1] of shape (2, 3); "
+      "got shape (1, 3, 2)")),
+    ("conv kernel too wide", lambda: zg.ConvNetwork([np.ones((1, 1, 5))], [np.zeros(1)], "tanh", length=4),
+     zg.ArgumentValueError, "W[1] must have a kernel no wider than its input x[0], of length 4; got width 5"),
+    ("dense after conv", lambda: zg.ConvNetwork([np.ones((2, 1, 2)), np.ones((1, 5))],
+                                                 [np.zeros(2), np.zeros(1)], "tanh", length=4),
+     zg.ArgumentValueError,
+     "W[2] must have shape (n_2, 6) to read x[1] of shape (2, 3) flattened; got shape (1, 5)"),
+    ("conv after dense", lambda: zg.ConvNetwork([np.ones((2, 1, 2)), np.ones((1, 6)), np.ones((1, 1, 1))],
+                                                 [np.zeros(2), np.zeros(1), np.zeros(1)], "tanh", length=4),
+     zg.ArgumentValueError,
+     ("W[3] must be a convolution kernel (3-D, only before any dense layer) or a dense matrix "
+      "(2-D) to read x[2] of shape (1,); got shape (1, 1, 1)")),
+    ("binary output", lambda: NET.loss(X, Y, loss="binary_cross_entropy"), zg.ArgumentValueError,
+     "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'"),
+    ("binary target", lambda: SIGMOID.loss([0.0], [0.5], loss="binary_cross_entropy"),
+     zg.ArgumentValueError, "y must hold 0 or 1 for binary_cross_entropy; got 0.5"),
+    ("candidates", lambda: zeros_of("tanh", [[0.0, 1.0]]), zg.ArgumentValueError,
+     "candidates must have shape (M,); got shape (1, 2)"),
+    ("no zero", without_zero, zg.ArgumentValueError,
+     "activation must have a zero on ZERO_SEARCH_GRID; got 'positive'"),
+    ("flat", lambda: zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat"),
+     zg.ArgumentValueError,
+     ("way must be 'target' unless the output is 'relu' and the loss squared_error ('flat'); "
+      "got 'flat' with output 'tanh' and loss 'squared_error'")),
     ("memory", huge(2**27), zg.ArgumentValueError,
      ("sizes must give arrays that fit in the available memory (134,217,728 bytes); "
       "got parameters needing 336,000,160 bytes")),
@@ -117,3 +190,23 @@ def test_a_missing_parameter_of_gradients_names_those_there_are() -> None:
     with pytest.raises(AttributeError) as info:
         _ = g.U
     assert str(info.value) == "these gradients have no parameter 'U'; they have W, b"
+
+
+def test_a_non_finite_error_without_a_reason_ends_at_the_index() -> None:
+    error = zg.NonFiniteError("y", (0, 2), "inf")
+    assert str(error) == "y must be finite; got inf at index (0, 2)"
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [
+        (77, "b'" + "a" * 77 + "'"),  # its repr has 80 characters: shown whole
+        (78, "b'" + "a" * 75 + "..."),  # 81 characters: cut to 77 and three dots, 80 in all
+    ],
+)
+def test_a_received_value_is_shown_in_at_most_80_characters(length: int, shown: str) -> None:
+    with pytest.raises(zg.ArgumentTypeError) as info:
+        NET.loss(X, Y, reduction=b"a" * length)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        f"reduction must be a name (str), one of 'sum', 'mean', 'none'; got bytes {shown}"
+    )

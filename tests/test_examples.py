@@ -6,6 +6,8 @@ definition (see each comment), never read back from the library.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from contracts import refuses
@@ -205,7 +207,7 @@ def test_cancelling_batch_full_rank_is_off_the_kink() -> None:
 
 
 def test_zeros_of_rejects_bad_candidates() -> None:
-    with refuses(zg.ArgumentValueError, "candidates", received=(1, 2)):
+    with refuses(zg.ArgumentValueError, "candidates", expected=1, received=(1, 2)):
         zeros_of("tanh", [[0.0, 1.0]])
     with refuses(zg.NonFiniteError, "candidates", index=(1,)):
         zeros_of("tanh", [0.0, float("nan")])
@@ -283,15 +285,21 @@ def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(
     monkeypatch.setitem(zg.ACTIVATIONS, "step", step)
     assert float(np.float64(2.0**50) + MIRRORED_ERROR) == 2.0**50
     assert float(np.float64(2.0**50) - MIRRORED_ERROR) == 2.0**50 - MIRRORED_ERROR
-    with refuses(zg.ArgumentValueError, "hidden", expected=0.125, received="step"):
+    with refuses(zg.ArgumentValueError, "hidden", expected=0.125, received="step") as info:
         cancelling_batch("step")
+    # The errors p - y are d and 0: the second target p + d came out as p.
+    assert re.fullmatch(
+        r"hidden must give errors of exactly \+-0\.125 \(a prediction where p -\+ d is exact\); "
+        r"got errors \[0\.125 0\. *\] for 'step'",
+        str(info.value),
+    ), str(info.value)
 
 
 def test_steepest_zero_refuses_an_activation_without_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     positive = Activation("positive", lambda z: 1.0 + z**2, lambda z: 2.0 * z, "1 + z^2")
     monkeypatch.setitem(zg.ACTIVATIONS, "positive", positive)
     assert zeros_of("positive").size == 0
-    with refuses(zg.ArgumentValueError, "activation", received="positive"):
+    with refuses(zg.ArgumentValueError, "activation", expected="a zero", received="positive"):
         steepest_zero("positive")
 
 
@@ -363,3 +371,27 @@ def test_example_numerical_gradients_use_the_case_loss_and_reduction() -> None:
     )
     # y = softmax(prediction): cross-entropy is at its minimum, so every gradient is 0
     assert softmax_case.numerical_gradients().max_abs() < 1e-8
+
+
+def test_worked_example_names_a_bad_target() -> None:
+    with refuses(zg.NonFiniteError, "target", index=(0,)):
+        worked_example(target=float("nan"))
+
+
+def test_zero_output_bias_batch_needs_at_least_one_sample() -> None:
+    with refuses(zg.ArgumentValueError, "n_samples", expected=1, received=0):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=0)
+    case = zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=1)
+    assert case.x.shape == (1, 2)
+    assert case.y.shape == (1, 1)
+
+
+def test_zero_output_bias_batch_flat_names_the_output_and_the_loss() -> None:
+    # Three layers, so that the output (layer -1) and layer 1 = layer -2 differ.
+    with refuses(
+        zg.ArgumentValueError,
+        "way",
+        expected=("relu", "squared_error"),
+        received=("tanh", "squared_error"),
+    ):
+        zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")

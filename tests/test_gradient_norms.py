@@ -142,6 +142,16 @@ def test_larger_shared_weights_match_by_both_methods() -> None:
     ]
     assert layers.choose_method(34, 6, 4, 5) == "direct"
     assert layers.choose_method(4, 64, 32, 3) == "gram"
+    # The documented counts, T^2 (a + w + 1) + (T + w - 1)^2 c against w a c (T + 1), with
+    # w = 1 by default and the Gram count weighted by 4:
+    # T = 4, a = c = 32: 4 (16 * 34 + 16 * 32) = 4224 < 32 * 32 * 5 = 5120, Gram;
+    # T = 6: 4 (36 * 34 + 36 * 32) = 9504 > 32 * 32 * 7 = 7168, direct.
+    assert layers.choose_method(4, 32, 32) == "gram"
+    assert layers.choose_method(6, 32, 32) == "direct"
+    # Close to the tie: T = 4, a = c = 26: 4 (16 * 28 + 16 * 26) = 3456 > 26 * 26 * 5 = 3380.
+    assert layers.choose_method(4, 26, 26) == "direct"
+    # and a = c = 27: 4 (16 * 29 + 16 * 27) = 3584 < 27 * 27 * 5 = 3645.
+    assert layers.choose_method(4, 27, 27) == "gram"
     for net, x, y in models:
         for chosen in METHODS:
             with method(chosen):
@@ -355,7 +365,11 @@ def test_a_norm_that_overflows_is_refused() -> None:
     # Each gradient entry, 1e160 * 1e160 = 1e320, overflows, and so does the norm.
     net = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="identity")
     x, y = np.array([[1e160], [1.0]]), np.array([[-1e160], [0.0]])
-    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm W\[1\] must be finite"):
+    message = (
+        r"^the gradient norm W\[1\] must be finite; got inf at index \(0,\): "
+        r"the values overflowed float64$"
+    )
+    with pytest.raises(zg.NonFiniteError, match=message):  # sample 0 overflows, sample 1 does not
         zg.gradient_norms(net, x, y)
 
 
@@ -526,3 +540,15 @@ def test_the_comparison_catches_u_paired_with_the_wrong_states(
     monkeypatch.setattr(layers.ElmanFactors, "norms", recurrent_norms_of_wrong_states)
     with pytest.raises(AssertionError, match="U\\[1\\]"):
         assert_matches_reference(zg.gradient_norms(net, x, y), case, "wrong states")
+
+
+def test_the_model_method_uses_squared_error_by_default() -> None:
+    net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=5)
+    x = np.random.default_rng(6).normal(size=(4, 3))
+    y = np.random.default_rng(7).normal(size=(4, 2))
+    norms = net.gradient_norms(x, y)
+    for n in range(len(x)):  # each sample's norm, from that sample's own squared-error gradient
+        one = zg.gradients(net, x[n], y[n], loss="squared_error")
+        for name, k in (("W", 1), ("b", 1), ("W", 2), ("b", 2)):
+            expected = np.linalg.norm(one.parameters[name][k])
+            assert norms.parameters[name][k][n] == pytest.approx(expected, rel=1e-12)

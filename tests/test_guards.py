@@ -3,8 +3,11 @@ large logits, memory, and the inputs that are accepted rather than refused."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
+import pickle
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -90,6 +93,43 @@ def test_a_parameter_swapped_for_another_kind_or_shape_is_refused(
     with refuses(kind, f"{name}[1]", received=received) as info:
         CALLS[call](net)
     assert str(expected_shape) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected", "received"),
+    [
+        ([[1.0] * 3] * 4, zg.ArgumentTypeError, np.dtype(np.float64), list),  # no dtype at all
+        (np.ones((4, 3), np.float32), zg.ArgumentTypeError, np.dtype(np.float64),
+         np.dtype(np.float32)),
+        (np.ones((3, 4)), zg.ArgumentValueError, (4, 3), (3, 4)),
+    ],
+)  # fmt: skip
+def test_a_changed_parameter_is_refused_with_what_was_built(
+    value: Any, kind: type[zg.ArgumentError], expected: object, received: object
+) -> None:
+    net = dense()
+    net.W[1] = value
+    with refuses(kind, "W[1]", expected=expected, received=received) as info:
+        net.forward(X)
+    # numpy compares None equal to float64 (np.dtype(None) is float64): check the type too.
+    assert type(info.value.expected) is type(expected)
+
+
+def test_gradients_survive_a_copy_and_a_pickle() -> None:
+    # copy and pickle build the object without __init__ and then look for __setstate__.
+    g = zg.gradients(dense(), X, Y)
+    for twin in (copy.copy(g), pickle.loads(pickle.dumps(g))):
+        assert [name for name, _ in twin.arrays()] == ["W[1]", "b[1]", "W[2]", "b[2]"]
+        assert all(
+            np.array_equal(a, b) for (_, a), (_, b) in zip(twin.arrays(), g.arrays(), strict=True)
+        )
+
+
+def test_more_directions_than_parameters_are_refused() -> None:
+    # 3-4-2 has 4*3 + 4 + 2*4 + 2 = 26 parameters.
+    with refuses(zg.ArgumentValueError, "directions", expected=26, received=27):
+        zg.check_gradients(dense(), X, Y, directions=27)
+    zg.check_gradients(dense(), X, Y, directions=26)  # as many as there are: accepted
 
 
 def test_weight_penalty_checks_the_parameters_too() -> None:
@@ -289,6 +329,50 @@ def test_without_a_reading_of_the_memory_nothing_is_refused(
 def test_the_available_memory_is_read() -> None:
     available = _checks.available_memory()
     assert available is None or available > 0
+
+
+MEMINFO = "MemTotal:        8000000 kB\nMemFree:          100000 kB\nMemAvailable:    3000000 kB\n"
+
+
+class FakeProc:
+    """``pathlib.Path`` on a system whose /proc/meminfo is MEMINFO, or that has no /proc."""
+
+    def __init__(self, path: str, meminfo: str | None) -> None:
+        self.path, self.meminfo = path, meminfo
+
+    def read_text(self, **_encoding: object) -> str:
+        if self.path != "/proc/meminfo" or self.meminfo is None:
+            raise FileNotFoundError(self.path)
+        return self.meminfo
+
+
+def fake_sysconf(name: object) -> int:
+    """``os.sysconf`` of a system with 1000 free pages of 4096 bytes: names are case-sensitive."""
+    if not isinstance(name, str | int):
+        msg = "configuration names must be strings or integers"
+        raise TypeError(msg)
+    values = {"SC_AVPHYS_PAGES": 1000, "SC_PAGE_SIZE": 4096}
+    if name not in values:
+        msg = "unrecognized configuration name"
+        raise ValueError(msg)
+    return values[name]
+
+
+@pytest.mark.parametrize(
+    ("meminfo", "sysconf", "available"),
+    [
+        (MEMINFO, fake_sysconf, 3000000 * 1024),  # Linux: MemAvailable, counted in kiB
+        (None, fake_sysconf, 1000 * 4096),  # no /proc: the free pages times the page size
+        (None, None, None),  # neither: no reading, so nothing is refused
+    ],
+)
+def test_the_available_memory_is_read_from_the_system(
+    monkeypatch: pytest.MonkeyPatch, meminfo: str | None, sysconf: Any, available: int | None
+) -> None:
+    monkeypatch.setattr(_checks, "Path", lambda path: FakeProc(path, meminfo))
+    system = types.SimpleNamespace() if sysconf is None else types.SimpleNamespace(sysconf=sysconf)
+    monkeypatch.setattr(_checks, "os", system)
+    assert _checks.available_memory() == available
 
 
 # Layered ----------------------------------------------------------------------------------

@@ -211,3 +211,17 @@ def test_bad_sizes_are_refused() -> None:
     with refuses(zg.ArgumentValueError, "sizes", expected=3, received=2):
         zg.RecurrentNetwork.random([2, 3])
     assert "RecurrentNetwork(sizes=(2, 3, 1)" in repr(zg.RecurrentNetwork.random([2, 3, 1]))
+
+
+def test_another_network_s_u_serves_as_u() -> None:
+    # net.U is numbered from 1 like W and b, so a network's parameters rebuild it.
+    net = zg.RecurrentNetwork.random([2, 3, 1], ["tanh", "identity"], seed=SEED)
+    twin = zg.RecurrentNetwork(net.W, net.U, net.b, net.activations)
+    assert np.array_equal(twin.U[1], net.U[1])
+    sequence = np.linspace(-1.0, 1.0, 8).reshape(4, 2)
+    assert np.array_equal(twin.forward(sequence).x[2], net.forward(sequence).x[2])
+
+
+def test_a_u_numbered_otherwise_is_refused() -> None:
+    with refuses(zg.ArgumentTypeError, "U[1]"):
+        zg.RecurrentNetwork(W_OK, {2: U_OK}, B_OK, "tanh")
