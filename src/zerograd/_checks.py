@@ -62,7 +62,9 @@ class ArgumentError(Exception):
 
     Examples
     --------
-    >>> error = ArgumentValueError("step", "be positive", "-1.0", expected=0.0, received=-1.0)
+    >>> error = ArgumentValueError(
+    ...     "step", "be positive", "-1.0", expected=0.0, received=-1.0
+    ... )
     >>> str(error), error.argument, error.received
     ('step must be positive; got -1.0', 'step', -1.0)
     """

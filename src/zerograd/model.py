@@ -474,7 +474,8 @@ class Model(ABC):
         Examples
         --------
         >>> from zerograd import Network
-        >>> net = Network(W=[[[1.0, 2.0]], [[3.0]]], b=[[5.0], [7.0]], activations="identity")
+        >>> W = [[[1.0, 2.0]], [[3.0]]]
+        >>> net = Network(W=W, b=[[5.0], [7.0]], activations="identity")
         >>> net.weight_penalty(0.5)  # 0.5/2 * (1 + 4 + 9); the biases do not count
         3.5
         """

@@ -197,8 +197,17 @@ async () => {
     };
     const sticksOut = (el) => el.getBoundingClientRect().width > 0
       && el.getBoundingClientRect().right > right + 1 && !inScrollBox(el);
+    // KaTeX draws the stretchy parts of a formula (a root's bar, a wide accent) as SVGs
+    // 400em wide and shows only their start, inside its own overflow:hidden spans.
+    const clippedByKatex = (el) => {
+      if (!el.closest(".katex")) return false;
+      for (let a = el.parentElement; a && !a.classList.contains("katex"); a = a.parentElement) {
+        if (getComputedStyle(a).overflowX === "hidden") return true;
+      }
+      return false;
+    };
     for (const el of article.querySelectorAll("*")) {
-      if (el.closest(".katex-mathml") || !sticksOut(el)) continue;
+      if (el.closest(".katex-mathml") || clippedByKatex(el) || !sticksOut(el)) continue;
       let outermost = true;
       for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
         if (sticksOut(a)) { outermost = false; break; }
