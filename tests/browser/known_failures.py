@@ -27,10 +27,6 @@ KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
         "1 code block (docstring examples in src/zerograd) scrolls sideways; the longest line"
         ' has 81 columns: >>> error = ClaimError("one-sample:forces-z…'
     ),
-    ("code_blocks_fit", "api/conv.html", "desktop"): (
-        "1 code block (docstring examples in src/zerograd) scrolls sideways; the longest line"
-        " has 81 columns: ... W=[[[1.0]], [[2.0]]], U=[[3.0]], b=[[5.…"
-    ),
     ("code_blocks_fit", "api/examples.html", "desktop"): (
         "1 code block (docstring examples in src/zerograd) scrolls sideways; the longest line"
         " has 82 columns: >>> case = zero_output_bias_batch([2, 3, 1]…"
