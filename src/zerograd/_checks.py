@@ -255,7 +255,8 @@ def check_shape(array: FloatArray, expected: tuple[int, ...], name: str) -> None
     >>> check_shape(np.zeros((2, 3)), (3, 2), "W[1]")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: W[1] must have shape (3, 2); got shape (2, 3)
+    zerograd._checks.ArgumentValueError: W[1] must have shape (3, 2); got shape
+    (2, 3)
     """
     if array.shape != expected:
         raise ArgumentValueError(
@@ -275,7 +276,8 @@ def check_choice(value: object, choices: Collection[str], name: str) -> str:
     >>> check_choice("max", ["sum", "mean", "none"], "reduction")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: reduction must be one of 'sum', 'mean', 'none'; got 'max'
+    zerograd._checks.ArgumentValueError: reduction must be one of 'sum',
+    'mean', 'none'; got 'max'
     """
     if isinstance(value, str) and value in choices:
         return value
@@ -307,7 +309,8 @@ def whole_number(value: object, name: str, *, minimum: int = 0) -> int:
     >>> whole_number(2.0, "length")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentTypeError: length must be a whole number (int); got float 2.0
+    zerograd._checks.ArgumentTypeError: length must be a whole number (int);
+    got float 2.0
     """
     if not is_whole(value):
         raise ArgumentTypeError(
@@ -337,7 +340,8 @@ def whole_numbers(
     >>> whole_numbers([3, 2.5], "sizes")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentTypeError: sizes must be a sequence of whole numbers (int); got list [3, 2.5]
+    zerograd._checks.ArgumentTypeError: sizes must be a sequence of whole
+    numbers (int); got list [3, 2.5]
     """
     found = list(sequence(values, name, "a sequence of whole numbers (int)"))
     if not all(is_whole(n) for n in found):
@@ -425,7 +429,8 @@ def check_seed(seed: object) -> int | np.random.Generator:
     >>> check_seed(1.5)
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentTypeError: seed must be a non-negative int or a numpy.random.Generator; got float 1.5
+    zerograd._checks.ArgumentTypeError: seed must be a non-negative int or a
+    numpy.random.Generator; got float 1.5
     """
     if isinstance(seed, np.random.Generator):
         return seed
@@ -481,7 +486,8 @@ def check_weight_decay(weight_decay: object, reduction: str) -> float:
     >>> check_weight_decay(-0.1, "sum")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: weight_decay must be a finite number >= 0; got -0.1
+    zerograd._checks.ArgumentValueError: weight_decay must be a finite number
+    >= 0; got -0.1
     """
     decay = real_number(weight_decay, "weight_decay")
     if not (math.isfinite(decay) and decay >= 0.0):

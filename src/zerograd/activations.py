@@ -185,6 +185,7 @@ def get_activation(name: str) -> Activation:
     >>> get_activation("ReLU")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: activation must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'; got 'ReLU'
+    zerograd._checks.ArgumentValueError: activation must be one of 'identity',
+    'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'; got 'ReLU'
     """
     return ACTIVATIONS[check_choice(name, ACTIVATIONS, "activation")]

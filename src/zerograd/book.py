@@ -86,7 +86,9 @@ class ClaimError(AssertionError):
 
     Examples
     --------
-    >>> error = ClaimError("one-sample:forces-zero", "dL/dW^(1) = [0.5] is not zero")
+    >>> error = ClaimError(
+    ...     "one-sample:forces-zero", "dL/dW^(1) = [0.5] is not zero"
+    ... )
     >>> str(error)
     'one-sample:forces-zero: dL/dW^(1) = [0.5] is not zero'
     >>> isinstance(error, AssertionError)
@@ -403,7 +405,8 @@ def claim(claim_id: str) -> ClaimCheck:
     ...     assert 0.5 == 0.0, "dL/dW^(1) = 0.5 is not zero"
     Traceback (most recent call last):
     ...
-    zerograd.book.ClaimError: one-sample:forces-zero: dL/dW^(1) = 0.5 is not zero
+    zerograd.book.ClaimError: one-sample:forces-zero: dL/dW^(1) = 0.5 is not
+    zero
     >>> claim("forces-zero")
     Traceback (most recent call last):
     ...

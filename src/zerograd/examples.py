@@ -183,7 +183,9 @@ def zero_output_bias_batch(
 
     Examples
     --------
-    >>> case = zero_output_bias_batch([2, 3, 1], ["tanh", "relu"], way="flat", seed=1)
+    >>> case = zero_output_bias_batch(
+    ...     [2, 3, 1], ["tanh", "relu"], way="flat", seed=1
+    ... )
     >>> bool((case.net.forward(case.x).z[2] < 0).all())
     True
     >>> case.gradients(reduction="none").all_zero()

@@ -55,7 +55,8 @@ class Layered(Mapping[int, FloatArray]):
     >>> W[0]
     Traceback (most recent call last):
     ...
-    zerograd.layered.LayerIndexError: layer number must be an int from 1 to 2; got 0
+    zerograd.layered.LayerIndexError: layer number must be an int from 1 to 2;
+    got 0
     """
 
     __slots__ = ("_arrays", "_first", "_last")

@@ -186,7 +186,8 @@ def dense_forward(W: FloatArray, b: FloatArray, x_prev: FloatArray) -> FloatArra
 
     Examples
     --------
-    >>> dense_forward(np.array([[1.0, 2.0]]), np.array([0.5]), np.array([[3.0, 4.0]]))
+    >>> W, b = np.array([[1.0, 2.0]]), np.array([0.5])
+    >>> dense_forward(W, b, np.array([[3.0, 4.0]]))
     array([[11.5]])
     """
     z = x_prev @ W.T
@@ -217,7 +218,8 @@ def dense_parameter_gradients(
 
     Examples
     --------
-    >>> x_prev, delta = np.array([[3.0, 4.0], [1.0, 0.0]]), np.array([[0.5], [2.0]])
+    >>> x_prev = np.array([[3.0, 4.0], [1.0, 0.0]])
+    >>> delta = np.array([[0.5], [2.0]])
     >>> dense_parameter_gradients(x_prev, delta, per_sample=False)
     (array([[3.5, 2. ]]), array([2.5]))
     >>> dW, db = dense_parameter_gradients(x_prev, delta, per_sample=True)
@@ -255,7 +257,8 @@ def dense_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatAr
 
     Examples
     --------
-    >>> x_prev, delta = np.array([[3.0, 4.0], [1.0, 0.0]]), np.array([[0.5], [2.0]])
+    >>> x_prev = np.array([[3.0, 4.0], [1.0, 0.0]])
+    >>> delta = np.array([[0.5], [2.0]])
     >>> dense_gradient_norms(x_prev, delta)  # 0.5 * 5 and 2 * 1
     (array([2.5, 2. ]), array([0.5, 2. ]))
     """
@@ -314,7 +317,8 @@ def dense_backward(
     Examples
     --------
     >>> W = np.array([[1.0, 2.0]])
-    >>> dW, db, dx = dense_backward(W, np.array([[3.0, 4.0]]), np.array([[0.5]]), per_sample=False)
+    >>> x_prev, delta = np.array([[3.0, 4.0]]), np.array([[0.5]])
+    >>> dW, db, dx = dense_backward(W, x_prev, delta, per_sample=False)
     >>> dW, db, dx
     (array([[1.5, 2. ]]), array([0.5]), array([[0.5, 1. ]]))
     """
@@ -409,8 +413,10 @@ def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal[
 
     Examples
     --------
-    >>> choose_method(steps=8, n_out=64, n_in=64), choose_method(steps=60, n_out=16, n_in=4)
-    ('gram', 'direct')
+    >>> choose_method(steps=8, n_out=64, n_in=64)
+    'gram'
+    >>> choose_method(steps=60, n_out=16, n_in=4)
+    'direct'
     """
     span = steps + width - 1
     gram = steps**2 * (n_out + width + 1) + span**2 * n_in
@@ -456,8 +462,10 @@ def shared_weight_norms(
 
     >>> delta = np.array([[[1.0, 2.0], [-1.0, -2.0]]])
     >>> inputs = np.array([[[3.0], [3.0]]])
-    >>> shared_weight_norms(delta, inputs, method="gram"), shared_weight_norms(delta, inputs)
-    (array([0.]), array([0.]))
+    >>> shared_weight_norms(delta, inputs, method="gram")
+    array([0.])
+    >>> shared_weight_norms(delta, inputs)
+    array([0.])
     """
     n_samples, steps, n_out = delta.shape
     n_in = inputs.shape[2]
@@ -595,8 +603,8 @@ def conv1d_parameter_gradients(
     With ``delta = [1, -1]`` the bias gradient is their sum, 0, while the
     weight gradient is not:
 
-    >>> conv1d_parameter_gradients(np.array([[[1.0, 4.0, 9.0]]]), np.array([[[1.0, -1.0]]]),
-    ...                            per_sample=False)
+    >>> x_prev, delta = np.array([[[1.0, 4.0, 9.0]]]), np.array([[[1.0, -1.0]]])
+    >>> conv1d_parameter_gradients(x_prev, delta, per_sample=False)
     (array([[[-3., -5.]]]), array([0.]))
     """
     width = x_prev.shape[2] - delta.shape[2] + 1
@@ -632,7 +640,8 @@ def conv1d_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatA
     The example of :func:`conv1d_parameter_gradients`: the weight gradient
     ``(-3, -5)`` has norm :math:`\sqrt{34}`, the bias gradient 0.
 
-    >>> W, b = conv1d_gradient_norms(np.array([[[1.0, 4.0, 9.0]]]), np.array([[[1.0, -1.0]]]))
+    >>> x_prev, delta = np.array([[[1.0, 4.0, 9.0]]]), np.array([[[1.0, -1.0]]])
+    >>> W, b = conv1d_gradient_norms(x_prev, delta)
     >>> bool(np.isclose(W[0] ** 2, 34.0, rtol=1e-14)), b
     (True, array([0.]))
     """
@@ -763,8 +772,9 @@ def elman_forward(
 
     >>> from zerograd.activations import get_activation
     >>> one = np.array([[1.0]])
-    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), np.array([[[2.0], [1.0], [0.0]]]),
-    ...                      get_activation("identity"))
+    >>> inputs = np.array([[[2.0], [1.0], [0.0]]])
+    >>> f = get_activation("identity")
+    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), inputs, f)
     >>> h[0, :, 0]
     array([2., 2., 1.])
     """
@@ -808,7 +818,8 @@ def elman_deltas(U: FloatArray, f: Activation, z: FloatArray, d_states: FloatArr
 
     >>> from zerograd.activations import get_activation
     >>> one, f = np.array([[1.0]]), get_activation("identity")
-    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), np.array([[[2.0], [1.0], [0.0]]]), f)
+    >>> inputs = np.array([[[2.0], [1.0], [0.0]]])
+    >>> z, h = elman_forward(one, 0.5 * one, np.zeros(1), inputs, f)
     >>> elman_deltas(0.5 * one, f, z, np.array([[[0.0], [0.0], [1.0]]]))[0, :, 0]
     array([0.25, 0.5 , 1.  ])
     """

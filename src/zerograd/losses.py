@@ -233,6 +233,7 @@ def get_loss(name: str) -> Loss:
     >>> get_loss("mse")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: loss must be one of 'squared_error', 'binary_cross_entropy', 'softmax_cross_entropy'; got 'mse'
+    zerograd._checks.ArgumentValueError: loss must be one of 'squared_error',
+    'binary_cross_entropy', 'softmax_cross_entropy'; got 'mse'
     """
     return LOSSES[check_choice(name, LOSSES, "loss")]

@@ -111,7 +111,9 @@ class RecurrentNetwork(Model):
 
     Examples
     --------
-    >>> net = RecurrentNetwork.random([2, 3, 1], ["tanh", "identity"], output="every", seed=0)
+    >>> net = RecurrentNetwork.random(
+    ...     [2, 3, 1], ["tanh", "identity"], output="every", seed=0
+    ... )
     >>> net.W[1].shape, net.U[1].shape, net.W[2].shape
     ((3, 2), (3, 3), (1, 3))
     >>> sequence = np.ones((4, 2))      # T = 4 steps of width n_0 = 2
