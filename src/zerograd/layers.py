@@ -289,43 +289,6 @@ def dense_input_gradient(W: FloatArray, delta: FloatArray) -> FloatArray:
     return delta @ W
 
 
-def dense_backward(
-    W: FloatArray, x_prev: FloatArray, delta: FloatArray, *, per_sample: bool
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""Gradients of a dense layer's weights, bias and input.
-
-    :func:`dense_parameter_gradients` and :func:`dense_input_gradient`
-    together. Backpropagation through a network skips the input gradient of
-    layer 1, whose input is the data.
-
-    Parameters
-    ----------
-    W : ndarray, shape (n_k, n_{k-1})
-    x_prev : ndarray, shape (N, n_{k-1})
-        The layer's input :math:`x^{(k-1)}`.
-    delta : ndarray, shape (N, n_k)
-        :math:`\partial L/\partial z^{(k)}` for each sample.
-    per_sample : bool
-        As for :func:`dense_parameter_gradients`.
-
-    Returns
-    -------
-    dW : ndarray, shape (N, n_k, n_{k-1}) if ``per_sample`` else (n_k, n_{k-1})
-    db : ndarray, shape (N, n_k) if ``per_sample`` else (n_k,)
-    dx_prev : ndarray, shape (N, n_{k-1})
-
-    Examples
-    --------
-    >>> W = np.array([[1.0, 2.0]])
-    >>> x_prev, delta = np.array([[3.0, 4.0]]), np.array([[0.5]])
-    >>> dW, db, dx = dense_backward(W, x_prev, delta, per_sample=False)
-    >>> dW, db, dx
-    (array([[1.5, 2. ]]), array([0.5]), array([[0.5, 1. ]]))
-    """
-    dW, db = dense_parameter_gradients(x_prev, delta, per_sample=per_sample)
-    return dW, db, dense_input_gradient(W, delta)
-
-
 @dataclass(frozen=True)
 class DenseFactors:
     r"""A dense layer's input and :math:`\delta`, the factors of its parameter gradients.
@@ -675,40 +638,6 @@ def conv1d_input_gradient(W: FloatArray, delta: FloatArray) -> FloatArray:
     delta_windows = sliding_window_view(padded, width, axis=2)  # (N, C_k, T_{k-1}, w_k)
     dx_prev: FloatArray = np.einsum("nosj,ocj->ncs", delta_windows, W[:, :, ::-1])
     return dx_prev
-
-
-def conv1d_backward(
-    W: FloatArray, x_prev: FloatArray, delta: FloatArray, *, per_sample: bool
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""Gradients of a 1-D convolution layer's weights, bias and input.
-
-    :func:`conv1d_parameter_gradients` and :func:`conv1d_input_gradient`
-    together. Backpropagation through a network skips the input gradient of
-    layer 1, whose input is the data.
-
-    Parameters
-    ----------
-    W : ndarray, shape (C_k, C_{k-1}, w_k)
-    x_prev : ndarray, shape (N, C_{k-1}, T_{k-1})
-    delta : ndarray, shape (N, C_k, T_k)
-    per_sample : bool
-
-    Returns
-    -------
-    dW : ndarray, shape (N, C_k, C_{k-1}, w_k) if ``per_sample`` else (C_k, C_{k-1}, w_k)
-    db : ndarray, shape (N, C_k) if ``per_sample`` else (C_k,)
-    dx_prev : ndarray, shape (N, C_{k-1}, T_{k-1})
-
-    Examples
-    --------
-    >>> W = np.array([[[1.0, -1.0]]])
-    >>> dW, db, dx = conv1d_backward(W, np.array([[[1.0, 4.0, 9.0]]]),
-    ...                              np.array([[[1.0, -1.0]]]), per_sample=False)
-    >>> dW, db, dx
-    (array([[[-3., -5.]]]), array([0.]), array([[[ 1., -2.,  1.]]]))
-    """
-    dW, db = conv1d_parameter_gradients(x_prev, delta, per_sample=per_sample)
-    return dW, db, conv1d_input_gradient(W, delta)
 
 
 @dataclass(frozen=True)
