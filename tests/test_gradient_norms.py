@@ -152,6 +152,9 @@ def test_larger_shared_weights_match_by_both_methods() -> None:
     assert layers.choose_method(4, 26, 26) == "direct"
     # and a = c = 27: 4 (16 * 29 + 16 * 27) = 3584 < 27 * 27 * 5 = 3645.
     assert layers.choose_method(4, 27, 27) == "gram"
+    # An exact tie goes to the direct form, as documented: T = 1, a = 3, c = 10:
+    # 4 (1 * 5 + 1 * 10) = 60 = 10 * 3 * 2.
+    assert layers.choose_method(1, 3, 10) == "direct"
     for net, x, y in models:
         for chosen in METHODS:
             with method(chosen):

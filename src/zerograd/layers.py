@@ -360,6 +360,8 @@ def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal[
     The Gram form's count is weighted by :data:`GRAM_COST_FACTOR`. It wins for
     short sequences of wide layers, roughly when
     :math:`T (a + c + w) \lesssim a c w / 4`.
+    On a tie the direct form is chosen: it is the simpler of the two, with no
+    samples to recompute.
 
     Parameters
     ----------
