@@ -219,6 +219,42 @@ def test_the_gram_form_hands_cancelling_samples_to_g(steps: int, a: int, c: int)
     assert np.nanmax(np.abs(unchecked - exact) / exact) > 1e-8
 
 
+@pytest.mark.parametrize(
+    ("steps", "a", "c", "width"), [(8, 64, 64, 1), (60, 16, 4, 1), (4, 64, 32, 3), (34, 6, 4, 5)]
+)
+@pytest.mark.parametrize("chosen", METHODS)
+def test_shared_weight_norms_runs_the_method_asked_for(
+    steps: int, a: int, c: int, width: int, chosen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit method runs as asked, "auto" runs choose_method's pick; blocks cover the batch."""
+    calls: list[tuple[str, int]] = []
+    for name in ("gram", "direct"):
+        real = getattr(layers, f"_{name}_squares")
+
+        def spy(
+            delta: FloatArray, inputs: FloatArray, w: int, *, real: Any = real, name: str = name
+        ) -> FloatArray:
+            calls.append((name, len(delta)))
+            return np.asarray(real(delta, inputs, w))
+
+        monkeypatch.setattr(layers, f"_{name}_squares", spy)
+    rng = np.random.default_rng(steps)
+    n = 40
+    delta = rng.normal(size=(n, steps, a))
+    inputs = rng.normal(size=(n, steps + width - 1, c))
+    got = layers.shared_weight_norms(delta, inputs, width, method=chosen)  # type: ignore[arg-type]
+    want = layers.choose_method(steps, a, c, width) if chosen == "auto" else chosen
+    assert calls[0][0] == want, calls
+    top = [call for call in calls if call[0] == want]
+    if want == "direct":  # (the Gram form may hand a few samples to G)
+        assert top == calls, calls
+    assert sum(size for _, size in top) == n, calls
+    # G_n has one (a, c) block per kernel offset j: sum_t delta_t x_{t+j}^T.
+    blocks = [np.einsum("nta,ntc->nac", delta, inputs[:, j : j + steps]) for j in range(width)]
+    explicit = np.linalg.norm(np.concatenate(blocks, axis=2).reshape(n, -1), axis=1)
+    np.testing.assert_allclose(got, explicit, rtol=1e-10)
+
+
 def test_a_weight_applied_at_no_step_has_norm_zero() -> None:
     # U[1] of a sequence of one step: x^(1)_0 = 0, so its gradient is exactly 0.
     net = zg.RecurrentNetwork.random([2, 3, 1], output="every", seed=1)
