@@ -13,17 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ENGINES = (
-    "gradient_norms",
-    "zg sum",
-    "zg forward",
-    "zg none+norms",
-    "torch.func",
-    "BackPACK",
-    "Opacus",
-    "Opacus ghost",
-)
-PEERS = ("zg none+norms", "torch.func", "BackPACK", "Opacus", "Opacus ghost")
+from norms import ENGINES, PEERS  # the runner names the engines; this script only reads runs
 
 
 def fmt_time(seconds: float | None) -> str:
