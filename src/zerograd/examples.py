@@ -302,8 +302,10 @@ def weight_only_counterexample(activation: str = "tanh") -> Example:
     :math:`x^{(2)} = b^{(2)} = 0.5` and the target 1.5 gives
     :math:`\delta^{(2)} = -1`. The hidden gradients are
     :math:`\delta^{(1)} = f_1'(z_0)\,W^{(2)\top}\delta^{(2)}`: not zero for
-    tanh, leaky_relu, identity and silu, zero for relu (by the convention
-    :math:`\operatorname{relu}'(0) = 0`), sigmoid and softplus.
+    tanh, identity and silu; not zero for leaky_relu and zero for relu, where
+    :math:`z_0 = 0` is the kink and the values rest on the library's slope
+    conventions there (0.01 and 0), not on a derivative; zero for sigmoid and
+    softplus.
 
     Parameters
     ----------
