@@ -165,6 +165,61 @@ def test_each_message_template_reads_as_written(
     assert str(info.value) == message
 
 
+# Each error also carries, as attributes, the argument, what was expected and what was
+# received (see zerograd.ArgumentError), for code that handles the error.
+ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, object, str]] = [
+    ("sizes of floats", lambda: zg.Network.random([3, 2.5], "tanh"), zg.ArgumentTypeError,  # type: ignore[list-item]
+     "sizes", int, [3, 2.5], "sizes must be a sequence of whole numbers (int); got list [3, 2.5]"),
+    ("sizes not a sequence", lambda: zg.Network.random(5, "tanh"), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "sizes", "a sequence of whole numbers (int)", 5,
+     "sizes must be a sequence of whole numbers (int); got int 5"),
+    ("too few sizes", lambda: zg.Network.random([3], "tanh"), zg.ArgumentValueError,
+     "sizes", 2, 1, "sizes must hold at least 2 whole numbers; got [3]"),
+    ("sizes of a recurrent network", lambda: zg.RecurrentNetwork.random([2, 3]),
+     zg.ArgumentValueError, "sizes", 3, 2, "sizes must hold exactly 3 whole numbers; got [2, 3]"),
+    ("a size of zero", lambda: zg.Network.random([3, 0], "tanh"), zg.ArgumentValueError,
+     "sizes", 1, [3, 0], "sizes must hold positive whole numbers; got [3, 0]"),
+    ("a convolution pair", lambda: zg.ConvNetwork.random((1, 4), conv=[(2,)]),  # type: ignore[list-item]
+     zg.ArgumentValueError, "each (channels, width) of conv", 2, 1,
+     "each (channels, width) of conv must hold exactly 2 whole numbers; got (2,)"),
+    ("a float seed", lambda: zg.Network.random([2, 1], "tanh", seed=1.5), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "seed", "int or Generator", 1.5,
+     "seed must be a non-negative int or a numpy.random.Generator; got float 1.5"),
+    ("a negative seed", lambda: zg.Network.random([2, 1], "tanh", seed=-1), zg.ArgumentValueError,
+     "seed", 0, -1, "seed must be at least 0; got -1"),
+    ("length 0", lambda: zg.ConvNetwork([np.ones((1, 1, 1))], [[0.0]], "tanh", length=0),
+     zg.ArgumentValueError, "length", 1, 0, "length must be at least 1; got 0"),
+    ("negative weight decay", lambda: zg.gradients(NET, X, Y, weight_decay=-0.1),
+     zg.ArgumentValueError, "weight_decay", ">= 0", -0.1,
+     "weight_decay must be a finite number >= 0; got -0.1"),
+    ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
+     zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
+     ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "
+      "not to one sample); got 0.1")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "argument", "expected", "received", "message"),
+    [pytest.param(*case[1:], id=case[0]) for case in ATTRIBUTES],
+)
+def test_an_error_names_the_argument_what_was_expected_and_what_was_received(
+    call: Callable[[], object],
+    kind: type[Exception],
+    argument: str,
+    expected: object,
+    received: object,
+    message: str,
+) -> None:
+    with pytest.raises(kind) as info:
+        call()
+    error = info.value
+    assert isinstance(error, zg.ArgumentError)
+    assert (error.argument, error.expected, error.received) == (argument, expected, received)
+    assert type(error.expected) is type(expected)  # 0.0, not 0 or False
+    assert str(error) == message
+
+
 def test_the_memory_message_counts_what_it_would_allocate() -> None:
     # 10-1e6-10 has 1e7 + 1e6 + 1e7 + 10 entries, 8 bytes each, drawn then copied.
     with pytest.raises(zg.ArgumentValueError) as info:
