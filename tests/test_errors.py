@@ -165,6 +165,8 @@ def test_each_message_template_reads_as_written(
     assert str(info.value) == message
 
 
+PARAMETERS = ([np.ones((4, 3)), np.ones((2, 4))], [np.zeros(4), np.zeros(2)])
+
 # Each error also carries, as attributes, the argument, what was expected and what was
 # received (see zerograd.ArgumentError), for code that handles the error.
 ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, object, str]] = [
@@ -192,6 +194,22 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
     ("negative weight decay", lambda: zg.gradients(NET, X, Y, weight_decay=-0.1),
      zg.ArgumentValueError, "weight_decay", ">= 0", -0.1,
      "weight_decay must be a finite number >= 0; got -0.1"),
+    ("activations not a sequence", lambda: zg.Network(*PARAMETERS, 5), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "activations", "a name (str) or a sequence of names", 5,
+     "activations must be a name (str) or a sequence of names; got int 5"),
+    ("one activation too many", lambda: zg.Network(*PARAMETERS, ["tanh"] * 3),
+     zg.ArgumentValueError, "activations", 2, 3,
+     "activations must name one activation per layer (2); got 3 names"),
+    ("layer keys from 0", lambda: zg.Network(dict(enumerate(PARAMETERS[0])), PARAMETERS[1], "tanh"),
+     zg.ArgumentValueError, "W", "layer numbers 1..K", [0, 1],
+     "W must be numbered by layer from 1, as a network's parameters are; got the keys [0, 1]"),
+    ("targets of strings", lambda: NET.loss(X, np.full((5, 2), "a")), zg.ArgumentTypeError,
+     "y", "real numbers", np.dtype("<U1"),
+     "y must hold real numbers (integer, floating or bool dtype); got dtype <U1"),
+    ("a step of text", lambda: zg.numerical_gradients(NET, X, Y, step="a"), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "step", float, "a", "step must be a real number (int or float); got str 'a'"),
+    ("layers not iterable", lambda: zg.Layered(5, 1), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "arrays", "iterable", 5, "arrays must be an iterable of arrays in layer order; got int 5"),
     ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "

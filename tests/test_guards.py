@@ -326,6 +326,20 @@ def test_without_a_reading_of_the_memory_nothing_is_refused(
     _checks.check_memory(10**15, "sizes", "parameters")  # cannot tell, so it does not refuse
 
 
+def test_the_memory_limits_are_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A request of MEMORY_CHECKED_ABOVE bytes is not compared with the memory (the limit is
+    # "above"), and a request of exactly the available memory fits.
+    threshold = _checks.MEMORY_CHECKED_ABOVE
+    monkeypatch.setattr(_checks, "available_memory", lambda: 0)
+    _checks.check_memory(threshold, "sizes", "parameters")
+    with refuses(zg.ArgumentValueError, "sizes", expected=0, received=threshold + 1):
+        _checks.check_memory(threshold + 1, "sizes", "parameters")
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    _checks.check_memory(2**30, "sizes", "parameters")
+    with refuses(zg.ArgumentValueError, "sizes", expected=2**30, received=2**30 + 1):
+        _checks.check_memory(2**30 + 1, "sizes", "parameters")
+
+
 def test_the_available_memory_is_read() -> None:
     available = _checks.available_memory()
     assert available is None or available > 0

@@ -166,27 +166,21 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     return array
 
 
-def as_real_array(
-    value: object, name: str, *, copy: bool = True, bools: bool = False
-) -> FloatArray:
-    """Convert ``value`` to a finite float64 array, or raise.
+def as_real_array(value: object, name: str) -> FloatArray:
+    """Convert ``value`` to a new finite float64 array, or raise.
 
     Parameters
     ----------
     value : array_like
-        Integers or floats (and bools, with ``bools=True``), converted to float64.
+        Integers or floats, converted to float64.
     name : str
         The argument's name in error messages, for example ``"x"``.
-    copy : bool
-        Always return a new array. With ``False`` a float64 ``value`` is
-        returned as it is, for callers that only read it.
-    bools : bool
-        As for :func:`real_array`.
 
     Returns
     -------
     ndarray
-        A float64 array with the shape of ``value``.
+        A float64 array with the shape of ``value``, never ``value`` itself:
+        the caller may keep it while the user changes ``value``.
 
     Raises
     ------
@@ -204,7 +198,7 @@ def as_real_array(
     ...
     zerograd._checks.NonFiniteError: x must be finite; got NaN at index (1,)
     """
-    array = real_array(value, name, bools=bools).astype(np.float64, copy=copy)
+    array = real_array(value, name).astype(np.float64)
     check_finite(array, name)
     return array
 
