@@ -165,6 +165,7 @@ def test_each_message_template_reads_as_written(
     assert str(info.value) == message
 
 
+SIGMOID_OUTPUTS = zg.Network.random([3, 2], "sigmoid", seed=7)
 PARAMETERS = ([np.ones((4, 3)), np.ones((2, 4))], [np.zeros(4), np.zeros(2)])
 
 # Each error also carries, as attributes, the argument, what was expected and what was
@@ -210,6 +211,25 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
      "step", float, "a", "step must be a real number (int or float); got str 'a'"),
     ("layers not iterable", lambda: zg.Layered(5, 1), zg.ArgumentTypeError,  # type: ignore[arg-type]
      "arrays", "iterable", 5, "arrays must be an iterable of arrays in layer order; got int 5"),
+    ("softmax of one unit",
+     lambda: zg.Network.random([3, 1], "identity").loss(X, Y[:, :1], loss="softmax_cross_entropy"),
+     zg.ArgumentValueError, "the output", 2, 1,
+     "the output must have at least 2 units for softmax_cross_entropy; got 1"),
+    ("a negative probability",
+     lambda: NET.loss(X[:1], [[1.5, -0.5]], loss="softmax_cross_entropy"),
+     zg.ArgumentValueError, "y", 0, -0.5, "y must be non-negative for softmax_cross_entropy; got -0.5"),
+    ("probabilities off 1",
+     lambda: NET.loss(X[:1], [[0.5, 0.6]], loss="softmax_cross_entropy"),
+     zg.ArgumentValueError, "y", 1.0, 1.1,
+     ("y must hold probability vectors summing to 1 (within 8.88e-16) for softmax_cross_entropy; "
+      "got a sum of 1.1")),
+    ("a binary target of 2",
+     lambda: SIGMOID_OUTPUTS.loss(X[:1], [[2.0, 0.0]], loss="binary_cross_entropy"),
+     zg.ArgumentValueError, "y", (0, 1), 2.0, "y must hold 0 or 1 for binary_cross_entropy; got 2.0"),
+    ("binary cross-entropy without sigmoid",
+     lambda: NET.loss(X[:1], [[1.0, 0.0]], loss="binary_cross_entropy"),
+     zg.ArgumentValueError, "the output activation", "sigmoid", "identity",
+     "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'"),
     ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "
