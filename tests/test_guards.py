@@ -326,6 +326,20 @@ def test_without_a_reading_of_the_memory_nothing_is_refused(
     _checks.check_memory(10**15, "sizes", "parameters")  # cannot tell, so it does not refuse
 
 
+def test_a_gradient_that_overflows_in_a_middle_layer_is_refused() -> None:
+    # x^(1) = 1e250 and delta^(2) = 1e100 are finite, and so is the forward pass
+    # (z^(2) = 1, z^(3) = 1e50), but dL/dW^(2) = delta^(2) x^(1) = 1e350 is not. The last
+    # layer's input, x^(2) = 1, and every delta are small: only x^(1) shows the overflow.
+    net = zg.Network([[[1e250]], [[1e-250]], [[1e50]]], [[0.0]] * 3, "identity")
+    with refuses(zg.NonFiniteError, "the gradient W[2]", received="inf"):
+        zg.gradients(net, [1.0], [0.0])
+
+
+def test_zero_tolerances_are_accepted() -> None:
+    net = zg.Network.random([2, 3, 1], "tanh", seed=3)
+    zg.check_gradients(net, [0.5, -0.2], [0.1], rtol=0.0, atol=1e-6)
+
+
 def test_the_memory_limits_are_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
     # A request of MEMORY_CHECKED_ABOVE bytes is not compared with the memory (the limit is
     # "above"), and a request of exactly the available memory fits.
