@@ -277,6 +277,53 @@ def test_an_error_names_the_argument_what_was_expected_and_what_was_received(
     assert str(error) == message
 
 
+OVERFLOWING = zg.Network([[[1.3e154]]], [[0.0]], "identity")  # each loss 8.45e307; 3 sum to inf
+HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2 = inf
+
+
+@pytest.mark.parametrize(
+    ("call", "argument", "message"),
+    [
+        pytest.param(
+            lambda: OVERFLOWING.loss(np.ones((3, 1)), np.zeros((3, 1))),
+            "the objective",
+            "the objective must be finite; got inf at index (): the values overflowed float64",
+            id="objective",
+        ),
+        pytest.param(
+            lambda: HEAVY.loss([1.0], [0.0], weight_decay=0.5),
+            "the weight penalty",
+            "the weight penalty must be finite; got inf at index (): the values overflowed float64",
+            id="penalty",
+        ),
+    ],
+)
+def test_a_sum_that_overflows_is_named_with_its_attributes(
+    call: Callable[[], object], argument: str, message: str
+) -> None:
+    with pytest.raises(zg.NonFiniteError) as info:
+        call()
+    error = info.value
+    assert (error.argument, error.expected, error.received, error.index) == (
+        argument,
+        "finite",
+        "inf",
+        (),
+    )
+    assert str(error) == message
+
+
+def test_the_check_gradients_method_has_the_function_s_defaults() -> None:
+    # Squared error, summed, no weight decay: a batch with reduction="none" is accepted only
+    # without decay.
+    net = zg.Network.random([2, 1], "tanh", seed=1)
+    x, y = [[0.1, 0.2], [0.3, -0.4]], [[0.3], [0.1]]
+    net.check_gradients(x, y)
+    net.check_gradients(x, y, reduction="none")
+    with pytest.raises(zg.ArgumentValueError, match="must be 0 with reduction='none'"):
+        net.check_gradients(x, y, reduction="none", weight_decay=0.1)
+
+
 def test_the_memory_message_counts_what_it_would_allocate() -> None:
     # 10-1e6-10 has 1e7 + 1e6 + 1e7 + 10 entries, 8 bytes each, drawn then copied.
     with pytest.raises(zg.ArgumentValueError) as info:
