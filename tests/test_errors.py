@@ -165,6 +165,21 @@ def test_each_message_template_reads_as_written(
     assert str(info.value) == message
 
 
+WIDE = zg.Network.random([100, 1000, 10], "tanh")  # 111,010 parameters, 8 bytes each
+WIDE_X, WIDE_Y = np.zeros((100, 100)), np.zeros((100, 10))
+
+
+def with_memory(available: int, call: Callable[[], object]) -> Callable[[], object]:
+    """``call``, made while the machine seems to have ``available`` bytes free."""
+
+    def limited() -> object:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_checks, "available_memory", lambda: available)
+            return call()
+
+    return limited
+
+
 SIGMOID_OUTPUTS = zg.Network.random([3, 2], "sigmoid", seed=7)
 PARAMETERS = ([np.ones((4, 3)), np.ones((2, 4))], [np.zeros(4), np.zeros(2)])
 
@@ -249,6 +264,26 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "
       "not to one sample); got 0.1")),
+    ("one sample's target", lambda: NET.loss(X[0], Y[:1]), zg.ArgumentValueError,
+     "y", (2,), (1, 2), "y must have shape (2,) for one sample; got shape (1, 2)"),
+    ("a vector for W[1]",
+     lambda: zg.Network([np.ones(3), PARAMETERS[0][1]], PARAMETERS[1], "tanh"),
+     zg.ArgumentValueError, "W[1]", 2, (3,),
+     "W[1] must be a non-empty matrix of shape (n_1, n_0); got shape (3,)"),
+    ("W[2]'s columns",
+     lambda: zg.Network([PARAMETERS[0][0], np.ones((2, 3))], PARAMETERS[1], "tanh"),
+     zg.ArgumentValueError, "W[2]", 4, (2, 3),
+     "W[2] must have 4 columns to match W[1] of shape (4, 3); got shape (2, 3)"),
+    ("per-sample gradients beyond the memory",
+     with_memory(2**26, lambda: zg.gradients(WIDE, WIDE_X, WIDE_Y, reduction="none")),
+     zg.ArgumentValueError, "x", 2**26, 88_808_000,
+     ("x must give arrays that fit in the available memory (67,108,864 bytes); got per-sample "
+      "gradients (reduction='none') of 100 samples needing 88,808,000 bytes")),
+    ("per-sample estimates beyond the memory",  # the estimate and the exact values: two copies
+     with_memory(2**26, lambda: zg.numerical_gradients(WIDE, WIDE_X, WIDE_Y, reduction="none")),
+     zg.ArgumentValueError, "x", 2**26, 177_616_000,
+     ("x must give arrays that fit in the available memory (67,108,864 bytes); got per-sample "
+      "gradients (reduction='none') of 100 samples needing 177,616,000 bytes")),
     ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "
@@ -278,6 +313,7 @@ def test_an_error_names_the_argument_what_was_expected_and_what_was_received(
 
 
 OVERFLOWING = zg.Network([[[1.3e154]]], [[0.0]], "identity")  # each loss 8.45e307; 3 sum to inf
+MIDDLE_OVERFLOW = zg.Network([[[1e250]], [[1e-250]], [[1e50]]], [[0.0]] * 3, "identity")
 HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2 = inf
 
 
@@ -291,6 +327,18 @@ HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2
             id="objective",
         ),
         pytest.param(
+            lambda: zg.Network([[[1e155]]], [[0.0]], "identity").loss([1.0], [0.0]),
+            "the loss",
+            "the loss must be finite; got inf at index (0,): the values overflowed float64",
+            id="loss",
+        ),
+        pytest.param(
+            lambda: zg.gradients(MIDDLE_OVERFLOW, [1.0], [0.0]),
+            "the gradient W[2]",
+            "the gradient W[2] must be finite; got inf at index (0, 0): the values overflowed float64",
+            id="gradient",
+        ),
+        pytest.param(
             lambda: HEAVY.loss([1.0], [0.0], weight_decay=0.5),
             "the weight penalty",
             "the weight penalty must be finite; got inf at index (): the values overflowed float64",
@@ -298,18 +346,13 @@ HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2
         ),
     ],
 )
-def test_a_sum_that_overflows_is_named_with_its_attributes(
+def test_a_value_that_overflows_is_named_with_its_attributes(
     call: Callable[[], object], argument: str, message: str
 ) -> None:
     with pytest.raises(zg.NonFiniteError) as info:
         call()
     error = info.value
-    assert (error.argument, error.expected, error.received, error.index) == (
-        argument,
-        "finite",
-        "inf",
-        (),
-    )
+    assert (error.argument, error.expected, error.received) == (argument, "finite", "inf")
     assert str(error) == message
 
 

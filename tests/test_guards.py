@@ -335,6 +335,15 @@ def test_a_gradient_that_overflows_in_a_middle_layer_is_refused() -> None:
         zg.gradients(net, [1.0], [0.0])
 
 
+def test_the_smallest_step_is_accepted() -> None:
+    # Every |parameter| and |raw activation| is below 1 here, so the smallest step allowed
+    # is float64's epsilon itself.
+    net = zg.Network([[[0.5]]], [[0.25]], "tanh")
+    zg.numerical_gradients(net, [0.5], [0.0], step=float(np.finfo(np.float64).eps))
+    with refuses(zg.ArgumentValueError, "step"):
+        zg.numerical_gradients(net, [0.5], [0.0], step=float(np.finfo(np.float64).eps) / 2)
+
+
 def test_zero_tolerances_are_accepted() -> None:
     net = zg.Network.random([2, 3, 1], "tanh", seed=3)
     zg.check_gradients(net, [0.5, -0.2], [0.1], rtol=0.0, atol=1e-6)
