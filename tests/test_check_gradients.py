@@ -202,3 +202,61 @@ def test_bad_arguments_are_refused(
 ) -> None:
     with refuses(kind, argument, received=received):
         zg.check_gradients(NET, X, Y, **options)
+
+
+def doubled_gradients(monkeypatch: pytest.MonkeyPatch) -> zg.Network:
+    """z = W x with W = 2, whose gradients(), for this test, come out doubled (a planted bug)."""
+    exact = zg.Network.gradients
+
+    def doubled(self: zg.Network, *args: Any, **kwargs: Any) -> zg.Gradients:
+        gradients = exact(self, *args, **kwargs)
+        gradients.W[1] = 2 * gradients.W[1]
+        return gradients
+
+    monkeypatch.setattr(zg.Network, "gradients", doubled)
+    return zg.Network([[[2.0]]], [[0.0]], "identity")
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (
+            3.0,  # the objective is 18: atol = 1e-8 * 18
+            (
+                "gradient check failed for W[1] at index (0, 0): exact 36.0, central difference 18.0, "
+                "error 18 > tolerance 1.82e-05 (rtol 1e-06, atol 1.8e-07, step 0.0009765625)"
+            ),
+        ),
+        (
+            0.25,  # the objective is 1/8, below 1: atol = 1e-8
+            (
+                "gradient check failed for W[1] at index (0, 0): exact 0.25, central difference 0.125, "
+                "error 0.125 > tolerance 1.35e-07 (rtol 1e-06, atol 1e-08, step 0.0009765625)"
+            ),
+        ),
+    ],
+)
+def test_a_planted_factor_of_2_is_reported_with_its_tolerance(
+    x: float, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # z = W x with W = 2 and target 0: L = (W x)^2 / 2 and dL/dW = W x^2, which central
+    # differences with a step of 2**-10 give exactly; the planted bug doubles it.
+    net = doubled_gradients(monkeypatch)
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(net, [x], [0.0], step=2**-10)
+    assert str(info.value) == message
+
+
+def test_the_estimate_for_one_sample_has_no_batch_axis() -> None:
+    net = zg.Network.random([3, 2, 1], "tanh", seed=1)
+    estimate = zg.numerical_gradients(net, [0.1, 0.2, 0.3], [0.0])
+    assert estimate.z[1].shape == (2,)
+    assert estimate.z[2].shape == (1,)
+
+
+def test_an_error_equal_to_its_tolerance_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As above with x = 3: exact 36 against 18 exactly, an error of 18; atol = 18 allows it.
+    net = doubled_gradients(monkeypatch)
+    zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=0.0, atol=18.0)
+    with pytest.raises(zg.GradientCheckError):
+        zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=0.0, atol=17.9)

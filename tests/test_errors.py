@@ -180,6 +180,13 @@ def with_memory(available: int, call: Callable[[], object]) -> Callable[[], obje
     return limited
 
 
+def per_sample_pair() -> object:
+    """Per-sample gradients of 2 samples of a 2048-2048-1 network: 2 x 4,198,401 x 8 bytes."""
+    net = zg.Network.random([2048, 2048, 1], "tanh")
+    x, y = np.zeros((2, 2048)), np.zeros((2, 1))
+    return with_memory(2**26, lambda: zg.gradients(net, x, y, reduction="none"))()
+
+
 SIGMOID_OUTPUTS = zg.Network.random([3, 2], "sigmoid", seed=7)
 PARAMETERS = ([np.ones((4, 3)), np.ones((2, 4))], [np.zeros(4), np.zeros(2)])
 
@@ -284,6 +291,10 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
      zg.ArgumentValueError, "x", 2**26, 177_616_000,
      ("x must give arrays that fit in the available memory (67,108,864 bytes); got per-sample "
       "gradients (reduction='none') of 100 samples needing 177,616,000 bytes")),
+    ("two samples' per-sample gradients beyond the memory", per_sample_pair,
+     zg.ArgumentValueError, "x", 2**26, 67_174_416,
+     ("x must give arrays that fit in the available memory (67,108,864 bytes); got per-sample "
+      "gradients (reduction='none') of 2 samples needing 67,174,416 bytes")),
     ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "

@@ -210,3 +210,22 @@ def test_targets_inside_the_domain_are_accepted(
     loss: str, y: npt.ArrayLike, activation: str
 ) -> None:
     LOSSES[loss].check(np.asarray(y), activation)  # raises if refused
+
+
+def test_the_probability_sum_tolerance_is_2_n_units_epsilons_of_the_target_dtype() -> None:
+    from zerograd.losses import probability_sum_tolerance  # noqa: PLC0415
+
+    f64, f32 = np.finfo(np.float64).eps, float(np.finfo(np.float32).eps)
+    assert probability_sum_tolerance(np.zeros((3, 4))) == 2 * 4 * f64
+    # n units is the last axis, whatever the others; float32 targets get float32's epsilon
+    assert probability_sum_tolerance(np.zeros((2, 3, 5), dtype=np.float32)) == 2 * 5 * f32
+    assert probability_sum_tolerance(np.zeros((3, 4), dtype=np.int64)) == 2 * 4 * f64
+
+
+def test_a_probability_sum_off_by_exactly_the_tolerance_is_accepted() -> None:
+    # Two units: the tolerance is 4 eps = 2**-50, and 0.5 + (0.5 + 2**-50) = 1 + 2**-50 exactly.
+    net = zg.Network.random([3, 2], "identity", seed=7)
+    x = np.zeros((1, 3))
+    net.loss(x, [[0.5, 0.5 + 2**-50]], loss="softmax_cross_entropy")
+    with refuses(zg.ArgumentValueError, "y"):
+        net.loss(x, [[0.5, 0.5 + 2**-49]], loss="softmax_cross_entropy")
