@@ -258,5 +258,6 @@ def test_an_error_equal_to_its_tolerance_passes(monkeypatch: pytest.MonkeyPatch)
     # As above with x = 3: exact 36 against 18 exactly, an error of 18; atol = 18 allows it.
     net = doubled_gradients(monkeypatch)
     zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=0.0, atol=18.0)
+    zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=1.0, atol=0.0)  # 18 <= 1 * 18
     with pytest.raises(zg.GradientCheckError):
         zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=0.0, atol=17.9)

@@ -295,6 +295,9 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
      zg.ArgumentValueError, "x", 2**26, 67_174_416,
      ("x must give arrays that fit in the available memory (67,108,864 bytes); got per-sample "
       "gradients (reduction='none') of 2 samples needing 67,174,416 bytes")),
+    ("a ragged input", lambda: NET.forward([[1.0], [1.0, 2.0]]), zg.ArgumentTypeError,
+     "x", "a rectangular array", [[1.0], [1.0, 2.0]],
+     "x must be a rectangular array of real numbers; got [[1.0], [1.0, 2.0]]"),
     ("weight decay per sample", lambda: zg.gradients(NET, X, Y, reduction="none", weight_decay=0.1),
      zg.ArgumentValueError, "weight_decay", 0.0, 0.1,
      ("weight_decay must be 0 with reduction='none' (the penalty belongs to the whole objective, "

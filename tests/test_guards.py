@@ -344,6 +344,22 @@ def test_the_smallest_step_is_accepted() -> None:
         zg.numerical_gradients(net, [0.5], [0.0], step=float(np.finfo(np.float64).eps) / 2)
 
 
+def test_a_gradient_that_overflows_through_a_large_output_error_is_refused() -> None:
+    # delta^(2) = 1e200 (from b^(2)) and x^(1) = 1e120 (from b^(1)): dL/dW^(2) = 1e320. The
+    # other delta, delta^(1) = W^(2) delta^(2) = 1, and the inputs' squares are finite:
+    # only delta^(2) shows the overflow.
+    net = zg.Network([[[1.0]], [[1e-200]]], [[1e120], [1e200]], "identity")
+    with refuses(zg.NonFiniteError, "the gradient W[2]", received="inf"):
+        zg.gradients(net, [1.0], [0.0])
+
+
+def test_weights_whose_squares_overflow_need_no_penalty_without_weight_decay() -> None:
+    heavy = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2 = inf
+    assert heavy.loss([1.0], [0.0]) == 0.5
+    with refuses(zg.NonFiniteError, "the weight penalty"):
+        heavy.loss([1.0], [0.0], weight_decay=0.5)
+
+
 def test_zero_tolerances_are_accepted() -> None:
     net = zg.Network.random([2, 3, 1], "tanh", seed=3)
     zg.check_gradients(net, [0.5, -0.2], [0.1], rtol=0.0, atol=1e-6)
