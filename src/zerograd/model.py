@@ -259,7 +259,8 @@ class GradientNorms(ParameterArrays):
         --------
         >>> from zerograd import Network, gradient_norms
         >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations="identity")
-        >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 1.0])  # errors 1 and 3
+        >>> x, y = [[1.0], [2.0]], [1.0, 1.0]  # errors 1 and 3
+        >>> norms = gradient_norms(net, x, y)
         >>> norms.W[1], norms.b[1], norms.total()
         (array([1., 6.]), array([1., 3.]), array([1.41421356, 6.70820393]))
         """
@@ -1247,8 +1248,9 @@ def gradient_norms(
     Where the samples' gradients point different ways, here 1 and -2, the
     summed gradient (-1) is smaller than either of them, which the norms show:
 
-    >>> norms = gradient_norms(net, [[1.0], [2.0]], [1.0, 5.0])  # errors 1 and -1
-    >>> norms.W[1], gradients(net, [[1.0], [2.0]], [1.0, 5.0]).W[1]
+    >>> x, y = [[1.0], [2.0]], [1.0, 5.0]  # errors 1 and -1
+    >>> norms = gradient_norms(net, x, y)
+    >>> norms.W[1], gradients(net, x, y).W[1]
     (array([1., 2.]), array([[-1.]]))
 
     One sample without a batch axis gives arrays of shape ``()``:
@@ -1388,8 +1390,9 @@ def check_gradients(
     --------
     >>> from zerograd import Network
     >>> net = Network.random([3, 4, 2], ["tanh", "identity"], seed=0)
-    >>> check_gradients(net, [0.1, -0.2, 0.3], [1.0, 0.0])  # passes silently
-    >>> check_gradients(net, [0.1, -0.2, 0.3], [1.0, 0.0], directions=5, seed=1)
+    >>> x, y = [0.1, -0.2, 0.3], [1.0, 0.0]
+    >>> check_gradients(net, x, y)  # passes silently
+    >>> check_gradients(net, x, y, directions=5, seed=1)
     """
     check_model(net).check_gradients(
         x,
