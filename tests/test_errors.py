@@ -48,13 +48,20 @@ def without_zero() -> object:
 RNN_W, RNN_U, RNN_B = [np.ones((2, 1)), np.ones((1, 2))], np.eye(2), [np.zeros(2), np.zeros(1)]
 
 
-def huge(available: int) -> Callable[[], object]:
-    def call() -> object:
+def with_memory(available: int, call: Callable[[], object]) -> Callable[[], object]:
+    """``call``, made while the machine seems to have ``available`` bytes free."""
+
+    def limited() -> object:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_checks, "available_memory", lambda: available)
-            return zg.Network.random([10, 10**6, 10], "tanh")
+            return call()
 
-    return call
+    return limited
+
+
+def huge(available: int) -> Callable[[], object]:
+    """A 10-1e6-10 network drawn while the machine seems to have ``available`` bytes free."""
+    return with_memory(available, lambda: zg.Network.random([10, 10**6, 10], "tanh"))
 
 
 TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
@@ -167,17 +174,6 @@ def test_each_message_template_reads_as_written(
 
 WIDE = zg.Network.random([100, 1000, 10], "tanh")  # 111,010 parameters, 8 bytes each
 WIDE_X, WIDE_Y = np.zeros((100, 100)), np.zeros((100, 10))
-
-
-def with_memory(available: int, call: Callable[[], object]) -> Callable[[], object]:
-    """``call``, made while the machine seems to have ``available`` bytes free."""
-
-    def limited() -> object:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(_checks, "available_memory", lambda: available)
-            return call()
-
-    return limited
 
 
 def per_sample_pair() -> object:
