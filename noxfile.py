@@ -22,9 +22,14 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
-# Plain virtualenv + pip: pip honours the machine's pip configuration (its package
-# index and constraints), which uv does not read.
-nox.options.default_venv_backend = "virtualenv"
+# uv when it is installed (`pip install nox uv`; CI and Read the Docs install it): six
+# sessions install the docs group, about 100 packages, which takes pip about a minute
+# each time and uv a few seconds. Without uv, nox falls back to virtualenv and pip.
+nox.options.default_venv_backend = "uv|virtualenv"
+# Sessions that install torch use pip: pip reads the machine's configuration, and on
+# these machines that points at a local CPU build of torch; uv would download a CUDA
+# build of several GB.
+PIP_BACKEND = "virtualenv"
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -36,7 +41,17 @@ SPHINX_FLAGS = ["-W", "--keep-going", "-n", "-T", "-j", "2"]
 # The versions CI tested, shared by every session that installs a dependency group and by
 # Read the Docs (which runs `nox -s docs`). `nox -s lock` rewrites it.
 CONSTRAINTS = ROOT / ".ci" / "constraints.txt"
-LOCKED_GROUPS = ("test", "docs", "browser", "lint", "serve", "repo-review", "mutation", "build")
+LOCKED_GROUPS = (
+    "nox",
+    "test",
+    "docs",
+    "browser",
+    "lint",
+    "serve",
+    "repo-review",
+    "mutation",
+    "build",
+)
 
 
 def source_date_epoch() -> str:
@@ -157,7 +172,7 @@ def clean(session: nox.Session) -> None:
     session.log(f"removed {BUILD}")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend=PIP_BACKEND)
 def bench(session: nox.Session) -> None:
     """Time the engine against its peers and the book's builds; write benchmarks/README.md.
 
@@ -181,7 +196,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/report.py", "--results", str(results))
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend=PIP_BACKEND)
 def bench_norms(session: nox.Session) -> None:
     """Time gradient_norms and measure its peak memory against torch.func, BackPACK and Opacus.
 
@@ -318,6 +333,8 @@ def guarantees(session: nox.Session) -> None:
         "tests/build/test_notebooks.py",
         "-p",
         "no:cacheprovider",
+        # Two workers, a file each: the two full builds (one file) run beside the one-page books.
+        *("-n", "2", "--dist", "loadfile"),
         *session.posargs,
         env={"SOURCE_DATE_EPOCH": source_date_epoch()},
     )
@@ -369,7 +386,8 @@ def htmlzip(session: nox.Session) -> None:
     session.log(f"wrote {archive}")
 
 
-@nox.session(default=False)
+# pip, whose `pip freeze` writes the file.
+@nox.session(default=False, venv_backend=PIP_BACKEND)
 def lock(session: nox.Session) -> None:
     """Rewrite .ci/constraints.txt: the newest versions that satisfy every dependency group.
 
@@ -448,12 +466,16 @@ def notebooks(session: nox.Session) -> None:
     install_group(session, "docs", "test", editable=True)
     build_html(session)
     tmp = Path(session.create_tmp()).resolve()
-    wheels = tmp / "wheel"
-    shutil.rmtree(wheels, ignore_errors=True)
-    session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), ".")
     reader = tmp / "reader-venv"
     shutil.rmtree(reader, ignore_errors=True)
     session.run("python", "-m", "venv", str(reader))
+    wheels = tmp / "wheel"
+    shutil.rmtree(wheels, ignore_errors=True)
+    session.run(
+        str(reader / "bin" / "python"),
+        *("-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), "."),
+        external=True,
+    )
     (wheel,) = wheels.glob("*.whl")
     # SymPy: the notation page proves its formulas symbolically, in the reader's kernel too.
     reader_packages = ["matplotlib", "sympy", "ipykernel", "nbclient"]
@@ -469,6 +491,7 @@ def notebooks(session: nox.Session) -> None:
         "tests/build/test_notebooks.py",
         "-p",
         "no:cacheprovider",
+        *("-n", "2"),  # a notebook runs in one kernel: two at a time on two cores
         *session.posargs,
         env={"ZEROGRAD_HTML": str(HTML), "ZEROGRAD_READER_PYTHON": str(reader / "bin" / "python")},
     )

@@ -766,10 +766,10 @@ def check_book(
 
     The verdict comes from the pages' claim records (:func:`book_verdict`). When no
     page calls the function, nothing runs and the book cannot catch the fault.
-    With ``first`` (the pages that caught the fault last time), those of the
-    calling pages run first, and the rest only if they catch nothing: the order
-    changes, the verdict cannot, but the evidence then names only what the first
-    pages found.
+    With ``first`` (the pages that caught the fault last time), the quickest of
+    them to execute runs first, and the other calling pages only if it catches
+    nothing: the order changes, the verdict cannot, but the evidence then names
+    only what that page found.
     """
     log.unlink(missing_ok=True)
     start = time.monotonic()
@@ -783,7 +783,8 @@ def check_book(
             function=function,
             ran=[],
         )
-    early = [page for page in pages if page in (first or ())]
+    caught_before = [page for page in pages if page in (first or ())]
+    early = sorted(caught_before, key=lambda page: baseline.seconds([page]))[:1]
     runs = execute_pages(copy, log, early) if early else {}
     claims, failed_pages, unchecked, evidence = book_verdict(baseline.runs, runs)
     if not (claims or failed_pages):
