@@ -3,8 +3,8 @@
 A sentence that says "never", "every" or "only" states something for all cases,
 and the book may say that only where a claim's checks back it (see ``claims.py``).
 During the build this extension reads the prose of every page and flags each
-sentence that uses one of :data:`QUANTIFIERS` (or "no ... can", "no ... could")
-outside
+sentence that uses one of :data:`QUANTIFIERS` or matches one of :data:`PATTERNS`
+("no ... can", "no ... could", and "however" in its quantifying sense) outside
 
 * a ``claim`` box (its statement is checked),
 * code: code cells and their outputs, literal blocks, inline code, raw output,
@@ -14,6 +14,15 @@ outside
 * the API reference's text taken from docstrings (``autodoc``), which documents
   code that the test suite checks; the book's prose claims are what this lint is for,
 * questions: a sentence that ends with a question mark claims nothing.
+
+"however" is flagged only when it quantifies: "however small the step",
+"however the weights are chosen" say "for every value". The conjunction is
+written with punctuation after it ("However, ...", "...; however, ...",
+"..., however."), so the rule is: "however" followed by a space and a word is
+flagged, "however" followed by punctuation is not. The rule reads only the
+next character, not what kind of word follows, so a quantifying "however" is
+flagged whatever adjective, adverb or clause comes after it; a conjunction
+written without its comma is flagged too, and the fix is the comma.
 
 "each" is not in the list: the pages use it for the parts of a construction
 ("each layer computes ..."), and a universal claim about every layer still says
@@ -89,13 +98,24 @@ QUANTIFIERS = (
     "guarantees",
     "guaranteed",
     "whenever",
+    "whatever",
+    "unless",
 )
 """The words and phrases flagged outside claims, code, math and quotations."""
+
+PATTERNS = (
+    r"no\s+(?:[\w-]+\s+){0,4}?(?:can|could)",
+    r"however(?=\s+\w)",
+)
+"""Quantified wording that a word list cannot say: "no <up to four words> can" (or
+"could"), and "however" followed by a word ("however small"), not by punctuation
+("However, ...")."""
 
 WORDS = re.compile(
     r"(?<![\w'\u2019-])(?:"
     + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in QUANTIFIERS)
-    + r"|no\s+(?:[\w-]+\s+){0,4}?(?:can|could)"
+    + "|"
+    + "|".join(PATTERNS)
     + r")(?![\w'\u2019-])",
     re.IGNORECASE,
 )

@@ -13,7 +13,8 @@ not on a mock, without building the whole book five times.
 3. A claim's check fails: "claim page:fits failed its check at page.md:N", with
    the assert's message; an incremental rebuild with nothing changed still fails.
 4. A new quantified sentence appears outside any claim: "quantified wording
-   outside a claim (always)", at its page and line.
+   outside a claim (always, nothing)", at its page and line; so does one that
+   quantifies with "whatever", "unless" and "however small".
 5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
    build names the file and its only table, ``[[allow]]``, and still flags the
    sentence.
@@ -21,8 +22,8 @@ not on a mock, without building the whole book five times.
    names the entry, which no longer matches anything.
 
 The green book also shows what is exempt from the lint: a claim's statement,
-code, math, a quotation and a question, and a sentence that an ``[[allow]]``
-entry covers.
+code, math, a quotation, a question, the conjunction "however" ("However, ...",
+"..., however, ...") and a sentence that an ``[[allow]]`` entry covers.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ For one sample whose target is the prediction, every gradient of the worked exam
 
 Every gradient is then zero as well.
 Does it always hold?
+However, a batch is another matter; its gradients, however, are not checked here.
 The answer says the premise "is not true" for a batch, and $\\forall x$ is math.
 The check is the cell below; `always` in inline code is code.
 
@@ -201,7 +203,8 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert 'id="code-cell-1"' in page
     assert "Checked on this build" in page
     assert not (html / "reports").exists(), "myst-nb's traceback folder is published"
-    # Exempt from the lint: the claim box, code, math, quotations, the question; one allowed.
+    # Exempt from the lint: the claim box, code, math, quotations, the question, the
+    # conjunction "however"; one sentence allowed.
     assert re.search(
         r"wording: 1 sentences .*: 1 allowed in claims-allowlist.toml, 0 new", built.log
     )
@@ -266,15 +269,24 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
     assert any(expected in error for error in again.errors()), again.errors()
 
 
+@pytest.mark.parametrize(
+    ("sentence", "words"),
+    [
+        ("The output-bias gradient always vanishes, and nothing else can.", "always, nothing"),
+        (
+            "Whatever the input, however small the step, the loss falls unless the target is met.",
+            "whatever, however, unless",
+        ),
+    ],
+    ids=["always-nothing", "whatever-however-unless"],
+)
 def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
-    small_book: SmallBook,
+    small_book: SmallBook, sentence: str, words: str
 ) -> None:
-    sentence = "The output-bias gradient always vanishes, and nothing else can."
     built = small_book("The check is the cell below;", f"{sentence}\nThe check is the cell below;")
     line = _line(PAGE, "The check is the cell below;")
     expected = (
-        f"page.md:{line}: WARNING: quantified wording outside a claim (always, nothing): "
-        f"“{sentence}”"
+        f"page.md:{line}: WARNING: quantified wording outside a claim ({words}): “{sentence}”"
     )
     assert built.check.status != 0
     assert any(expected in error for error in built.errors()), built.errors()
