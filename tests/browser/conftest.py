@@ -34,6 +34,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -45,9 +46,10 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route
 from playwright.sync_api import Error as PlaywrightError
 
+from browser import menu
 from browser.known_failures import KNOWN_FAILURES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -430,10 +432,17 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         """Keep the test output free of one line per request."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that leaves while a file is sent (its page closed) breaks no page."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """Serve ``directory`` over HTTP on a free port of 127.0.0.1; yield its base URL."""
-    server = ThreadingHTTPServer((HOST, 0), partial(_QuietHandler, directory=str(directory)))
+    server = _QuietServer((HOST, 0), partial(_QuietHandler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -519,6 +528,10 @@ class Visit:
     axe_violations: list[dict[str, Any]] = field(default_factory=list)
     screenshot: Path | None = None  # the whole page
     first_screen: Path | None = None  # what a reader sees before scrolling
+    menu_failure: str | None = None  # what went wrong with the menu button; "" if nothing
+    # False once the page has been probed: what happens after (the menu button may take
+    # the reader to another page) is not this page's doing. Outside requests stay blocked.
+    recording: bool = True
 
     def __repr__(self) -> str:
         return f"Visit({self.path!r}, {self.viewport!r})"
@@ -542,35 +555,36 @@ def recorded_page(browser: Browser, context_args: dict[str, Any], visit: Visit) 
     """
     context = browser.new_context(**{**context_args, "viewport": SIZES[visit.viewport]})
 
+    def record(entries: list[str], entry: str) -> None:
+        if visit.recording:
+            entries.append(entry)
+
     def route(route: Route) -> None:
         if _local(route.request.url):
             route.continue_()
         else:
-            visit.outside_requests.append(route.request.url)
+            record(visit.outside_requests, route.request.url)
             route.abort()
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+            record(visit.console_errors, f"{message.text} ({message.location.get('url', '')})")
 
-    def on_request_failed(request: Request) -> None:
-        visit.failed_requests.append(f"{request.url}: {request.failure}")
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            record(visit.failed_requests, f"{response.url}: HTTP {response.status}")
 
     context.route("**/*", route)
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
-    page.on("request", lambda request: visit.requests.append(request.url))
+    page.on("request", lambda request: record(visit.requests, request.url))
     page.on("console", on_console)
-    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
-    page.on("requestfailed", on_request_failed)
+    page.on("pageerror", lambda error: record(visit.console_errors, f"uncaught: {error}"))
     page.on(
-        "response",
-        lambda response: (
-            visit.failed_requests.append(f"{response.url}: HTTP {response.status}")
-            if response.status >= 400
-            else None
-        ),
+        "requestfailed",
+        lambda request: record(visit.failed_requests, f"{request.url}: {request.failure}"),
     )
+    page.on("response", on_response)
     try:
         page.goto(visit.path, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
@@ -616,6 +630,9 @@ def visit_page(
                 "(a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
             )
             visit.axe_violations += _axe(page, "dark", {"runOnly": ["color-contrast"]})
+        # Last: pressing the menu button may take the reader to another page.
+        visit.recording = False
+        visit.menu_failure = menu.failure(page, visit.viewport, visit.name)
     return visit
 
 
@@ -665,6 +682,28 @@ def open_page(browser: Browser, browser_context_args: dict[str, Any], base_url: 
     """
     context_args = {**browser_context_args, "base_url": base_url}
     return lambda path, viewport: recorded_page(browser, context_args, Visit(path, viewport))
+
+
+MenuFailure = Callable[[str, str], str]
+
+
+@pytest.fixture
+def menu_failure(visits: VisitCache, open_page: OpenPage) -> MenuFailure:
+    """What went wrong when the menu button was pressed on a page at a size ("" if nothing).
+
+    At :data:`VIEWPORTS` the page's visit pressed it; at the other sizes a page is opened
+    for it.
+    """
+
+    def failure(path: str, viewport: str) -> str:
+        if viewport in VIEWPORTS:
+            pressed = visits[path, viewport].menu_failure
+            assert pressed is not None, f"{path} at {viewport}: the visit did not press the menu"
+            return pressed
+        with open_page(path, viewport) as page:
+            return menu.failure(page, viewport, f"{path} at {viewport}")
+
+    return failure
 
 
 class InspectPage(Protocol):

@@ -2,8 +2,8 @@
 
 Each test runs once per page of ``docs/_build/html`` and per viewport (desktop 1280x900,
 phone 390x844), unless its markers narrow it; the page is loaded once per viewport and
-what it did is shared between the tests (see ``conftest.py``). The tests that press the
-menu button open the page afresh, at 390, 768 and 1280 px.
+what it did is shared between the tests (see ``conftest.py``). The visit presses the menu
+button last (``menu.py``); at 768 px, where pages are not visited, a page is opened for it.
 
 A test listed in ``known_failures.py`` is expected to fail on that page, strictly.
 """
@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Page, Route
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from browser import menu
 
 if TYPE_CHECKING:
-    from browser.conftest import InspectPage, OpenPage, Visit, VisitCache
+    from browser.conftest import InspectPage, MenuFailure, OpenPage, Visit, VisitCache
 
 # axe-core's impact levels, from least to most severe; the book allows none of
 # the two most severe.
@@ -138,75 +139,19 @@ def test_no_serious_accessibility_violations(
     assert not blocking, f"{visit.name}: axe-core found: " + "\n".join(blocking)
 
 
-# -- Navigation: the menu button, at every width --------------------------------------------
-# The theme's menu button (.primary-toggle in the article header) opens the table of
-# contents in a dialog below 992 px and collapses the sidebar above (docs/conf.py says why
-# it did neither before).
-MENU_LINKS = "#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal"
-SIDEBAR_SHOWN = """() => {
-  const sidebar = document.getElementById("pst-primary-sidebar");
-  return sidebar.getBoundingClientRect().right > 0
-    && getComputedStyle(sidebar).visibility === "visible";
-}"""
-
-
-def _the_menu_button(page: Page, where: str) -> None:
-    buttons = page.locator(".primary-toggle:visible")
-    assert buttons.count() == 1, f"{where}: {buttons.count()} visible menu buttons, expected one"
-    buttons.click()
-
-
-def _wait_for(page: Page, condition: str, failure: str) -> None:
-    try:
-        page.wait_for_function(condition, timeout=5_000)
-    except PlaywrightTimeoutError:
-        raise AssertionError(failure) from None
-
-
-def _menu_opens_the_contents(page: Page, where: str) -> None:
-    _the_menu_button(page, where)
-    _wait_for(
-        page,
-        "document.getElementById('pst-primary-sidebar-modal').open",
-        f"{where}: the menu button did not open the table of contents",
-    )
-    links = page.locator(f"{MENU_LINKS}:visible")
-    hrefs: list[str] = links.evaluate_all("(links) => links.map((a) => a.href)")
-    here = page.url.split("#")[0]
-    others = [i for i, href in enumerate(hrefs) if href.split("#")[0] != here]
-    assert others, f"{where}: the open menu shows no link to another page: {hrefs}"
-    target = hrefs[others[0]]
-    links.nth(others[0]).click()
-    try:
-        page.wait_for_url(target, timeout=10_000)
-    except PlaywrightTimeoutError:
-        msg = f"{where}: tapping {target} in the menu left the reader on {page.url}"
-        raise AssertionError(msg) from None
-
-
-def _menu_button_collapses_the_sidebar(page: Page, where: str) -> None:
-    assert page.evaluate(SIDEBAR_SHOWN), f"{where}: the sidebar is not shown at first"
-    _the_menu_button(page, where)
-    _wait_for(page, f"!({SIDEBAR_SHOWN})()", f"{where}: ☰ did not collapse the sidebar")
-    assert not page.evaluate("document.getElementById('pst-primary-sidebar-modal').open"), (
-        f"{where}: ☰ opened the table of contents as a dialog instead of collapsing it"
-    )
-    _the_menu_button(page, where)
-    _wait_for(page, f"({SIDEBAR_SHOWN})()", f"{where}: a second ☰ did not bring it back")
-
-
+# -- Navigation: the menu button, at every width (menu.py) ------------------------------------
 @pytest.mark.viewports("phone", "tablet")
-def test_menu_opens_the_contents(page_path: str, viewport: str, open_page: OpenPage) -> None:
-    with open_page(page_path, viewport) as page:
-        _menu_opens_the_contents(page, f"{page_path} at {viewport}")
+def test_menu_opens_the_contents(page_path: str, viewport: str, menu_failure: MenuFailure) -> None:
+    failure = menu_failure(page_path, viewport)
+    assert not failure, failure
 
 
 @pytest.mark.viewports("desktop")
 def test_menu_button_collapses_the_sidebar(
-    page_path: str, viewport: str, open_page: OpenPage
+    page_path: str, viewport: str, menu_failure: MenuFailure
 ) -> None:
-    with open_page(page_path, viewport) as page:
-        _menu_button_collapses_the_sidebar(page, f"{page_path} at {viewport}")
+    failure = menu_failure(page_path, viewport)
+    assert not failure, failure
 
 
 # The upstream bug (pydata-sphinx-theme issue 2451): a hidden .primary-toggle before the
@@ -223,8 +168,8 @@ def _with_hidden_toggle(route: Route) -> None:
 @pytest.mark.parametrize(
     ("viewport", "check", "failure"),
     [
-        ("phone", _menu_opens_the_contents, "did not open the table of contents"),
-        ("desktop", _menu_button_collapses_the_sidebar, "did not collapse the sidebar"),
+        ("phone", menu.opens_the_contents, "did not open the table of contents"),
+        ("desktop", menu.collapses_the_sidebar, "did not collapse the sidebar"),
     ],
 )
 def test_the_menu_checks_catch_the_upstream_bug(
