@@ -333,8 +333,6 @@ def guarantees(session: nox.Session) -> None:
         "tests/build/test_notebooks.py",
         "-p",
         "no:cacheprovider",
-        # Two workers, a file each: the two full builds (one file) run beside the one-page books.
-        *("-n", "2", "--dist", "loadfile"),
         *session.posargs,
         env={"SOURCE_DATE_EPOCH": source_date_epoch()},
     )

@@ -100,8 +100,11 @@ def _join_stream_chunks(outputs: list[Any]) -> list[Any]:
     A patch of myst-nb 1.4.0 (pinned in pyproject.toml). Its coalesce_streams strips every
     chunk and ends it with a newline (since https://github.com/executablebooks/MyST-NB/pull/604),
     so a line the kernel happened to send in two chunks printed as two lines, in some
-    builds only. No upstream report of this was found (November 2026); drop the patch when
-    myst-nb joins chunks before stripping. Copies are merged, so the executed notebook
+    builds only. No upstream report of this was found (November 2026); the same line
+    drops a chunk's trailing blank lines, reported in
+    https://github.com/executablebooks/MyST-NB/issues/690 (open), and became an rstrip in
+    https://github.com/executablebooks/MyST-NB/pull/637. Drop the patch when myst-nb
+    joins chunks before stripping. Copies are merged, so the executed notebook
     keeps its outputs as the kernel sent them; tests/build checks that two builds give the
     same HTML.
     """
@@ -254,8 +257,9 @@ def _visit_hidden_cell(translator: Any, node: Any) -> None:
     visible prompt (a cell's code_prompt_show, such as "Show the check that ...") as its
     accessible name; axe-core reports that as label-content-name-mismatch (serious).
     Without the attribute the name is the prompt on show (myst-nb's CSS hides the other
-    one). No upstream report was found (November 2026); drop the patch when myst-nb's
-    summary carries no aria-label.
+    one). The label came with https://github.com/executablebooks/MyST-NB/pull/446; no
+    upstream report was found (November 2026). Drop the patch when myst-nb's summary
+    carries no aria-label.
     """
     start = len(translator.body)
     myst_nb.sphinx_.visit_HideCellInput(translator, node)

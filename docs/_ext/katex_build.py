@@ -43,8 +43,10 @@ def _start_katex_server(
     file a moment before it listens on it, and the original connects once, as soon as
     the file exists (sphinxcontrib/katex.py, KaTeXServer.start_server_process): on a
     loaded machine 1 build in 30 failed with "Connection refused" and left node running.
-    Its TCP path already retries. No upstream report exists (November 2026); drop this
-    patch when a release retries on the Unix socket too.
+    Its TCP path already retries. The socket path came with
+    https://github.com/hagenw/sphinxcontrib-katex/pull/69 and is unchanged in 0.9.11, the
+    newest release; no upstream report exists (November 2026). Drop this patch when a
+    release retries on the Unix socket too.
     """
     socket_path = rundir / "katex.sock"
     command = cls.build_command(socket=socket_path)
