@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from zerograd import ACTIVATIONS, get_activation
+from zerograd import ACTIVATIONS, activations, get_activation
 from zerograd.activations import LEAKY_RELU_SLOPE, sigmoid
 
 STEP = 1e-6
@@ -181,3 +183,45 @@ def test_the_derivative_from_the_output_is_the_derivative_bit_for_bit(
     activation = get_activation(name)
     assert activation.df_of_output is not None
     np.testing.assert_array_equal(activation.df_of_output(activation.f(z)), activation.df(z))
+
+
+# The backward passes multiply delta by f'(z) in place, a block of samples at a time.
+SMALL_BLOCK_BYTES = 3 * 4 * 8
+"""Three samples of four float64 entries: a batch of 10 such samples takes four blocks."""
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("shape", [(10, 4), (7, 2, 3), (1, 5), (3, 40)])
+def test_multiply_by_slope_multiplies_every_sample_once(
+    name: str, shape: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks smaller than the batch, ending mid-batch and smaller than one sample: each
+    # entry must be multiplied by its own slope exactly once.
+    monkeypatch.setattr(activations, "SLOPE_BLOCK_BYTES", SMALL_BLOCK_BYTES)
+    rng = np.random.default_rng(7)
+    activation = get_activation(name)
+    z = rng.normal(scale=3.0, size=shape)
+    delta = rng.normal(size=shape)
+    expected = delta * activation.df(z)
+    activation.multiply_by_slope(delta, z, activation.f(z))
+    np.testing.assert_array_equal(delta, expected)
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_multiply_by_slope_holds_a_few_blocks_not_the_batch(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = 2**16
+    monkeypatch.setattr(activations, "SLOPE_BLOCK_BYTES", block)
+    activation = get_activation(name)
+    z = np.linspace(-5.0, 5.0, 2**20).reshape(2**12, 2**8)  # 8 MiB, 128 blocks
+    x, delta = activation.f(z), np.ones_like(z)
+    tracemalloc.start()
+    try:
+        activation.multiply_by_slope(delta, z, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # f'(z) of one block takes up to about four temporaries of the block's size (softplus
+    # and silu, through sigmoid); f'(z) of the whole batch would take 8 MiB at least.
+    assert peak <= 8 * block, f"{name}: peak {peak} bytes, more than eight blocks of {block}"

@@ -42,6 +42,9 @@ from zerograd._checks import FloatArray, check_choice
 LEAKY_RELU_SLOPE = 0.01
 """Slope of ``leaky_relu`` for negative input (and at 0)."""
 
+SLOPE_BLOCK_BYTES = 2**20
+"""Most bytes of :math:`f'(z)` that :meth:`Activation.multiply_by_slope` holds at once."""
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -70,6 +73,31 @@ class Activation:
     df: Callable[[FloatArray], FloatArray]
     formula: str
     df_of_output: Callable[[FloatArray], FloatArray] | None = None
+
+    def multiply_by_slope(self, delta: FloatArray, z: FloatArray, x: FloatArray) -> None:
+        r"""Multiply ``delta`` by :math:`f'(z)` in place, a block of samples at a time.
+
+        Parameters
+        ----------
+        delta : ndarray, shape (N, ...)
+            The gradient with respect to the activation's output; overwritten with
+            the gradient with respect to its input.
+        z : ndarray, same shape as ``delta``
+            The activation's input.
+        x : ndarray, same shape as ``delta``
+            Its output, ``f(z)``, as the forward pass kept it: :math:`f'` is computed
+            from it where the activation allows (``df_of_output``, bit for bit ``df(z)``).
+        """
+        # f'(z) for a whole batch would be one more array of the layer's size beside the
+        # trace the backward pass keeps; a block of samples at a time bounds that at
+        # SLOPE_BLOCK_BYTES, and the block is large enough that the loop costs nothing.
+        rows = max(1, SLOPE_BLOCK_BYTES // max(1, delta[:1].nbytes))
+        for start in range(0, len(delta), rows):
+            block = slice(start, start + rows)
+            if self.df_of_output is None:
+                delta[block] *= self.df(z[block])
+            else:
+                delta[block] *= self.df_of_output(x[block])
 
 
 def sigmoid(z: FloatArray) -> FloatArray:

@@ -225,13 +225,14 @@ class ConvNetwork(Model):
             x_prev = trace.x[k - 1]
             if self._conv[k - 1]:
                 visit(k, delta, Conv1dFactors(x_prev, delta))
-                if k > 1:  # layer 1's input is the data: its gradient would go unused
-                    dx_prev = conv1d_input_gradient(self.W[k], delta)
             else:
                 visit(k, delta, DenseFactors(x_prev.reshape(len(x_prev), -1), delta))
-                dx_prev = dense_input_gradient(self.W[k], delta).reshape(x_prev.shape)
-            if k > 1:
-                delta = self._f[k - 2].df(trace.z[k - 1]) * dx_prev
+            if k > 1:  # layer 1's input is the data: its gradient would go unused
+                if self._conv[k - 1]:
+                    delta = conv1d_input_gradient(self.W[k], delta)
+                else:
+                    delta = dense_input_gradient(self.W[k], delta).reshape(x_prev.shape)
+                self._f[k - 2].multiply_by_slope(delta, trace.z[k - 1], x_prev)
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(shape) for shape in self._shapes)

@@ -195,15 +195,8 @@ class Network(Model):
         for k in range(self.K, 0, -1):
             visit(k, delta, DenseFactors(trace.x[k - 1], delta))
             if k > 1:  # layer 1's input is the data: its gradient would go unused
-                # f'(z) from the output x = f(z) where the activation gives it (tanh' = 1 - x^2):
-                # f is not evaluated again. The product is a new array: delta is made in place.
-                f = self._f[k - 2]
-                if f.df_of_output is None:
-                    slope = f.df(trace.z[k - 1])
-                else:
-                    slope = f.df_of_output(trace.x[k - 1])
                 delta = dense_input_gradient(self.W[k], delta)
-                delta *= slope
+                self._f[k - 2].multiply_by_slope(delta, trace.z[k - 1], trace.x[k - 1])
 
     def __repr__(self) -> str:
         return f"Network(sizes={self.sizes}, activations={self.activations})"
