@@ -174,17 +174,20 @@ def clean(session: nox.Session) -> None:
 
 @nox.session(default=False, venv_backend=PIP_BACKEND)
 def bench(session: nox.Session) -> None:
-    """Time the engine against its peers and the book's builds; write benchmarks/README.md.
+    """Time the engine, gradient_norms and the book's builds; write benchmarks/README.md.
 
-    Installs torch, jax and autograd (the ``bench`` group), so it is heavy and left out
-    of the default sessions. Arguments go to benchmarks/engine.py, e.g.
-    ``nox -s bench -- --threads 2`` or ``nox -s bench -- --quick``.
+    Installs torch, jax, autograd, BackPACK and Opacus (the ``bench`` and ``bench-norms``
+    groups), so it is heavy and left out of the default sessions; on 2 idle cores it takes
+    about 40 minutes, 30 of them in benchmarks/norms.py. Arguments go to
+    benchmarks/engine.py, e.g. ``nox -s bench -- --threads 2`` or ``nox -s bench -- --quick``;
+    ``nox -s bench_norms`` runs the norms part alone.
     """
-    install_group(session, "docs", "bench", editable=True)
+    install_group(session, "docs", "bench", "bench-norms", editable=True)
     results = ROOT / "benchmarks" / "results"
     session.run(
         "python", "benchmarks/engine.py", "--out", str(results / "engine.json"), *session.posargs
     )
+    session.run("python", "benchmarks/norms.py", "--out", str(results / "norms.json"))
     session.run(
         "python",
         "benchmarks/build.py",
@@ -198,15 +201,19 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(default=False, venv_backend=PIP_BACKEND)
 def bench_norms(session: nox.Session) -> None:
-    """Time gradient_norms and measure its peak memory against torch.func, BackPACK and Opacus.
+    """The gradient_norms part of ``nox -s bench`` alone, then benchmarks/README.md again.
 
-    Installs torch, BackPACK and Opacus (the ``bench-norms`` group, pinned), so it is heavy
-    and left out of the default sessions and of CI; a full run takes about 30 minutes on a
-    2-core machine. Arguments go to benchmarks/norms.py, e.g. ``nox -s bench_norms -- --quick``.
+    Times gradient_norms and measures its peak memory against torch.func, BackPACK and
+    Opacus (the ``bench-norms`` group, pinned); about 30 minutes on 2 idle cores. Arguments
+    go to benchmarks/norms.py, e.g. ``nox -s bench_norms -- --quick``.
     """
-    install_group(session, "bench-norms")
-    out = ROOT / "benchmarks" / "results" / "norms.json"
-    session.run("python", "benchmarks/norms.py", "--out", str(out), *session.posargs)
+    install_group(session, "bench-norms", editable=True)
+    session.install("--constraint", str(CONSTRAINTS), "matplotlib>=3.8")  # for the report's plot
+    results = ROOT / "benchmarks" / "results"
+    session.run(
+        "python", "benchmarks/norms.py", "--out", str(results / "norms.json"), *session.posargs
+    )
+    session.run("python", "benchmarks/report.py", "--results", str(results))
 
 
 @nox.session(default=False)

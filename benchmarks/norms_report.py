@@ -1,8 +1,11 @@
-"""Markdown tables from benchmarks/norms.py's JSON runs: times, memory, goals, agreement.
+"""The section of benchmarks/README.md on gradient_norms, from benchmarks/norms.py's JSON runs.
 
-Run: python benchmarks/norms_report.py benchmarks/results/norms.json [more runs ...]
-With several runs, each time is the median over the runs of each run's median (and the spread is
-shown); load averages are listed per run.
+``benchmarks/report.py`` calls :func:`section` with ``results/norms.json`` (what ``nox -s
+bench`` writes) and draws :func:`plot`; run alone, ``python benchmarks/norms_report.py
+RUN.json [more runs ...]`` prints the section. With several runs, each time is the median
+over the runs of each run's median (and the spread is shown); load averages are listed per
+run. Every goal of issue 14 gets a verdict per row, and every row that misses one shows the
+profiles that norms.py took of it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from norms import ENGINES, PEERS  # the runner names the engines; this script only reads runs
+from norms import ENGINES, MEMORY_GOAL, PEERS, TIME_GOAL  # the runner's names and goals
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -78,7 +81,7 @@ def time_table(records: list[dict[str, Any]]) -> list[str]:
         row = [r["case"].replace("|", "/"), f"{r['n']:,}", loads]
         row += [fmt_time(s.get(e)) for e in ENGINES]
         row += [
-            f"**{ratio:.2f}**" if ratio > 1.5 else f"{ratio:.2f}",
+            f"**{ratio:.2f}**" if ratio > TIME_GOAL else f"{ratio:.2f}",
             "yes" if not beaten else "no: " + ", ".join(beaten),
         ]
         lines.append("| " + " | ".join(row) + " |")
@@ -116,7 +119,11 @@ def memory_table(records: list[dict[str, Any]]) -> list[str]:
 
         proto, forward = tm("gradient_norms"), tm("zg forward")
         ratio = proto / forward if proto is not None and forward else None
-        ratio_text = "—" if ratio is None else (f"**{ratio:.2f}**" if ratio > 2 else f"{ratio:.2f}")
+        ratio_text = (
+            "—"
+            if ratio is None
+            else (f"**{ratio:.2f}**" if ratio > MEMORY_GOAL else f"{ratio:.2f}")
+        )
         row = [
             r["case"].replace("|", "/"),
             f"{r['n']:,}",
@@ -158,20 +165,159 @@ def notes(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def main() -> None:
-    runs = [json.loads(Path(p).read_text()) for p in sys.argv[1:]]
-    records = merge(runs)
-    print("### Time (median per call)\n")
-    print("\n".join(time_table(records)))
-    print("\n### Peak memory\n")
-    print("\n".join(memory_table(records)))
-    print("\n### Notes\n")
-    print("\n".join(notes(records)))
+def memory_ratio(record: dict[str, Any]) -> float | None:
+    """gradient_norms' tracemalloc peak over the forward pass's, if both were measured."""
+    memory = record["memory"]
+    norms = memory.get("gradient_norms", {}).get("tracemalloc_peak_bytes")
+    forward = memory.get("zg forward", {}).get("tracemalloc_peak_bytes")
+    return norms / forward if norms is not None and forward else None
+
+
+def goals(records: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The verdict on each goal, and the rows that missed one."""
+    slow, heavy, behind = [], [], []
+    for r in records:
+        s, label = r["seconds"], f"{r['case'].replace('|', '/')} N={r['n']:,}"
+        ratio = s["gradient_norms"] / s["zg sum"]
+        if ratio > TIME_GOAL:
+            slow.append((r, f"{label}: {ratio:.2f}x"))
+        memory = memory_ratio(r)
+        if memory is not None and memory > MEMORY_GOAL:
+            heavy.append((r, f"{label}: {memory:.3f}x"))
+        beaten = [p for p in PEERS if p in s and s[p] < s["gradient_norms"]]
+        if beaten:
+            behind.append((r, f"{label}: behind {', '.join(beaten)}"))
+    measured = sum(memory_ratio(r) is not None for r in records)
+    lines = []
+    for goal, misses, rows in (
+        (f"Time within {TIME_GOAL}x of `zg sum`", slow, len(records)),
+        (f"Peak memory within {MEMORY_GOAL}x of the forward pass (tracemalloc)", heavy, measured),
+        ("Ahead of every peer that runs", behind, len(records)),
+    ):
+        verdict = "met" if not misses else f"missed in {len(misses)} of {rows} rows"
+        lines.append(f"- **{goal}: {verdict}.**" + (" " if misses else ""))
+        lines[-1] += "; ".join(text for _, text in misses)
+    missed = {id(r): r for r, _ in slow + heavy + behind}
+    return lines, list(missed.values())
+
+
+def profiles(missed: list[dict[str, Any]]) -> list[str]:
+    """norms.py's cProfile of gradient_norms and of zg sum, for each row that missed a goal."""
+    lines = []
+    for r in missed:
+        if "profile_gradient_norms" not in r:
+            continue
+        lines += [f"#### {r['case'].replace('|', '/')}, N={r['n']:,}", ""]
+        for key, title in (
+            ("profile_gradient_norms", "gradient_norms"),
+            ("profile_zg_sum", "zg sum"),
+        ):
+            if key in r:
+                lines += [
+                    f"{title}, top functions by own time:",
+                    "",
+                    "```",
+                    r[key].strip(),
+                    "```",
+                    "",
+                ]
+    return lines
+
+
+def runs_list(runs: list[dict[str, Any]]) -> list[str]:
+    lines = []
     for i, run in enumerate(runs, start=1):
         info = run["info"]
-        print(
-            f"\n- Run {i}: started {info['started']}, load {info['load_start']} → {info.get('load_end')}; versions {info['versions']}"
+        load = ", ".join(f"{x:.2f}" for x in info["load_start"])
+        end = ", ".join(f"{x:.2f}" for x in info.get("load_end") or [])
+        versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        lines.append(
+            f"- Run {i}: started {info['started']}; load {load} at the start, {end} at the end; {versions}."
         )
+    return lines
+
+
+def section(runs: list[dict[str, Any]], image: str | None = None) -> list[str]:
+    """The README section: the method, the plot, the tables, the goals, the profiles."""
+    records = merge(runs)
+    verdicts, missed = goals(records)
+    return [
+        "## Per-sample gradient norms (`gradient_norms`)",
+        "",
+        (
+            "`benchmarks/norms.py`: `gradient_norms` against zerograd's own summed gradient"
+            ' (`zg sum`), its forward pass (`zg forward`), `reduction="none"` then the norms'
+            " (`zg none+norms`), torch.func, BackPACK's BatchL2Grad and Opacus (per-sample hooks,"
+            " and ghost clipping), on the same float64 networks and data, one thread each, in"
+            " turns; each time is a median. Peak memory is measured in a fresh process per case and"
+            " engine (tracemalloc for the numpy engines, the resident set's peak for every one)."
+            " A peer that needs per-sample gradients is skipped where they would pass 2 GiB."
+        ),
+        "",
+        *(
+            [f"![Time against batch size, gradient_norms and its peers]({image})", ""]
+            if image
+            else []
+        ),
+        "### The goals of issue 14",
+        "",
+        *verdicts,
+        "",
+        "### Time (median per call)",
+        "",
+        *time_table(records),
+        "",
+        "### Peak memory",
+        "",
+        *memory_table(records),
+        "",
+        "### Notes",
+        "",
+        *notes(records),
+        *runs_list(runs),
+        "",
+        *(["### Profiles of the rows that missed a goal", "", *profiles(missed)] if missed else []),
+    ]
+
+
+def plot(runs: list[dict[str, Any]], path: Path) -> None:
+    """Time against N for every engine, one panel per case."""
+    import matplotlib as mpl  # noqa: PLC0415 (only the plot needs it)
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    records = merge(runs)
+    cases = list(dict.fromkeys(r["case"] for r in records))
+    columns = min(4, len(cases))
+    rows = -(-len(cases) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False)
+    for index, case in enumerate(cases):
+        axis = axes[index // columns][index % columns]
+        mine = sorted((r for r in records if r["case"] == case), key=lambda r: r["n"])
+        for engine in ENGINES:
+            points = [(r["n"], r["seconds"][engine]) for r in mine if engine in r["seconds"]]
+            if points:
+                style = "-o" if engine == "gradient_norms" else "--."
+                axis.plot(*zip(*points, strict=True), style, label=engine)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(case.replace("|", "/"), fontsize=9)
+        axis.set_xlabel("batch size N", fontsize=8)
+        axis.set_ylabel("seconds (median)", fontsize=8)
+        axis.tick_params(labelsize=7)
+        axis.grid(True, which="major", alpha=0.3)
+    for index in range(len(cases), rows * columns):
+        axes[index // columns][index % columns].axis("off")
+    axes[0][0].legend(fontsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def main() -> None:
+    runs = [json.loads(Path(p).read_text()) for p in sys.argv[1:]]
+    print("\n".join(section(runs)))
 
 
 if __name__ == "__main__":
