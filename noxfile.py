@@ -81,10 +81,11 @@ CHROMIUM = Path(os.environ.get("ZEROGRAD_CHROMIUM", "/usr/bin/chromium"))
 # PYTHONDONTWRITEBYTECODE is set (as on the machines this project is checked on, and in many
 # container images) Python then never writes the bytecode either, so every notebook kernel of
 # every book build compiled IPython, numpy, matplotlib and SymPy from source again: cold
-# strict builds took 63-74 s against 39 s with the bytecode compiled once at install
-# (turn about on one 2-core machine, November 2026). uv's own setting does it for the packages it installs, so an
-# environment made before this setting needs making again once (`--reuse-venv=never`).
-# Without the variable Python writes the bytecode as it imports; installs stay as they were.
+# strict builds took 64-94 s against 39-53 s with the bytecode compiled once at install
+# (three pairs in turns on one busy 2-core machine, November 2026). uv's own setting does it
+# for the packages it installs, so an environment made before this setting needs making
+# again once (`--reuse-venv=never`). Without the variable Python writes the bytecode as it
+# imports, and installs stay as they were.
 INSTALL_ENV = {"UV_COMPILE_BYTECODE": "1"} if os.environ.get("PYTHONDONTWRITEBYTECODE") else {}
 
 
