@@ -18,8 +18,10 @@ import zerograd as zg
 from zerograd.activations import Activation
 from zerograd.examples import (
     MIRRORED_ERROR,
+    OPTIMUM_ERRORS,
     cancelling_batch,
     cancelling_batch_full_rank,
+    output_optimum_batch,
     steepest_zero,
     weight_only_counterexample,
     worked_example,
@@ -395,3 +397,61 @@ def test_zero_output_bias_batch_flat_names_the_output_and_the_loss() -> None:
         received=("tanh", "squared_error"),
     ):
         zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")
+
+
+def test_output_optimum_batch_parameters_and_targets_by_hand() -> None:
+    case = output_optimum_batch()
+    net = case.net
+    np.testing.assert_array_equal(net.W[1], np.eye(2))
+    np.testing.assert_array_equal(net.b[1], [0.0, 0.0])
+    np.testing.assert_array_equal(net.W[2], [[1.0, -0.5]])
+    np.testing.assert_array_equal(net.b[2], [0.25])
+    assert net.activations == ("relu", "identity")
+    assert case.loss == "squared_error"
+    np.testing.assert_array_equal(
+        case.x, [[1.0, -1.0], [2.0, -0.5], [-1.0, -1.0], [-1.0, 1.0], [-0.5, 2.0], [-0.5, -2.0]]
+    )
+    # x1 = relu(x0) = (1, 0), (2, 0), (0, 0), (0, 1), (0, 2), (0, 0);
+    # p = x1 . (1, -0.5) + 0.25 = (1.25, 2.25, 0.25, -0.25, -0.75, 0.25);
+    # y = p - e with e = (1, -0.5, -0.5, 1, -0.5, -0.5).
+    np.testing.assert_array_equal(case.y, [[0.25], [2.75], [0.75], [-1.25], [-0.25], [0.75]])
+    assert OPTIMUM_ERRORS == (1.0, -0.5, -0.5, 1.0, -0.5, -0.5)
+
+
+def test_output_optimum_batch_has_the_properties_the_book_uses() -> None:
+    """What the training and per-sample pages rely on, from the numbers alone (plain numpy)."""
+    case = output_optimum_batch()
+    net = case.net
+    z1 = case.x @ net.W[1].T + net.b[1]
+    # off relu's kink, so every gradient is a derivative; and z1 = x0 (per-sample's derivation)
+    assert np.all(z1 != 0.0)
+    np.testing.assert_array_equal(z1, case.x)
+    features = np.hstack([np.maximum(z1, 0.0), np.ones((len(z1), 1))])  # the rows a_n
+    errors = features @ np.append(net.W[2][0], net.b[2]) - case.y[:, 0]
+    # every sample keeps an error, of size 1/2 or 1 ...
+    np.testing.assert_array_equal(np.sort(np.abs(errors)), [0.5, 0.5, 0.5, 0.5, 1.0, 1.0])
+    np.testing.assert_array_equal(errors, OPTIMUM_ERRORS)
+    # ... yet they solve the normal equations: the output gradient sum_n e_n a_n is 0.0
+    np.testing.assert_array_equal(features.T @ errors, [0.0, 0.0, 0.0])
+    # the Gram matrix H = sum_n a_n a_n^T is positive definite (training's hypothesis)
+    assert np.linalg.matrix_rank(features) == 3
+    assert np.linalg.eigvalsh(features.T @ features).min() > 0.0
+    # both hidden units off for the third and sixth sample only; their errors are -1/2
+    both_off = np.flatnonzero(np.all(z1 < 0.0, axis=1))
+    np.testing.assert_array_equal(both_off, [2, 5])
+    np.testing.assert_array_equal(errors[both_off], [-0.5, -0.5])
+
+
+def test_output_optimum_batch_gradients_by_hand() -> None:
+    case = output_optimum_batch()
+    g = case.gradients()
+    # The output layer is at its optimum: exact zeros.
+    np.testing.assert_array_equal(g.W[2], [[0.0, 0.0]])
+    np.testing.assert_array_equal(g.b[2], [0.0])
+    # delta1_n = relu'(x0_n) * (1, -0.5) e_n = (1, 0), (-0.5, 0), (0, 0), (0, -0.5), (0, 0.25),
+    # (0, 0); sum_n delta1_n x0_n^T = [[1 - 1, -1 + 0.25], [0.5 - 0.125, -0.5 + 0.5]].
+    np.testing.assert_array_equal(g.W[1], [[0.0, -0.75], [0.375, 0.0]])
+    np.testing.assert_array_equal(g.b[1], [0.5, -0.25])
+    np.testing.assert_array_equal(case.gradients(reduction="none").z[2][:, 0], OPTIMUM_ERRORS)
+    zg.check_gradients(case.net, case.x, case.y)
+    zg.check_gradients(case.net, case.x, case.y, reduction="none")

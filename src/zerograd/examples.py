@@ -47,6 +47,9 @@ The range reaches far past the points where ``sigmoid``, ``softplus`` and
 MIRRORED_ERROR = 0.125
 """The error :math:`\\pm d` of the two samples of :func:`cancelling_batch`."""
 
+OPTIMUM_ERRORS = (1.0, -0.5, -0.5, 1.0, -0.5, -0.5)
+"""The output errors :math:`e_n = x^{(2)}_n - y_n` of :func:`output_optimum_batch`."""
+
 
 @dataclass(frozen=True)
 class Example:
@@ -438,4 +441,56 @@ def cancelling_batch_full_rank() -> Example:
     )
     x = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
     errors = np.array([[0.5], [0.5], [-0.5], [-0.5]])
+    return Example(net, x, net.forward(x).x[2] - errors)
+
+
+def output_optimum_batch() -> Example:
+    r"""Six samples at their output layer's optimum, where the hidden gradients are not zero.
+
+    The hidden layer is relu with :math:`W^{(1)} = I` and :math:`b^{(1)} = 0`,
+    so :math:`z^{(1)}_n = x^{(0)}_n`; the output is identity with
+    :math:`W^{(2)} = (1, -0.5)` and :math:`b^{(2)} = 0.25`; the loss is squared
+    error. The inputs :math:`(1, -1), (2, -0.5), (-1, -1), (-1, 1), (-0.5, 2),
+    (-0.5, -2)` have no zero entry, so no raw activation sits on relu's kink,
+    and give the hidden outputs :math:`(1, 0), (2, 0), (0, 0), (0, 1), (0, 2),
+    (0, 0)`: both hidden units are off for the third and the sixth sample.
+    The targets are the predictions minus the errors :math:`e` =
+    :data:`OPTIMUM_ERRORS`, so :math:`\delta^{(2)}_n = e_n`. The errors sum to
+    zero and are orthogonal to the outputs of each hidden unit over the batch,
+    :math:`(1, 2, 0, 0, 0, 0)` and :math:`(0, 0, 0, 1, 2, 0)`. These are the
+    normal equations of least squares: the output layer's batch gradients
+    :math:`\sum_n e_n x^{(1)\top}_n` and :math:`\sum_n e_n` are zero, and with
+    the hidden layer frozen the output layer is at its optimum, which is
+    unique because the rows :math:`(x^{(1)}_n, 1)` span :math:`\mathbb R^3`.
+    The hidden layer's gradient, with
+    :math:`\delta^{(1)}_n = \operatorname{relu}'(z^{(1)}_n) \odot W^{(2)\top} e_n`,
+    weighs the samples differently and is not zero:
+    :math:`\partial L/\partial W^{(1)}` has the rows :math:`(0, -0.75)` and
+    :math:`(0.375, 0)`, and :math:`\partial L/\partial b^{(1)} = (0.5, -0.25)`.
+
+    Returns
+    -------
+    Example
+        ``x`` of shape (6, 2), ``y`` of shape (6, 1); every number is dyadic,
+        so the forward pass, the errors and the gradients are exact in float64.
+
+    Examples
+    --------
+    >>> case = output_optimum_batch()
+    >>> g = case.gradients()
+    >>> g.W[2], g.b[2]
+    (array([[0., 0.]]), array([0.]))
+    >>> g.W[1], g.b[1]
+    (array([[ 0.   , -0.75 ],
+           [ 0.375,  0.   ]]), array([ 0.5 , -0.25]))
+    >>> bool(np.all(g.z[2][:, 0] == OPTIMUM_ERRORS))
+    True
+    """
+    net = Network(
+        W=[[[1.0, 0.0], [0.0, 1.0]], [[1.0, -0.5]]],
+        b=[[0.0, 0.0], [0.25]],
+        activations=["relu", "identity"],
+    )
+    x = np.array([[1.0, -1.0], [2.0, -0.5], [-1.0, -1.0], [-1.0, 1.0], [-0.5, 2.0], [-0.5, -2.0]])
+    errors = np.array(OPTIMUM_ERRORS)[:, np.newaxis]
     return Example(net, x, net.forward(x).x[2] - errors)
