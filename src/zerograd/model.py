@@ -1231,8 +1231,12 @@ def gradient_norms(
     zerograd.ArgumentValueError, zerograd.ArgumentTypeError
         For bad input, as :func:`gradients` raises them.
     zerograd.NonFiniteError
-        If the forward or backward pass overflows float64, or a norm does (its
-        square does above about :math:`10^{154}`).
+        If the forward or backward pass overflows float64, or a norm's
+        computation does. Each norm is formed from sums of squares, so a
+        factor whose norm exceeds about :math:`10^{154}` (an error vector
+        :math:`\delta_n`, a layer input :math:`x_n`, a bias gradient) is
+        refused, even where the norm itself would fit in float64; a product
+        of two smaller factors is returned even above :math:`10^{154}`.
 
     Examples
     --------
@@ -1245,13 +1249,14 @@ def gradient_norms(
     >>> norms.W[1], norms.b[1]
     (array([1., 6.]), array([1., 3.]))
 
-    Where the samples' gradients point different ways, here 1 and -2, the
-    summed gradient (-1) is smaller than either of them, which the norms show:
+    Where the samples' gradients point different ways, here 1 and -1.5, the
+    summed gradient (-0.5) is smaller than either of them; the norms show what
+    the sum hides:
 
-    >>> x, y = [[1.0], [2.0]], [1.0, 5.0]  # errors 1 and -1
+    >>> x, y = [[1.0], [2.0]], [1.0, 4.75]  # errors 1 and -0.75
     >>> norms = gradient_norms(net, x, y)
     >>> norms.W[1], gradients(net, x, y).W[1]
-    (array([1., 2.]), array([[-1.]]))
+    (array([1. , 1.5]), array([[-0.5]]))
 
     One sample without a batch axis gives arrays of shape ``()``:
 
@@ -1284,10 +1289,12 @@ def numerical_gradients(
 
     The error is of order :math:`h^2 |J'''| / 6` (truncation) plus
     :math:`\varepsilon |J| / h` (round-off in the two values of :math:`J`,
-    :math:`\varepsilon \approx 2.2 \times 10^{-16}`): about 1e-10 relative to
-    :math:`|J|` for the default ``h``. Near a kink of ``relu`` or ``leaky_relu``
-    closer than ``h`` the estimate averages the two one-sided slopes, so it is
-    not a check of the kink convention.
+    :math:`\varepsilon \approx 2.2 \times 10^{-16}`): the round-off term is
+    :math:`\varepsilon / h \approx 2.2 \times 10^{-10}` relative to :math:`|J|`
+    for the default ``h = 1e-6``. Within ``h`` of a kink of ``relu`` or
+    ``leaky_relu`` the two evaluations straddle the kink, and the estimate is
+    a weighted average of the two one-sided slopes (their plain average at the
+    kink itself), so it is not a check of the kink convention.
 
     Parameters
     ----------
@@ -1352,13 +1359,13 @@ def check_gradients(
     the default absolute tolerance does too: ``atol = 1e-8 * max(1, |J|)``
     (:math:`|J|` is the largest sample's loss for ``"none"``), with
     ``rtol = 1e-6`` for the truncation term of large gradients. With the
-    default ``h = 1e-6`` the round-off term is about
-    :math:`2 \times 10^{-10} |J|`; over some 2,800 random networks of the three
-    kinds, drawn as the tests draw them, no entry needed more than
-    :math:`4.2 \times 10^{-10} \max(1, |J|)` beyond the relative part, so the
-    default leaves a margin of about 20, while a wrong rule (a dropped factor,
-    a flipped sign, a forgotten term) moves an entry by a sizeable fraction of
-    itself.
+    default ``h = 1e-6`` the round-off term is :math:`\varepsilon |J| / h
+    \approx 2.2 \times 10^{-10} |J|`. On the random networks of the three
+    kinds that the tests draw, the tests assert that no entry needs more than
+    :math:`2 \times 10^{-9} \max(1, |J|)` beyond the relative part, a fifth of
+    the default ``atol`` (``tests/test_check_gradients.py``), while a wrong rule (a
+    dropped factor, a flipped sign, a forgotten term) moves an entry by a
+    sizeable fraction of itself.
 
     Parameters
     ----------

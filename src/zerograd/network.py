@@ -56,7 +56,7 @@ class Network(Model):
 
     Examples
     --------
-    The two-layer, scalar-output network of the book, written out:
+    A two-layer, scalar-output network like the book's, written out:
 
     >>> net = Network(W=[[[1, -1], [2, 0]], [[1, 1]]], b=[[0, 0], [0.5]],
     ...               activations=["relu", "identity"])
