@@ -3,7 +3,8 @@
 ``nox -s ab`` installs the working tree and another revision (``main`` unless told
 otherwise), then runs this script: one worker process per version, each importing its
 own zerograd with the same numpy, and a driver that asks them in turn to time the same
-cases (the networks and batch sizes of ``benchmarks/engine.py``, summed and per-sample),
+cases (the dense networks and batch sizes of ``benchmarks/engine.py``, and the convolutional
+and recurrent ones of ``benchmarks/cases.py``; summed, per-sample and ``gradient_norms``),
 alternating which goes first. Timing both versions in the same minutes is what makes
 the ratio mean something on a machine whose load changes; each worker runs one thread
 and measures its own CPU time (user and system), so that time spent waiting for a core
@@ -18,7 +19,6 @@ Run ``python benchmarks/ab.py --help``.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import statistics
@@ -28,29 +28,52 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from cases import CASES, build, parameter_count
 
 import zerograd as zg  # in a worker, the version its PYTHONPATH puts first
 
 NETWORKS = ((3, 16, 1), (32, 64, 1), (784, 128, 10))
 BATCHES = (1, 256, 65_536)
+REDUCTIONS = ("none", "sum", "norms")
+"""``gradients`` per sample and summed, and ``gradient_norms`` (shown as ``norms``)."""
 PER_SAMPLE_LIMIT = 2**31
 """Bytes of per-sample output above which a batch is cut down (as benchmarks/engine.py does)."""
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def cases(quick: bool) -> list[dict[str, Any]]:
-    """Each network, batch size and reduction; a per-sample output over 2 GiB gets fewer samples."""
+    """Each network, batch size and call; a per-sample output over 2 GiB gets fewer samples."""
+    networks: list[dict[str, Any]] = [
+        {
+            "kind": "dense",
+            "label": "-".join(map(str, sizes)),
+            "sizes": list(sizes),
+            "batches": BATCHES,
+        }
+        for sizes in NETWORKS
+    ]
+    networks += [case for case in CASES if case["kind"] != "dense"]
     found = []
-    for sizes in NETWORKS[:2] if quick else NETWORKS:
-        entries = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-        for batch in BATCHES[:2] if quick else BATCHES:
-            for reduction in ("none", "sum"):
+    for network in networks:
+        if quick and network["label"] == "784-128-10":
+            continue
+        for batch in network["batches"][:2] if quick else network["batches"]:
+            for reduction in REDUCTIONS:
                 n = batch
-                while reduction == "none" and 8 * n * entries > PER_SAMPLE_LIMIT:
-                    n //= 2
-                found.append({"sizes": list(sizes), "n": n, "reduction": reduction})
+                if reduction == "none":
+                    entries = parameter_count(build(network, 1)[0])
+                    while 8 * n * entries > PER_SAMPLE_LIMIT:
+                        n //= 2
+                found.append({**network, "n": n, "reduction": reduction})
     return found
+
+
+def call(net: Any, x: Any, y: Any, reduction: str) -> None:
+    """One call of the library: ``gradients`` with ``reduction``, or ``gradient_norms``."""
+    if reduction == "norms":
+        zg.gradient_norms(net, x, y)
+    else:
+        zg.gradients(net, x, y, reduction=reduction)
 
 
 def worker() -> None:
@@ -58,20 +81,13 @@ def worker() -> None:
     data: dict[str, Any] = {}
     for line in sys.stdin:
         case = json.loads(line)
-        key = json.dumps([case["sizes"], case["n"]])
+        key = json.dumps([case["label"], case["n"]])
         if key not in data:
             data.clear()  # one case's arrays at a time
-            sizes = case["sizes"]
-            net = zg.Network.random(sizes, ["tanh"] * (len(sizes) - 2) + ["identity"], seed=0)
-            rng = np.random.default_rng(0)
-            data[key] = (
-                net,
-                rng.normal(size=(case["n"], sizes[0])),
-                rng.normal(size=(case["n"], sizes[-1])),
-            )
+            data[key] = build(case, case["n"])
         net, x, y = data[key]
         start = time.process_time()
-        zg.gradients(net, x, y, reduction=case["reduction"])  # warm-up, not counted
+        call(net, x, y, case["reduction"])  # warm-up, not counted
         # Calls shorter than a millisecond are timed in groups, each sample their mean.
         group = max(1, round(1e-3 / max(time.process_time() - start, 1e-6)))
         seconds: list[float] = []
@@ -79,7 +95,7 @@ def worker() -> None:
         while len(seconds) < case["repeats"] and (not seconds or time.process_time() < deadline):
             start = time.process_time()
             for _ in range(group):
-                zg.gradients(net, x, y, reduction=case["reduction"])
+                call(net, x, y, case["reduction"])
             seconds.append((time.process_time() - start) / group)
         print(json.dumps({"version": zg.__file__, "seconds": seconds}), flush=True)
 
@@ -108,7 +124,7 @@ def ask(process: subprocess.Popen[str], case: dict[str, Any]) -> dict[str, Any]:
 
 
 def name(case: dict[str, Any]) -> str:
-    return "-".join(map(str, case["sizes"])) + f" N={case['n']:,} {case['reduction']}"
+    return f"{case['label'].replace('|', '/')} N={case['n']:,} {case['reduction']}"
 
 
 def main() -> None:
@@ -118,7 +134,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="turns of each version per case")
     parser.add_argument("--budget", type=float, default=0.5, help="seconds of calls per turn")
     parser.add_argument("--repeats", type=int, default=25, help="calls per turn at most")
-    parser.add_argument("--quick", action="store_true", help="the two small networks only")
+    parser.add_argument(
+        "--quick", action="store_true", help="without 784-128-10, and the two smaller batches"
+    )
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
     arguments = parser.parse_args()
     if "--worker" in sys.argv:

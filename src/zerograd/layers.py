@@ -99,7 +99,6 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from zerograd._checks import FloatArray
 from zerograd.activations import Activation
@@ -537,8 +536,14 @@ def conv1d_forward(W: FloatArray, b: FloatArray, x_prev: FloatArray) -> FloatArr
     >>> conv1d_forward(W, b, np.array([[[1.0, 4.0, 9.0]]]))
     array([[[-2.5, -4.5]]])
     """
-    windows = sliding_window_view(x_prev, W.shape[2], axis=2)  # (N, C_{k-1}, T_k, w_k)
-    z: FloatArray = np.einsum("nctj,ocj->not", windows, W) + b[:, None]
+    width = W.shape[2]
+    steps = x_prev.shape[2] - width + 1
+    # One matrix product per kernel offset j, broadcast over the batch: numpy runs each
+    # in BLAS, where an einsum over sliding windows ran its own loops, 10-40x slower.
+    z: FloatArray = W[:, :, 0] @ x_prev[:, :, :steps]
+    for j in range(1, width):
+        z += W[:, :, j] @ x_prev[:, :, j : j + steps]
+    z += b[:, None]
     return z
 
 
@@ -572,13 +577,19 @@ def conv1d_parameter_gradients(
     >>> conv1d_parameter_gradients(x_prev, delta, per_sample=False)
     (array([[[-3., -5.]]]), array([0.]))
     """
-    width = x_prev.shape[2] - delta.shape[2] + 1
-    windows = sliding_window_view(x_prev, width, axis=2)  # (N, C_{k-1}, T_k, w_k)
+    steps = delta.shape[2]
+    width = x_prev.shape[2] - steps + 1
+    # The window at offset j, one BLAS product each (see conv1d_forward).
+    windows = [x_prev[:, :, j : j + steps] for j in range(width)]  # each (N, C_{k-1}, T_k)
     if per_sample:
-        dW: FloatArray = np.einsum("not,nctj->nocj", delta, windows)
+        dW: FloatArray = np.stack([delta @ window.transpose(0, 2, 1) for window in windows], axis=3)
         db: FloatArray = delta.sum(axis=2)
     else:
-        dW = np.einsum("not,nctj->ocj", delta, windows)
+        # Summed over samples and positions in one product; a per-sample product
+        # summed afterwards would hold N times the kernel.
+        dW = np.stack(
+            [np.tensordot(delta, window, axes=([0, 2], [0, 2])) for window in windows], axis=2
+        )
         db = delta.sum(axis=(0, 2))
     return dW, db
 
@@ -636,9 +647,12 @@ def conv1d_input_gradient(W: FloatArray, delta: FloatArray) -> FloatArray:
     array([[[ 1., -2.,  1.]]])
     """
     width = W.shape[2]
-    padded = np.pad(delta, ((0, 0), (0, 0), (width - 1, width - 1)))
-    delta_windows = sliding_window_view(padded, width, axis=2)  # (N, C_k, T_{k-1}, w_k)
-    dx_prev: FloatArray = np.einsum("nosj,ocj->ncs", delta_windows, W[:, :, ::-1])
+    n_samples, _, steps = delta.shape
+    # Position t + j of the input fed position t through kernel offset j: one BLAS
+    # product per offset (see conv1d_forward), added into the positions it reached.
+    dx_prev: FloatArray = np.zeros((n_samples, W.shape[1], steps + width - 1))
+    for j in range(width):
+        dx_prev[:, :, j : j + steps] += W[:, :, j].T @ delta
     return dx_prev
 
 
