@@ -197,8 +197,9 @@ async () => {
       }
       return false;
     };
-    const sticksOut = (el) => el.getBoundingClientRect().width > 0
-      && el.getBoundingClientRect().right > right + 1 && !inScrollBox(el);
+    const beyond = (el) => el.getBoundingClientRect().width > 0
+      && el.getBoundingClientRect().right > right + 1;
+    const sticksOut = (el) => beyond(el) && !inScrollBox(el);
     // KaTeX draws the stretchy parts of a formula (a root's bar, a wide accent) as SVGs
     // 400em wide and shows only their start, inside its own overflow:hidden spans.
     const clippedByKatex = (el) => {
@@ -209,6 +210,8 @@ async () => {
       return false;
     };
     for (const el of article.querySelectorAll("*")) {
+      // Position first: it rules out most elements before any walk up their ancestors.
+      if (!beyond(el)) continue;
       if (el.closest(".katex-mathml") || clippedByKatex(el) || !sticksOut(el)) continue;
       let outermost = true;
       for (let a = el.parentElement; a && a !== article; a = a.parentElement) {

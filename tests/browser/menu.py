@@ -16,6 +16,8 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 MENU_LINKS = "#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal"
+# How long the menu has to react to a press, in milliseconds.
+WAIT_MS = 5_000
 SIDEBAR_SHOWN = """() => {
   const sidebar = document.getElementById("pst-primary-sidebar");
   return sidebar.getBoundingClientRect().right > 0
@@ -31,7 +33,7 @@ def _press_the_menu_button(page: Page, where: str) -> None:
 
 def _wait_for(page: Page, condition: str, failure: str) -> None:
     try:
-        page.wait_for_function(condition, timeout=5_000)
+        page.wait_for_function(condition, timeout=WAIT_MS)
     except PlaywrightTimeoutError:
         raise AssertionError(failure) from None
 
