@@ -633,7 +633,9 @@ def visit_page(
                 " && document.getAnimations().every("
                 "(a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
             )
-            visit.axe_violations += _axe(page, "dark", {"runOnly": ["color-contrast", "link-in-text-block"]})
+            visit.axe_violations += _axe(
+                page, "dark", {"runOnly": ["color-contrast", "link-in-text-block"]}
+            )
         # Last: pressing the menu button may take the reader to another page.
         visit.recording = False
         visit.menu_failure = menu.failure(page, visit.viewport, visit.name)
