@@ -729,6 +729,25 @@ def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> node
     return table
 
 
+def _library_paragraph(book: Ledger) -> nodes.paragraph:
+    """Above the ledger table: the library version and source hash the checks ran against.
+
+    The hash is :func:`zerograd.book.source_digest` of the library, shortened as in
+    the build's messages.
+
+    A check that ran against another source than the one being built is a problem
+    that fails the build (:meth:`Ledger.problems`), so on a green build this one
+    version and hash hold for every check in the table.
+    """
+    short = book.library_sha256[:12]  # 64 digits would not fit a phone's line
+    para = nodes.paragraph(classes=["claim-library"])
+    para += nodes.Text(f"This build checked the claims against zerograd {book.library_version}, ")
+    para += nodes.Text("whose source has the SHA-256 ")
+    para += nodes.literal(short, short)
+    para += nodes.Text(f"… ({LEDGER_JSON} has it in full).")
+    return para
+
+
 def _count_text(book: Ledger, kind: str) -> str:
     """``number``: how many claims; ``summary``: that number and whether all were checked."""
     total = len(book.claims)
@@ -762,7 +781,9 @@ def _fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> No
             _checks_paragraph(app, docname, book.checks.get(claim_id, []), book.status(claim_id))
         )
     for placeholder in list(doctree.findall(ClaimLedger)):
-        placeholder.replace_self(_ledger_table(app, docname, book, resolve))
+        placeholder.replace_self(
+            [_library_paragraph(book), _ledger_table(app, docname, book, resolve)]
+        )
     for count in list(doctree.findall(ClaimCount)):
         text = _count_text(book, count["kind"])
         if count["kind"] == "summary" and ledger_page is not None and ledger_page != docname:

@@ -197,7 +197,14 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert built.ledger["pages_read"] == ["claims", "index", "page"]
     html = built.copy / "docs" / "_build" / "html"
     assert "1 claim, every one checked on this build" in (html / "index.html").read_text()
-    assert 'href="page.html#claim-page-fits"' in (html / "claims.html").read_text()
+    ledger_page = (html / "claims.html").read_text()
+    assert 'href="page.html#claim-page-fits"' in ledger_page
+    # The ledger page names the library the checks ran against, as claims.json does.
+    library = built.ledger["library"]
+    assert f"checked the claims against zerograd {library['version']}," in ledger_page
+    assert f'<span class="pre">{library["sha256"][:12]}</span></code>…' in ledger_page, (
+        "the ledger page does not show the start of the source hash"
+    )
     page = (html / "page.html").read_text()
     assert 'id="claim-page-fits"' in page
     assert 'id="code-cell-1"' in page
