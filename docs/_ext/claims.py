@@ -117,6 +117,7 @@ LOGGER = logging.getLogger(__name__)
 LEDGER_JSON = "claims.json"
 SHORT_NAME_PATTERN = re.compile(SHORT_NAME)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
+CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
 
 
 def anchor(claim_id: str) -> str:
@@ -308,6 +309,40 @@ def _executed_cells(
     return cells
 
 
+def _with_line(
+    lines: Sequence[str], cells: Iterable[Cell], line: int | None, in_cell: int, claim_id: str
+) -> int | None:
+    """The line of the page's ``claim(claim_id)`` call that a check record stands for.
+
+    A record holds ``in_cell``, the line of the ``claim(...)`` call of a ``with``
+    statement within the code of the cell that ran it, and ``line`` is that cell's first
+    line plus ``in_cell - 1``. When the statement is in a function that one cell defines
+    and another calls, ``in_cell`` counts within the first cell's code, so ``line``
+    points elsewhere: then the call is the page's ``claim(claim_id)`` that stands at line
+    ``in_cell`` of its own cell's code; ``None`` if no single one does (the check is
+    then located by its cell alone).
+    """
+    call = re.compile(rf"""\bclaim\(\s*(["']){re.escape(claim_id)}\1\s*\)""")
+    if line is not None and 0 < line <= len(lines) and call.search(lines[line - 1]):
+        return line
+    found = []
+    for cell in cells:
+        end = next(
+            (i for i in range(cell.first_line - 1, len(lines)) if CLOSING.match(lines[i])),
+            len(lines),
+        )  # the index of the closing fence is the number of the cell's last line of code
+        number = cell.first_line + in_cell - 1
+        if number <= end and call.search(lines[number - 1]):
+            found.append(number)
+    return found[0] if len(found) == 1 else None
+
+
+def _cell_at(cells: Iterable[Cell], line: int) -> Cell | None:
+    """The executed code cell whose code holds ``line`` of the page's source."""
+    before = [cell for cell in cells if cell.first_line <= line]
+    return max(before, key=lambda cell: cell.first_line, default=None)
+
+
 def cell_anchor(number: int) -> str:
     """The HTML id given to a code cell that checks a claim: ``code-cell-<number>``."""
     return f"code-cell-{number}"
@@ -379,11 +414,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             store[name].discard(docname)
 
     cells = _executed_cells(env, docname, doctree)
+    lines = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     checks: dict[tuple[str, int | None, int | None], Check] = {}
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
-        cell = None if found is None else found.number
         line = None if found is None else found.first_line + record["line"] - 1
+        line = _with_line(lines, cells.values(), line, record["line"], record["claim"])
+        if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
+            found = _cell_at(cells.values(), line) or found
+        cell = None if found is None else found.number
         if found is not None and cell_anchor(found.number) not in found.container["ids"]:
             found.container["ids"].append(cell_anchor(found.number))  # for links to the check
         key = (record["claim"], cell, line)
@@ -729,6 +768,25 @@ def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> node
     return table
 
 
+def _library_paragraph(book: Ledger) -> nodes.paragraph:
+    """Above the ledger table: the library version and source hash the checks ran against.
+
+    The hash is :func:`zerograd.book.source_digest` of the library, shortened as in
+    the build's messages.
+
+    A check that ran against another source than the one being built is a problem
+    that fails the build (:meth:`Ledger.problems`), so on a green build this one
+    version and hash hold for every check in the table.
+    """
+    short = book.library_sha256[:12]  # 64 digits would not fit a phone's line
+    para = nodes.paragraph(classes=["claim-library"])
+    para += nodes.Text(f"This build checked the claims against zerograd {book.library_version}, ")
+    para += nodes.Text("whose source has the SHA-256 ")
+    para += nodes.literal(short, short)
+    para += nodes.Text(f"… ({LEDGER_JSON} has it in full).")
+    return para
+
+
 def _count_text(book: Ledger, kind: str) -> str:
     """``number``: how many claims; ``summary``: that number and whether all were checked."""
     total = len(book.claims)
@@ -762,7 +820,9 @@ def _fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> No
             _checks_paragraph(app, docname, book.checks.get(claim_id, []), book.status(claim_id))
         )
     for placeholder in list(doctree.findall(ClaimLedger)):
-        placeholder.replace_self(_ledger_table(app, docname, book, resolve))
+        placeholder.replace_self(
+            [_library_paragraph(book), _ledger_table(app, docname, book, resolve)]
+        )
     for count in list(doctree.findall(ClaimCount)):
         text = _count_text(book, count["kind"])
         if count["kind"] == "summary" and ledger_page is not None and ledger_page != docname:

@@ -21,6 +21,10 @@ not on a mock, without building the whole book five times.
 6. The sentence that an ``[[allow]]`` entry covers is reworded: the build
    names the entry, which no longer matches anything.
 
+A check written in a function that one cell defines and two others call is one check,
+located at its ``with`` statement, not at a line of the cells that ran it, even when the
+page has another check of the same claim.
+
 The green book also shows what is exempt from the lint: a claim's statement,
 code, math, a quotation, a question, the conjunction "however" ("However, ...",
 "..., however, ...") and a sentence that an ``[[allow]]`` entry covers.
@@ -197,7 +201,14 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert built.ledger["pages_read"] == ["claims", "index", "page"]
     html = built.copy / "docs" / "_build" / "html"
     assert "1 claim, every one checked on this build" in (html / "index.html").read_text()
-    assert 'href="page.html#claim-page-fits"' in (html / "claims.html").read_text()
+    ledger_page = (html / "claims.html").read_text()
+    assert 'href="page.html#claim-page-fits"' in ledger_page
+    # The ledger page names the library the checks ran against, as claims.json does.
+    library = built.ledger["library"]
+    assert f"checked the claims against zerograd {library['version']}," in ledger_page
+    assert f'<span class="pre">{library["sha256"][:12]}</span></code>…' in ledger_page, (
+        "the ledger page does not show the start of the source hash"
+    )
     page = (html / "page.html").read_text()
     assert 'id="claim-page-fits"' in page
     assert 'id="code-cell-1"' in page
@@ -208,6 +219,54 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert re.search(
         r"wording: 1 sentences .*: 1 allowed in claims-allowlist.toml, 0 new", built.log
     )
+
+
+CALLED_CHECK = """def check(gradients):
+    with claim("page:fits"):
+        assert gradients.all_zero(), f"not zero: {gradients.max_abs()}"
+```
+
+A cell that runs the check defined above.
+
+```{code-cell} python
+check(fitted)
+with (
+    claim("page:fits"),  # a second check, in the cell itself
+):
+    assert fitted.all_zero()
+```
+
+Another cell runs it again, a few lines further down its code.
+
+```{code-cell} python
+again = fitted
+again = fitted
+check(again)
+```
+"""
+
+
+def test_a_check_in_a_function_is_located_at_its_with_statement(
+    small_book: SmallBook,
+) -> None:
+    """A ``with claim`` in a function of one cell, called from two others, is one check.
+
+    The kernel reports the line of the ``with`` within the code it belongs to, and the
+    cell that ran it; the ledger must not add the one to the other's first line. A second
+    ``with`` of the same claim on the page is a check of its own.
+    """
+    old = (
+        'with claim("page:fits"):\n'
+        '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
+    )
+    built = small_book(old, CALLED_CHECK)
+    assert built.check.status == 0, "\n".join(built.errors()) or built.log[-3000:]
+    page = PAGE.replace(old, CALLED_CHECK)
+    (fits,) = built.ledger["claims"]
+    checks = [(c["cell"], c["line"], c["runs"]) for c in fits["checks"]]
+    in_function = _line(page, '    with claim("page:fits")')
+    in_cell = _line(page, 'claim("page:fits"),  # a second check')
+    assert sorted(checks) == [(1, in_function, 2), (2, in_cell, 1)], checks
 
 
 def test_a_deleted_check_fails_naming_the_claim_and_its_page(
