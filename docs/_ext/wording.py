@@ -9,11 +9,14 @@ sentence that uses one of :data:`QUANTIFIERS` or matches one of :data:`PATTERNS`
 * a ``claim`` box (its statement is checked),
 * code: code cells and their outputs, literal blocks, inline code, raw output,
 * math, inline or displayed,
-* quotations: block quotes, and text inside double quotes ("..." or “...”),
-  which is how the pages quote the original answer,
 * the API reference's text taken from docstrings (``autodoc``), which documents
   code that the test suite checks; the book's prose claims are what this lint is for,
 * questions: a sentence that ends with a question mark claims nothing.
+
+Quotations are read like the rest of the prose: text in quotation marks or a
+block quote can state a universal as well as the book's own words can. A
+quotation of the original answer, or a flagged word named rather than used,
+is settled with an ``[[allow]]`` entry whose reason says which it is.
 
 "however" is flagged only when it quantifies: "however small the step",
 "however the weights are chosen" say "for every value". The conjunction is
@@ -101,7 +104,7 @@ QUANTIFIERS = (
     "whatever",
     "unless",
 )
-"""The words and phrases flagged outside claims, code, math and quotations."""
+"""The words and phrases flagged outside claims, code and math."""
 
 PATTERNS = (
     r"no\s+(?:[\w-]+\s+){0,4}?(?:can|could)",
@@ -120,7 +123,6 @@ WORDS = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+(?=[\"\u201c(\[*_]*[A-Z0-9])")
-QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 PASTED = {"pasted-text", "pasted-inline", "output"}
 """The classes of the nodes myst-nb pastes a glued value into."""
 GLUED = "{glue}"
@@ -144,7 +146,7 @@ class Hit:
 
 
 def _skipped(node: nodes.Node) -> bool:
-    """Whether ``node`` and everything in it is outside the lint: claims, code, math, quotes."""
+    """Whether ``node`` and everything in it is outside the lint: claims, code, math."""
     if isinstance(
         node,
         (
@@ -155,7 +157,6 @@ def _skipped(node: nodes.Node) -> bool:
             nodes.math_block,
             nodes.raw,
             nodes.comment,
-            nodes.block_quote,
             nodes.system_message,
             addnodes.desc,
             addnodes.toctree,
@@ -236,7 +237,6 @@ def hits(doctree: nodes.document, page: str, source: str) -> list[Hit]:
     found: list[Hit] = []
     for block in _blocks(doctree):
         text, prose = _text(block)
-        quoted = [match.span() for match in QUOTED.finditer(text)]
         first_line = _line(block)
         starts = [0, *(match.end() for match in SENTENCE_END.finditer(text))]
         ends = [*(match.start() for match in SENTENCE_END.finditer(text)), len(text)]
@@ -245,8 +245,7 @@ def hits(doctree: nodes.document, page: str, source: str) -> list[Hit]:
             for match in WORDS.finditer(text, start, end):
                 a, b = match.span()
                 in_prose = any(p <= a and b <= q for p, q in prose)
-                in_quote = any(p <= a and b <= q for p, q in quoted)
-                if in_prose and not in_quote:
+                if in_prose:
                     words.append(" ".join(match.group().lower().split()))
                     spans.append((a, b))
             raw = text[start:end]

@@ -26,7 +26,7 @@ located at its ``with`` statement, not at a line of the cells that ran it, even 
 page has another check of the same claim.
 
 The green book also shows what is exempt from the lint: a claim's statement,
-code, math, a quotation, a question, the conjunction "however" ("However, ...",
+code, math, a question, the conjunction "however" ("However, ...",
 "..., however, ...") and a sentence that an ``[[allow]]`` entry covers.
 """
 
@@ -214,7 +214,7 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert 'id="code-cell-1"' in page
     assert "Checked on this build" in page
     assert not (html / "reports").exists(), "myst-nb's traceback folder is published"
-    # Exempt from the lint: the claim box, code, math, quotations, the question, the
+    # Exempt from the lint: the claim box, code, math, the question, the
     # conjunction "however"; one sentence allowed.
     assert re.search(
         r"wording: 1 sentences .*: 1 allowed in claims-allowlist.toml, 0 new", built.log
@@ -336,8 +336,9 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
             "Whatever the input, however small the step, the loss falls unless the target is met.",
             "whatever, however, unless",
         ),
+        ("The answer writes that “the hidden gradients always vanish”.", "always"),
     ],
-    ids=["always-nothing", "whatever-however-unless"],
+    ids=["always-nothing", "whatever-however-unless", "in-quotation-marks"],
 )
 def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
     small_book: SmallBook, sentence: str, words: str
