@@ -104,6 +104,7 @@ from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from docutils import nodes
+from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -846,7 +847,13 @@ def _write_json(app: Sphinx, exception: Exception | None) -> None:
         data = book.as_json(uri)
         # The pages this build read, and so executed: all of them on a clean build, only
         # the changed ones (and those depending on changed files) on an incremental one.
-        data["pages_read"] = sorted(_store(app.env)["read"])
+        read = sorted(_store(app.env)["read"])
+        data["pages_read"] = read
+        # Of those, the pages whose notebooks myst-nb executed: it drops a page's execution
+        # record when the page is read again and sets it when it executes the page.
+        data["pages_executed"] = [
+            page for page in read if NbMetadataCollector.get_exec_data(app.env, page) is not None
+        ]
         out = Path(app.outdir) / LEDGER_JSON
         out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         LOGGER.info(

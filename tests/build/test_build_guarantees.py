@@ -193,6 +193,13 @@ def test_library_edit_reexecutes_pages_and_fails_the_next_build(two_builds: TwoB
         f"after editing src/zerograd/{fault.file}, the incremental build re-read "
         f"{_pages_read(html)}, not every page {every_page}"
     )
+    executed = json.loads((html / "claims.json").read_text(encoding="utf-8"))["pages_executed"]
+    with_code = sorted(
+        str(page.relative_to(copy / "docs").with_suffix(""))
+        for page in pages
+        if "```{code-cell}" in page.read_text(encoding="utf-8")
+    )
+    assert executed == with_code, f"the build executed {executed}, not every page with code"
     assert edited.status != 0, (
         f"the build after planting {fault.name!r} ({fault.summary}) succeeded; see {edited.log}"
     )

@@ -199,6 +199,7 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert check["status"] == "passed"
     assert check["library_sha256"] == built.ledger["library"]["sha256"]
     assert built.ledger["pages_read"] == ["claims", "index", "page"]
+    assert built.ledger["pages_executed"] == ["page"], "only the page with code executes"
     html = built.copy / "docs" / "_build" / "html"
     assert "1 claim, every one checked on this build" in (html / "index.html").read_text()
     ledger_page = (html / "claims.html").read_text()
