@@ -120,6 +120,15 @@ def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
         zero_output_bias_batch([2, 2, 1], ["tanh", "tanh"], way="flat")
     with refuses(zg.ArgumentValueError, "way", expected=("target", "flat"), received="saturated"):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], way="saturated")
+    with refuses(
+        zg.ArgumentValueError,
+        "loss",
+        expected=("squared_error", "softmax_cross_entropy"),
+        received="binary_cross_entropy",
+    ):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "sigmoid"], loss="binary_cross_entropy")
+    with refuses(zg.ArgumentTypeError, "loss", received=None):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], loss=None)  # type: ignore[arg-type]
     with refuses(zg.ArgumentTypeError, "n_samples", received=2.0):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=2.0)  # type: ignore[arg-type]
     with refuses(zg.ArgumentTypeError, "seed", received=0.5):

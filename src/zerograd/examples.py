@@ -3,9 +3,10 @@ r"""The book's worked example and counterexamples, built by construction.
 Each function returns an :class:`Example`: a network, its input and its
 target, chosen so that a property the book discusses holds exactly, not just
 up to round-off. Where exactness rests on floating-point facts (sums of
-dyadic numbers, a subtraction that cannot round), the function checks them
-with the library and raises if they fail, so an :class:`Example` never
-silently misses its property.
+dyadic numbers, a subtraction that cannot round), :func:`cancelling_batch`,
+whose hidden activation is an argument, checks them with the library and
+raises if they fail; the other examples are built from small dyadic
+constants, and their doctests and the tests assert their properties.
 
 All networks have two layers as in the answer the book corrects:
 :math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
@@ -36,6 +37,9 @@ from zerograd.network import Network
 
 ZERO_OUTPUT_BIAS_WAYS = ("target", "flat")
 """The ways :func:`zero_output_bias_batch` makes every output-bias gradient zero."""
+
+ZERO_OUTPUT_BIAS_LOSSES = ("squared_error", "softmax_cross_entropy")
+"""The losses :func:`zero_output_bias_batch` builds a batch for."""
 
 ZERO_SEARCH_GRID: FloatArray = np.unique(np.append(np.linspace(-1000.0, 1000.0, 400_001), 0.0))
 """Points (spacing 0.005, plus 0.0 itself) where :func:`zeros_of` looks for zeros.
@@ -163,15 +167,16 @@ def zero_output_bias_batch(
         :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0`. ``"flat"``: the output
         activation must be ``relu``; the output bias is lowered to
         :math:`b^{(K)}_j = -(1 + \max_n |(W^{(K)} x^{(K-1)}_n)_j|)`, so that
-        every sample's :math:`z^{(K)} \le -1 < 0`, where
+        every sample's :math:`z^{(K)}` is at most :math:`-1` up to rounding
+        (a few units in the last place), well below 0, where
         :math:`\operatorname{relu}' = 0`; the other parameters are those of
         ``"target"`` with the same seed, and the targets are random.
     n_samples : int
         Batch size ``N``.
     seed : int
         Seed of the weights, inputs and (for ``"flat"``) targets.
-    loss : str
-        ``"squared_error"``, or ``"softmax_cross_entropy"`` with ``"target"``.
+    loss : {"squared_error", "softmax_cross_entropy"}
+        The loss; ``"softmax_cross_entropy"`` only with ``"target"``.
 
     Returns
     -------
@@ -181,8 +186,8 @@ def zero_output_bias_batch(
     Raises
     ------
     ValueError
-        For an unknown ``way``, ``"flat"`` without a relu output or with a
-        loss other than squared error.
+        For an unknown ``way`` or ``loss``, and for ``"flat"`` without a relu
+        output or with a loss other than squared error.
 
     Examples
     --------
@@ -195,6 +200,7 @@ def zero_output_bias_batch(
     True
     """
     check_choice(way, ZERO_OUTPUT_BIAS_WAYS, "way")
+    check_choice(loss, ZERO_OUTPUT_BIAS_LOSSES, "loss")
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)

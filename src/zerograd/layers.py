@@ -110,9 +110,10 @@ GRAM_COST_FACTOR = 4.0
 """Weight of the Gram form's operation count against the direct form's in the size rule.
 
 numpy runs the Gram form's ``T x T`` products at about a quarter of the direct
-form's rate per counted operation: measured on 192 shapes (``T`` from 2 to 64,
-widths from 1 to 64, kernel widths 1 and 3), the rule with this factor picked a
-method that took on average 1.03 times the faster one's time.
+form's rate per counted operation. The factor was chosen by timing both forms
+on a grid of shapes; ``benchmarks/gram_factor.py`` repeats that measurement and
+reports, for several factors, how much slower the rule's pick is than the
+faster form (its last run is in ``benchmarks/results/gram_factor.json``).
 """
 
 GRAM_CONDITION_LIMIT = 1e3
@@ -120,10 +121,12 @@ r"""Largest :math:`S_n^2 / \lVert G_n \rVert^2` for which a Gram-form result is 
 
 :math:`S_n = \sum_t \lVert\delta_t\rVert\,\lVert u_t\rVert` bounds the terms of
 the Gram sum, so its rounding error is a small multiple of
-:math:`\varepsilon S_n^2`, and the relative error of :math:`\lVert G_n\rVert` about
-:math:`\varepsilon S_n^2 / \lVert G_n\rVert^2`: at most about :math:`1.1 \times 10^{-13}`
-below the limit. A sample above it (its terms cancel) is computed again from
-:math:`G_n` itself, whose error is about :math:`\varepsilon S_n / \lVert G_n\rVert`.
+:math:`\varepsilon S_n^2` (:math:`\varepsilon = 2^{-52}`, float64's machine
+epsilon), and the relative error of :math:`\lVert G_n\rVert`, a square root,
+about half of :math:`\varepsilon S_n^2 / \lVert G_n\rVert^2`: at most about
+:math:`1.1 \times 10^{-13}` below the limit. A sample above it (its terms
+cancel) is computed again from :math:`G_n` itself, whose relative error is
+about :math:`\varepsilon S_n / \lVert G_n\rVert`.
 """
 
 BLOCK_BYTES = 4 * 2**20

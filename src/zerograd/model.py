@@ -1185,9 +1185,11 @@ def gradient_norms(
       layer, a readout read at every step), whose per-sample gradient is
       :math:`G_n = \sum_t \delta_{n,t} u_{n,t}^\top`: the Gram form
       :math:`\lVert G_n \rVert_F^2 = \sum_{t,s} (\delta_{n,t}\cdot\delta_{n,s})
-      (u_{n,t}\cdot u_{n,s})`, whose scratch memory grows as :math:`N T^2`, or
-      :math:`G_n` itself for one block of samples at a time, whichever costs
-      fewer operations (``zerograd.layers.shared_weight_norms``);
+      (u_{n,t}\cdot u_{n,s})`, which needs a ``T x T`` matrix per sample, or
+      :math:`G_n` itself, whichever costs fewer operations. Either is computed
+      for one block of samples at a time, so that the scratch memory stays
+      about the size of the backward pass's :math:`\delta`
+      (``zerograd.layers.shared_weight_norms``);
     * a bias shared over positions or steps: :math:`\lVert \sum_t \delta_{n,t} \rVert`.
 
     There is no ``reduction``: the norms are those of each sample's own loss,
@@ -1203,11 +1205,12 @@ def gradient_norms(
     :math:`10^{-12}` relative, except where a shared weight's terms
     :math:`\delta_{n,t} u_{n,t}^\top` cancel. There the per-sample gradient
     itself, formed in float64, is only accurate to a few units of
-    :math:`\varepsilon S_n` (:math:`\varepsilon = 2^{-53}`,
+    :math:`\varepsilon S_n` (:math:`\varepsilon = 2^{-52} \approx 2.2 \times 10^{-16}`,
+    float64's machine epsilon, as elsewhere on this page;
     :math:`S_n = \sum_t \lVert \delta_{n,t}\rVert\,\lVert u_{n,t}\rVert`),
     which can be far more than :math:`10^{-12}\lVert G_n\rVert`, and no float64
     method gets closer: the tests allow
-    :math:`10^{-12}\lVert G_n\rVert + 8 \varepsilon S_n`. The Gram form, whose
+    :math:`10^{-12}\lVert G_n\rVert + 4 \varepsilon S_n`. The Gram form, whose
     error grows with the square of the cancellation, is used only where it
     meets that bound and is replaced by :math:`G_n` elsewhere
     (``zerograd.layers.GRAM_CONDITION_LIMIT``).

@@ -41,9 +41,9 @@ rule at each step and sums over steps, since its parameters are shared:
 and :math:`\partial L/\partial W^{(1)} = \sum_t \delta^{(1)}_t x^{(0)\top}_t`,
 :math:`\partial L/\partial U^{(1)} = \sum_{t \ge 2} \delta^{(1)}_t x^{(1)\top}_{t-1}`,
 :math:`\partial L/\partial b^{(1)} = \sum_t \delta^{(1)}_t`. The rules, forward and
-backward, are :func:`zerograd.layers.elman_forward` and
-:func:`zerograd.layers.elman_deltas` (backward through time), with the
-factors of :class:`zerograd.layers.ElmanFactors`.
+backward, are ``zerograd.layers.elman_forward`` and
+``zerograd.layers.elman_deltas`` (backward through time), with the
+factors of ``zerograd.layers.ElmanFactors``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ OUTPUTS = ("last", "every")
 class RecurrentNetwork(Model):
     """An Elman recurrent layer (layer 1) followed by a dense readout (layer 2).
 
-    See the module's description for the equations. ``net.W[1]``,
+    See the description of the module ``zerograd.recurrent`` for the equations. ``net.W[1]``,
     ``net.U[1]``, ``net.b[1]`` are the recurrent layer's input weights,
     recurrent weights and bias; ``net.W[2]``, ``net.b[2]`` the readout's.
     Gradients come back under the same names: ``g.W[1]``, ``g.U[1]``, ...
