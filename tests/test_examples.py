@@ -17,11 +17,15 @@ from hypothesis import strategies as st
 import zerograd as zg
 from zerograd.activations import Activation
 from zerograd.examples import (
+    CANCELLING_POSITION_ERRORS,
+    CANCELLING_STEP_ERRORS,
     MIRRORED_ERROR,
     OPTIMUM_ERRORS,
     cancelling_batch,
     cancelling_batch_full_rank,
+    conv_cancelling_positions,
     output_optimum_batch,
+    recurrent_cancelling_steps,
     steepest_zero,
     weight_only_counterexample,
     worked_example,
@@ -464,3 +468,43 @@ def test_output_optimum_batch_gradients_by_hand() -> None:
     np.testing.assert_array_equal(case.gradients(reduction="none").z[2][:, 0], OPTIMUM_ERRORS)
     zg.check_gradients(case.net, case.x, case.y)
     zg.check_gradients(case.net, case.x, case.y, reduction="none")
+
+
+def test_conv_cancelling_positions_by_hand() -> None:
+    case = conv_cancelling_positions()
+    assert isinstance(case.net, zg.ConvNetwork)
+    trace = case.net.forward(case.x)
+    # z1_t = x0_t + x0_{t+1} / 2 on (5/8, -1/4, 3/2, -1, 1, 1); x1 = relu(z1)
+    np.testing.assert_array_equal(trace.z[1], [[0.5, 0.5, 1.0, -0.5, 1.5]])
+    # z2_t = x1_t - x1_{t+1} / 2 + 1/4 on x1 = (1/2, 1/2, 1, 0, 3/2); y = z2 - errors
+    np.testing.assert_array_equal(trace.x[2], [[0.5, 0.25, 1.25, -0.5]])
+    np.testing.assert_array_equal(case.y, [[1.0, 0.75, 0.75, -1.0]])
+    assert CANCELLING_POSITION_ERRORS == (-0.5, -0.5, 0.5, 0.5)
+    g = case.gradients()
+    # the output layer sums delta2 = errors: sum 0, and 0 against both windows of x1
+    np.testing.assert_array_equal(g.W[2], [[[0.0, 0.0]]])
+    np.testing.assert_array_equal(g.b[2], [0.0])
+    # dL/dx1 = (-1/2, -1/4, 3/4, 1/4, -1/4), times relu' = (1, 1, 1, 0, 1)
+    np.testing.assert_array_equal(g.W[1], [[[0.625, -1.25]]])
+    np.testing.assert_array_equal(g.b[1], [-0.25])
+    zg.check_gradients(case.net, case.x, case.y)
+
+
+def test_recurrent_cancelling_steps_by_hand() -> None:
+    case = recurrent_cancelling_steps()
+    assert isinstance(case.net, zg.RecurrentNetwork)
+    assert case.net.output == "every"
+    trace = case.net.forward(case.x)
+    # states x1_t = x0_t + x1_{t-1} / 2 + 1/2 from x1_0 = 0: 1, 2, 1/2; readout = states
+    np.testing.assert_array_equal(trace.x[2], [[1.0], [2.0], [0.5]])
+    np.testing.assert_array_equal(case.y, [[2.5], [1.5], [-0.5]])
+    assert CANCELLING_STEP_ERRORS == (-1.5, 0.5, 1.0)
+    g = case.gradients()
+    # sum of errors 0, and -3/2 * 1 + 1/2 * 2 + 1 * 1/2 = 0
+    np.testing.assert_array_equal(g.W[2], [[0.0]])
+    np.testing.assert_array_equal(g.b[2], [0.0])
+    # delta1 = (-1, 1, 1) backward through time; W1: -1/2 + 1 - 1; U1: 1 * 1 + 1 * 2
+    np.testing.assert_array_equal(g.W[1], [[-0.5]])
+    np.testing.assert_array_equal(g.U[1], [[3.0]])
+    np.testing.assert_array_equal(g.b[1], [1.0])
+    zg.check_gradients(case.net, case.x, case.y)

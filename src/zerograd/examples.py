@@ -8,16 +8,19 @@ whose hidden activation is an argument, checks them with the library and
 raises if they fail; the other examples are built from small dyadic
 constants, and their doctests and the tests assert their properties.
 
-All networks have two layers as in the answer the book corrects:
+The dense networks have two layers as in the answer the book corrects:
 :math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
 :math:`z^{(2)} = W^{(2)} x^{(1)} + b^{(2)}`, :math:`x^{(2)} = f_2(z^{(2)})`,
 except :func:`zero_output_bias_batch`, which takes any widths.
+:func:`conv_cancelling_positions` and :func:`recurrent_cancelling_steps` are
+two-layer convolutional and recurrent networks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,9 +34,11 @@ from zerograd._checks import (
     whole_number,
 )
 from zerograd.activations import get_activation
+from zerograd.conv import ConvNetwork
 from zerograd.losses import softmax
-from zerograd.model import Gradients, gradients, numerical_gradients
+from zerograd.model import Gradients, Model, gradients, numerical_gradients
 from zerograd.network import Network
+from zerograd.recurrent import RecurrentNetwork
 
 ZERO_OUTPUT_BIAS_WAYS = ("target", "flat")
 """The ways :func:`zero_output_bias_batch` makes every output-bias gradient zero."""
@@ -55,22 +60,29 @@ OPTIMUM_ERRORS = (1.0, -0.5, -0.5, 1.0, -0.5, -0.5)
 """The output errors :math:`e_n = x^{(2)}_n - y_n` of :func:`output_optimum_batch`."""
 
 
+_ModelT = TypeVar("_ModelT", bound=Model)  # the kind of network an Example holds
+
+
 @dataclass(frozen=True)
-class Example:
+class Example(Generic[_ModelT]):
     """A network with the inputs and targets of one worked case.
 
     Attributes
     ----------
-    net : Network
-    x : ndarray, shape (n_0,) or (N, n_0)
-        One sample, or a batch with one sample per row.
-    y : ndarray, shape (n_K,) or (N, n_K)
+    net : Model
+        A :class:`~zerograd.Network`, or for two of the examples a
+        :class:`~zerograd.ConvNetwork` or :class:`~zerograd.RecurrentNetwork`.
+    x : ndarray
+        One sample, or a batch with one sample per row: shape ``(n_0,)`` or
+        ``(N, n_0)`` for a dense network, ``(C_0, T_0)`` for a convolution
+        and ``(T, n_0)`` for a sequence (see :attr:`zerograd.Model.sample_shape`).
+    y : ndarray
         The targets, one row per sample for a batch.
     loss : str
         The loss the case is about, a key of :data:`zerograd.LOSSES`.
     """
 
-    net: Network
+    net: _ModelT
     x: FloatArray
     y: FloatArray
     loss: str = "squared_error"
@@ -92,7 +104,7 @@ def worked_example(
     target: float = 1.75,
     output_activation: str = "identity",
     output_bias: float = 0.25,
-) -> Example:
+) -> Example[Network]:
     r"""The book's worked example: a 2-3-1 network with a relu hidden layer.
 
     Every weight, bias and input is a small dyadic number, so every value of
@@ -147,7 +159,7 @@ def zero_output_bias_batch(
     n_samples: int = 64,
     seed: int = 0,
     loss: str = "squared_error",
-) -> Example:
+) -> Example[Network]:
     r"""A random network and batch in which every sample's :math:`\delta^{(K)}` is 0.
 
     Each sample's gradient is the gradient of a one-sample problem, so the
@@ -301,7 +313,7 @@ def steepest_zero(activation: str) -> float:
     return float(best[np.argmin(np.abs(best))])
 
 
-def weight_only_counterexample(activation: str = "tanh") -> Example:
+def weight_only_counterexample(activation: str = "tanh") -> Example[Network]:
     r"""A 2-2-1 case whose output-weight gradient is 0 because :math:`x^{(1)} = 0`.
 
     The input :math:`x^{(0)} = (1, 2)` lies in the null space of
@@ -343,7 +355,7 @@ def weight_only_counterexample(activation: str = "tanh") -> Example:
     return Example(net, np.array([1.0, 2.0]), np.array([1.5]))
 
 
-def cancelling_batch(hidden: str = "tanh") -> Example:
+def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     r"""Two samples whose output-layer gradients cancel exactly in the sum.
 
     :math:`W^{(1)}` has the rows :math:`(1, 1, 0)` and :math:`(0, 1, 1)`,
@@ -406,7 +418,7 @@ def cancelling_batch(hidden: str = "tanh") -> Example:
     return Example(net, x, y)
 
 
-def cancelling_batch_full_rank() -> Example:
+def cancelling_batch_full_rank() -> Example[Network]:
     r"""Four samples whose output-layer gradients cancel, with an invertible :math:`W^{(1)}`.
 
     The hidden layer is relu with :math:`W^{(1)} = I`, :math:`b^{(1)} = 0`,
@@ -450,7 +462,7 @@ def cancelling_batch_full_rank() -> Example:
     return Example(net, x, net.forward(x).x[2] - errors)
 
 
-def output_optimum_batch() -> Example:
+def output_optimum_batch() -> Example[Network]:
     r"""Six samples at their output layer's optimum, where the hidden gradients are not zero.
 
     The hidden layer is relu with :math:`W^{(1)} = I` and :math:`b^{(1)} = 0`,
@@ -499,4 +511,95 @@ def output_optimum_batch() -> Example:
     )
     x = np.array([[1.0, -1.0], [2.0, -0.5], [-1.0, -1.0], [-1.0, 1.0], [-0.5, 2.0], [-0.5, -2.0]])
     errors = np.array(OPTIMUM_ERRORS)[:, np.newaxis]
+    return Example(net, x, net.forward(x).x[2] - errors)
+
+
+CANCELLING_POSITION_ERRORS = (-0.5, -0.5, 0.5, 0.5)
+"""The output errors of :func:`conv_cancelling_positions`, one per output position."""
+
+CANCELLING_STEP_ERRORS = (-1.5, 0.5, 1.0)
+"""The output errors of :func:`recurrent_cancelling_steps`, one per step."""
+
+
+def conv_cancelling_positions() -> Example[ConvNetwork]:
+    r"""One sample of a convolution whose output layer's gradients are zero, and layer 1's not.
+
+    Two convolution layers with one channel and kernel width 2: relu with the
+    kernel :math:`(1, \tfrac12)` and bias 0, then identity with the kernel
+    :math:`(1, -\tfrac12)` and bias :math:`\tfrac14`. The input of length 6,
+    :math:`(\tfrac58, -\tfrac14, \tfrac32, -1, 1, 1)`, gives the raw
+    activations :math:`z^{(1)} = (\tfrac12, \tfrac12, 1, -\tfrac12, \tfrac32)`,
+    each at least :math:`\tfrac12` away from relu's kink, and four output
+    positions. The target is the prediction minus the errors
+    :data:`CANCELLING_POSITION_ERRORS`, so :math:`\delta^{(2)}_t` is
+    :math:`(-\tfrac12, -\tfrac12, \tfrac12, \tfrac12)`. The output bias and
+    kernel are shared by the four positions, and their gradients
+    :math:`\sum_t \delta^{(2)}_t` and
+    :math:`\sum_t \delta^{(2)}_t (x^{(1)}_t, x^{(1)}_{t+1})` are zero, while
+    layer 1's are not: with a convolution output layer of several positions,
+    zero output-layer gradients of one sample do not make the layers below
+    zero.
+
+    Returns
+    -------
+    Example
+        ``x`` of shape (1, 6) (one channel of length 6) and ``y`` of shape
+        (1, 4); every number is dyadic, so every gradient is exact.
+
+    Examples
+    --------
+    >>> g = conv_cancelling_positions().gradients()
+    >>> g.W[2], g.b[2]
+    (array([[[0., 0.]]]), array([0.]))
+    >>> g.W[1], g.b[1]
+    (array([[[ 0.625, -1.25 ]]]), array([-0.25]))
+    """
+    net = ConvNetwork(
+        W=[[[[1.0, 0.5]]], [[[1.0, -0.5]]]],
+        b=[[0.0], [0.25]],
+        activations=["relu", "identity"],
+        length=6,
+    )
+    x = np.array([[0.625, -0.25, 1.5, -1.0, 1.0, 1.0]])
+    errors = np.array([CANCELLING_POSITION_ERRORS])
+    return Example(net, x, net.forward(x).x[2] - errors)
+
+
+def recurrent_cancelling_steps() -> Example[RecurrentNetwork]:
+    r"""One sequence read at every step, whose readout gradients are zero, and layer 1's not.
+
+    An Elman network with one identity unit, :math:`W^{(1)} = 1`,
+    :math:`U^{(1)} = \tfrac12`, :math:`b^{(1)} = \tfrac12`, and an identity
+    readout with :math:`W^{(2)} = 1` and :math:`b^{(2)} = 0`, read at each of
+    three steps (``output="every"``). The inputs
+    :math:`(\tfrac12, 1, -1)` give the states :math:`(1, 2, \tfrac12)`. The
+    targets are the predictions minus the errors
+    :data:`CANCELLING_STEP_ERRORS`, :math:`(-\tfrac32, \tfrac12, 1)`, which
+    sum to zero and are orthogonal to the states, so the readout's gradients
+    :math:`\sum_t \delta^{(2)}_t` and :math:`\sum_t \delta^{(2)}_t x^{(1)}_t`
+    are zero, while the recurrent layer's are not.
+
+    Returns
+    -------
+    Example
+        ``x`` and ``y`` of shape (3, 1), one row per step; every number is
+        dyadic, so every gradient is exact.
+
+    Examples
+    --------
+    >>> g = recurrent_cancelling_steps().gradients()
+    >>> g.W[2], g.b[2]
+    (array([[0.]]), array([0.]))
+    >>> g.W[1], g.U[1], g.b[1]
+    (array([[-0.5]]), array([[3.]]), array([1.]))
+    """
+    net = RecurrentNetwork(
+        W=[[[1.0]], [[1.0]]],
+        U=[[0.5]],
+        b=[[0.5], [0.0]],
+        activations="identity",
+        output="every",
+    )
+    x = np.array([[0.5], [1.0], [-1.0]])
+    errors = np.array(CANCELLING_STEP_ERRORS)[:, np.newaxis]
     return Example(net, x, net.forward(x).x[2] - errors)
