@@ -10,8 +10,10 @@ written :math:`h_t`) from step to step, starting from
 
 .. math::
 
-   z^{(1)}_t = W^{(1)} x^{(0)}_t + U^{(1)} x^{(1)}_{t-1} + b^{(1)}, \qquad
-   x^{(1)}_t = f_1(z^{(1)}_t).
+   \begin{aligned}
+   z^{(1)}_t &= W^{(1)} x^{(0)}_t + U^{(1)} x^{(1)}_{t-1} + b^{(1)},\\
+   x^{(1)}_t &= f_1(z^{(1)}_t).
+   \end{aligned}
 
 :math:`W^{(1)}` (input weights, ``(n_1, n_0)``), :math:`U^{(1)}` (recurrent
 weights, ``(n_1, n_1)``) and :math:`b^{(1)}` are the same at every step.
@@ -20,7 +22,10 @@ Layer 2, the readout, is a dense layer applied at every step with the same
 
 .. math::
 
-   z^{(2)}_t = W^{(2)} x^{(1)}_t + b^{(2)}, \qquad x^{(2)}_t = f_2(z^{(2)}_t).
+   \begin{aligned}
+   z^{(2)}_t &= W^{(2)} x^{(1)}_t + b^{(2)},\\
+   x^{(2)}_t &= f_2(z^{(2)}_t).
+   \end{aligned}
 
 With ``output="last"`` the loss reads only the last step,
 :math:`L = \ell(x^{(2)}_T, y)`; with ``output="every"`` it reads every step
@@ -34,9 +39,12 @@ rule at each step and sums over steps, since its parameters are shared:
 
 .. math::
 
-   \delta^{(1)}_t = f_1'(z^{(1)}_t) \odot
-       \bigl(W^{(2)\top} \delta^{(2)}_t + U^{(1)\top} \delta^{(1)}_{t+1}\bigr),
-   \qquad \delta^{(1)}_{T+1} = 0,
+   \begin{aligned}
+   \delta^{(1)}_t &= f_1'(z^{(1)}_t) \odot
+       \bigl(W^{(2)\top} \delta^{(2)}_t\\
+       &\qquad + U^{(1)\top} \delta^{(1)}_{t+1}\bigr),\\
+   \delta^{(1)}_{T+1} &= 0,
+   \end{aligned}
 
 and :math:`\partial L/\partial W^{(1)} = \sum_t \delta^{(1)}_t x^{(0)\top}_t`,
 :math:`\partial L/\partial U^{(1)} = \sum_{t \ge 2} \delta^{(1)}_t x^{(1)\top}_{t-1}`,
