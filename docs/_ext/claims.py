@@ -271,25 +271,25 @@ class ClaimCountRole(SphinxRole):
 
 @dataclass(frozen=True)
 class Cell:
-    """An executed code cell of a page: its container, its number and its first line of code."""
+    """An executed code cell of a page: its container, its number and its lines of code."""
 
     container: nodes.Element
     number: int
     """Which code cell of the page it is: 1 for the first (markdown cells not counted)."""
     first_line: int
     """The line of the page's source where the cell's code starts (1-based)."""
+    last_line: int
+    """The line of the page's source where the cell's code ends (1-based), before its fence."""
 
 
-def _executed_cells(
-    env: BuildEnvironment, docname: str, doctree: nodes.document
-) -> dict[int, Cell]:
+def _executed_cells(source: Sequence[str], doctree: nodes.document) -> dict[int, Cell]:
     """Each executed code cell of the page, by its execution count.
 
     myst-nb's cell containers carry the cell's index, execution count and a line
     just after the ``{code-cell}`` fence; the first line of code is found in the
-    source, after the fence and any cell options.
+    page's ``source`` lines, after the fence and any cell options, and the last
+    before the closing fence.
     """
-    source = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     cells: dict[int, Cell] = {}
     code_cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
     for number, container in enumerate(code_cells, 1):
@@ -306,7 +306,10 @@ def _executed_cells(
             first = next((i + 1 for i in after if source[i].strip() == "---"), first)
         while first < len(source) and source[first].startswith(":"):  # short cell options
             first += 1
-        cells[int(count)] = Cell(container, number, first + 1)
+        closing = next(
+            (i for i in range(first, len(source)) if CLOSING.match(source[i])), len(source)
+        )  # the index of the closing fence is the number of the cell's last line of code
+        cells[int(count)] = Cell(container, number, first + 1, closing)
     return cells
 
 
@@ -328,12 +331,8 @@ def _with_line(
         return line
     found = []
     for cell in cells:
-        end = next(
-            (i for i in range(cell.first_line - 1, len(lines)) if CLOSING.match(lines[i])),
-            len(lines),
-        )  # the index of the closing fence is the number of the cell's last line of code
         number = cell.first_line + in_cell - 1
-        if number <= end and call.search(lines[number - 1]):
+        if number <= cell.last_line and call.search(lines[number - 1]):
             found.append(number)
     return found[0] if len(found) == 1 else None
 
@@ -414,8 +413,8 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         else:
             store[name].discard(docname)
 
-    cells = _executed_cells(env, docname, doctree)
     lines = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
+    cells = _executed_cells(lines, doctree)
     checks: dict[tuple[str, int | None, int | None], Check] = {}
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
@@ -845,8 +844,8 @@ def _write_json(app: Sphinx, exception: Exception | None) -> None:
             except NoUri:
                 continue
         data = book.as_json(uri)
-        # The pages this build read, and so executed: all of them on a clean build, only
-        # the changed ones (and those depending on changed files) on an incremental one.
+        # The pages this build read: all of them on a clean build, only the changed ones
+        # (and those depending on changed files) on an incremental one.
         read = sorted(_store(app.env)["read"])
         data["pages_read"] = read
         # Of those, the pages whose notebooks myst-nb executed: it drops a page's execution
