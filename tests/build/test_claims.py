@@ -14,7 +14,8 @@ not on a mock, without building the whole book five times.
    the assert's message; an incremental rebuild with nothing changed still fails.
 4. A new quantified sentence appears outside any claim: "quantified wording
    outside a claim (always, nothing)", at its page and line; so does one that
-   quantifies with "whatever", "unless" and "however small".
+   quantifies with "whatever", "unless" and "however small", one in quotation
+   marks, and a negative universal ("no hidden unit is", "there is no").
 5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
    build names the file and its only table, ``[[allow]]``, and still flags the
    sentence.
@@ -338,8 +339,12 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
             "whatever, however, unless",
         ),
         ("The answer writes that “the hidden gradients always vanish”.", "always"),
+        (
+            "No hidden unit is dead here, and there is no exception.",
+            "no hidden unit is, there is no",
+        ),
     ],
-    ids=["always-nothing", "whatever-however-unless", "in-quotation-marks"],
+    ids=["always-nothing", "whatever-however-unless", "in-quotation-marks", "no-x-is"],
 )
 def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
     small_book: SmallBook, sentence: str, words: str
