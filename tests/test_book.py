@@ -15,13 +15,25 @@ import sys
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zerograd import book
-from zerograd.book import BUILD_VARIABLE, CHECK_KEY_PREFIX, ClaimError, claim, glue, source_digest
+from zerograd.book import (
+    BUILD_VARIABLE,
+    CHECK_KEY_PREFIX,
+    ClaimError,
+    bound,
+    claim,
+    glue,
+    source_digest,
+)
 
 
 class FakeEvents:
@@ -466,3 +478,73 @@ def test_a_check_in_code_run_with_bare_globals_reports_its_line(in_build: Kernel
     in_build.shell.end_cell()
     (record,) = _records(in_build.glue)
     assert record["line"] == 2
+
+
+# bound: numbers the text calls bounds ------------------------------------------------------
+
+
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False),
+    digits=st.integers(min_value=1, max_value=15),
+)
+def test_a_bound_is_on_its_side_of_the_value_and_one_digit_step_wide(
+    value: float, digits: int
+) -> None:
+    exact = Fraction(value)
+    upper, lower = (Fraction(Decimal(bound(value, side, digits))) for side in ("upper", "lower"))
+    assert lower <= exact <= upper
+    if exact != 0:
+        # one unit in the last printed digit of the value's own decade
+        step = Fraction(10) ** (Decimal(value).adjusted() - digits + 1)
+        assert upper - lower <= step
+        for text in (bound(value, "upper", digits), bound(value, "lower", digits)):
+            mantissa = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+            assert len(mantissa) <= digits + 1, text  # "10" from rounding up 9.96
+
+
+@pytest.mark.parametrize(
+    ("value", "side", "expected"),
+    [
+        # each rounds to nearest on the wrong side: 1.0249e-15 -> 1e-15, 2.4696e-4 -> 0.00025
+        (1.0249e-15, "upper", "1.1e-15"),
+        (2.4696e-4, "lower", "0.00024"),
+        (9.96, "upper", "10"),
+        (-2.35, "upper", "-2.3"),
+        (-2.35, "lower", "-2.4"),
+        (0.0, "upper", "0"),
+        (3.0, "lower", "3"),
+        (1.0, "upper", "1"),
+        (123.0, "upper", "1.3e+02"),  # float's form of the exponent
+        # no float64 holds these; decimal writes them
+        (1.79e308, "upper", "1.8e+308"),
+        (5e-324, "lower", "4.9e-324"),
+        (5e-324, "upper", "5.0e-324"),
+        (1.5e-323, "lower", "1.4e-323"),
+        (-5e-324, "upper", "-4.9e-324"),
+    ],
+)
+def test_bound_rounds_outwards(value: float, side: str, expected: str) -> None:
+    assert bound(value, side, 2) == expected  # type: ignore[arg-type]
+
+
+def test_bound_has_two_digits_by_default() -> None:
+    assert bound(2.4696e-4, "lower") == "0.00024"
+    assert bound(1.0779e-15, "upper") == "1.1e-15"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((float("nan"), "upper"), "value must be a finite number; got nan"),
+        ((float("inf"), "lower"), "value must be a finite number; got inf"),
+        (("0.5", "upper"), "value must be a finite number; got '0.5'"),
+        ((True, "upper"), "value must be a finite number; got True"),
+        ((0.5, "above"), "side must be 'upper' or 'lower'; got 'above'"),
+        ((0.5, "upper", 0), "digits must be an integer from 1 to 15; got 0"),
+        ((0.5, "upper", 16), "digits must be an integer from 1 to 15; got 16"),
+        ((0.5, "upper", 2.0), "digits must be an integer from 1 to 15; got 2.0"),
+    ],
+)
+def test_bound_refuses_what_it_cannot_round(args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        bound(*args)

@@ -426,6 +426,46 @@ def test_the_overflow_limit_is_on_the_factors_not_on_the_norm() -> None:
         zg.gradient_norms(net, [[1.0]], [[-1e155]])  # delta = 1e155: its square overflows
 
 
+@pytest.mark.parametrize("shared", ["recurrent", "convolution"])
+def test_a_shared_weight_norm_above_the_limit_is_refused(shared: str) -> None:
+    # The docstring's other half: a weight shared over steps or positions squares its
+    # norm itself, so a norm of 2e200 is refused although each factor is 1e100 and
+    # the per-sample gradient it comes from is finite.
+    model: zg.RecurrentNetwork | zg.ConvNetwork
+    if shared == "recurrent":
+        model = zg.RecurrentNetwork(
+            W=[[[1.0]], [[1.0]]],
+            U=[[0.0]],
+            b=[[0.0], [0.0]],
+            activations="identity",
+            output="every",
+        )
+        x, y = [[[1e100], [1e100]]], [[[0.0], [0.0]]]
+        name = "W[2]"
+    else:
+        model = zg.ConvNetwork(W=[[[[1.0]]]], b=[[0.0]], activations="identity", length=2)
+        x, y = [[[1e100, 1e100]]], [[[0.0, 0.0]]]
+        name = "W[1]"
+    per_sample = getattr(zg.gradients(model, x, y, reduction="none"), name[0])[int(name[2])]
+    assert np.all(np.isfinite(per_sample))
+    assert np.max(np.abs(per_sample)) == pytest.approx(2e200)
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm \w\[\d\] must be finite"):
+        zg.gradient_norms(model, x, y)
+
+
+def test_a_backward_overflow_names_the_first_gradient_in_order() -> None:
+    # The gradients docstring: the message names the first non-finite gradient in the
+    # order W[1], b[1], W[2], ..., which lies below the layer where the overflow began.
+    net = zg.Network(
+        W=[[[1.0]], [[1e-300]], [[1e200]]],
+        b=[[0.0], [0.0], [0.0]],
+        activations=["identity", "tanh", "identity"],
+    )
+    assert np.all(np.isfinite(net.forward([1.0]).x[3])), "the forward pass is finite"
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient W\[1\] must be finite"):
+        zg.gradients(net, [1.0], [1e150])
+
+
 def test_reduction_and_weight_decay_are_not_arguments() -> None:
     # The norms are those of each sample's own loss; the penalty belongs to no sample.
     net = dense()

@@ -43,7 +43,8 @@ LEAKY_RELU_SLOPE = 0.01
 """Slope of ``leaky_relu`` for negative input (and at 0)."""
 
 SLOPE_BLOCK_BYTES = 2**20
-"""Most bytes of :math:`f'(z)` that :meth:`Activation.multiply_by_slope` holds at once."""
+"""Most bytes of :math:`f'(z)` that :meth:`Activation.multiply_by_slope` holds at once, or
+one sample's worth when a single sample's :math:`f'(z)` is larger."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""The two helpers the book's pages use: ``glue`` a value into the text, and check a ``claim``.
+"""The helpers the book's pages use: ``glue``, ``claim`` and ``bound``.
+
+``glue`` puts a value into the text, ``claim`` checks a claim, and ``bound``
+writes a number the text calls a bound so that rounding keeps it one.
 
 A page of the book declares each claim in its prose (a ``claim`` directive,
 see ``docs/_ext/claims.py``) and checks it in a code cell::
@@ -29,9 +32,12 @@ imported when they are needed, and only if they are installed.
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -39,7 +45,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Literal, Self
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -47,6 +53,7 @@ __all__ = [
     "CheckRecord",
     "ClaimCheck",
     "ClaimError",
+    "bound",
     "claim",
     "glue",
     "source_digest",
@@ -425,3 +432,73 @@ def claim(claim_id: str) -> ClaimCheck:
     while caller.f_back is not None and caller.f_globals.get("__name__", "").startswith("mutmut."):
         caller = caller.f_back
     return ClaimCheck(claim_id, caller.f_lineno)
+
+
+def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:
+    """Whether ``value`` is one of ``kinds`` and not a bool, which Python counts as an int."""
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str:
+    r"""``value`` with ``digits`` significant digits, rounded outwards so that it stays a bound.
+
+    A page that writes "at most {glue:text}`worst`" needs the printed number to
+    be at least the value, and "at least ..." needs it to be at most the value;
+    rounding to nearest, as ``format(value, ".2g")`` does, can put the printed
+    number on the wrong side. ``side="upper"`` rounds up (towards
+    :math:`+\infty`), ``side="lower"`` rounds down, from the exact value of the
+    float.
+
+    Parameters
+    ----------
+    value : float
+        A finite number.
+    side : {"upper", "lower"}
+        Whether the text bounds the value from above ("at most", "below") or
+        from below ("at least", "above").
+    digits : int, optional
+        Significant digits, 1 to 15 (2 by default).
+
+    Returns
+    -------
+    str
+        The rounded number, written as ``format(x, f".{digits}g")`` writes it
+        (as :mod:`decimal` writes it where no float64 holds it: beyond
+        float64's largest, or finer than a subnormal's spacing).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a finite number, ``side`` is neither ``"upper"`` nor
+        ``"lower"``, or ``digits`` is not an integer from 1 to 15.
+
+    Examples
+    --------
+    >>> bound(1.0779e-15, "upper"), format(1.0779e-15, ".2g")
+    ('1.1e-15', '1.1e-15')
+    >>> bound(1.0249e-15, "upper"), format(1.0249e-15, ".2g")
+    ('1.1e-15', '1e-15')
+    >>> bound(2.4696e-4, "lower"), format(2.4696e-4, ".2g")
+    ('0.00024', '0.00025')
+    """
+    if side not in ("upper", "lower"):
+        msg = f"side must be 'upper' or 'lower'; got {side!r}"
+        raise ValueError(msg)
+    if not _is_number(digits, int) or not 1 <= digits <= 15:
+        msg = f"digits must be an integer from 1 to 15; got {digits!r}"
+        raise ValueError(msg)
+    if not _is_number(value, (int, float)) or not math.isfinite(value):
+        msg = f"value must be a finite number; got {value!r}"
+        raise ValueError(msg)
+    if value == 0:
+        return format(0.0, f".{digits}g")
+    # a unit in the last printed digit, from the exact decimal exponent of the float
+    exponent = decimal.Decimal(value).adjusted() - digits + 1
+    units = fractions.Fraction(value) / fractions.Fraction(10) ** exponent
+    count = math.ceil(units) if side == "upper" else math.floor(units)
+    rounded = decimal.Decimal(f"{count}e{exponent}")  # exact, whatever the decimal context
+    as_float = format(float(rounded), f".{digits}g")  # float's 1.2e+02, not decimal's 1.2e+2
+    if decimal.Decimal(as_float) == rounded:
+        return as_float
+    # no float64 is that number: finer than a subnormal's spacing, or past float64's largest
+    return format(rounded, f".{digits}g")

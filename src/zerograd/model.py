@@ -196,10 +196,12 @@ class Gradients(ParameterArrays):
     r"""Gradients of the objective, numbered by layer and keyed by parameter name.
 
     Each parameter's gradients are an attribute of the same name: ``g.W[k]`` is
-    :math:`\partial L/\partial W^{(k)}`, ``g.b[k]`` is
-    :math:`\partial L/\partial b^{(k)}` and, for a recurrent network,
-    ``g.U[k]`` is :math:`\partial L/\partial U^{(k)}`; each has its
-    parameter's shape. For a batch with ``reduction="none"`` every one of them
+    :math:`\partial J/\partial W^{(k)}`, ``g.b[k]`` is
+    :math:`\partial J/\partial b^{(k)}` and, for a recurrent network,
+    ``g.U[k]`` is :math:`\partial J/\partial U^{(k)}`, where the objective
+    :math:`J` is the loss :math:`L` plus the weight penalty of
+    ``weight_decay`` (so :math:`J = L` when ``weight_decay=0``, the default);
+    each has its parameter's shape. For a batch with ``reduction="none"`` every one of them
     has a leading batch axis of length ``N``.
 
     Attributes
@@ -1112,7 +1114,9 @@ def gradients(
     reduction : {"sum", "mean", "none"}
         For a batch, the gradient of the summed loss, of the mean loss, or of
         each sample's loss (leading batch axis). The per-sample gradients come
-        from one vectorised pass with no loop over samples. Ignored for one
+        from one vectorised pass with no per-sample loop (the activations'
+        slopes are applied to blocks of samples of about 1 MiB each, see
+        ``zerograd.activations.SLOPE_BLOCK_BYTES``). Ignored for one
         sample, where all three agree.
     weight_decay : float
         :math:`\lambda \ge 0`. The objective is the reduced loss plus
@@ -1136,8 +1140,12 @@ def gradients(
         shape or dtype since the model was built, per-sample gradients larger
         than the available memory.
     zerograd.NonFiniteError
-        If the forward or the backward pass overflows float64; the message
-        names the first layer where it happened.
+        If the forward or the backward pass overflows float64. For the
+        forward pass the message names the first layer whose raw activation
+        is not finite; for the backward pass, which runs from the top layer
+        down, it names the first gradient that is not finite in the order
+        ``W[1]``, ``b[1]``, ``W[2]``, ..., then the raw-activation gradients
+        ``z[k]``, which can lie below the layer where the overflow began.
 
     Examples
     --------
@@ -1173,8 +1181,10 @@ def gradient_norms(
     (the Euclidean norm, for a bias) of the gradient of sample ``n``'s own loss
     :math:`\ell_n`: the norm of row ``n`` of
     ``gradients(net, x, y, loss, reduction="none")``, with the same arithmetic
-    up to rounding. No array of per-sample gradients is formed, so the memory
-    it takes grows with ``N`` times the widths of the layers, as the forward
+    up to rounding. No array of every sample's gradients is formed (for a
+    shared weight, either the per-sample gradients or the Gram form's products
+    are formed one block of samples at a time, as below), so the memory it
+    takes grows with ``N`` times the widths of the layers, as the forward
     pass does, not with ``N`` times the number of parameters:
 
     * a dense layer: :math:`\lVert \delta_n x_n^\top \rVert_F =
@@ -1186,7 +1196,9 @@ def gradient_norms(
       :math:`G_n = \sum_t \delta_{n,t} u_{n,t}^\top`: the Gram form
       :math:`\lVert G_n \rVert_F^2 = \sum_{t,s} (\delta_{n,t}\cdot\delta_{n,s})
       (u_{n,t}\cdot u_{n,s})`, which needs a ``T x T`` matrix per sample, or
-      :math:`G_n` itself, whichever costs fewer operations. Either is computed
+      :math:`G_n` itself, whichever ``zerograd.layers.choose_method`` expects
+      to be faster (by operation counts, the Gram form's weighted by
+      ``zerograd.layers.GRAM_COST_FACTOR``, a factor fitted to timings). Either is computed
       for one block of samples at a time, so that the scratch memory stays
       about the size of the backward pass's :math:`\delta`
       (``zerograd.layers.shared_weight_norms``);
@@ -1208,8 +1220,9 @@ def gradient_norms(
     :math:`\varepsilon S_n` (:math:`\varepsilon = 2^{-52} \approx 2.2 \times 10^{-16}`,
     float64's machine epsilon, as elsewhere on this page;
     :math:`S_n = \sum_t \lVert \delta_{n,t}\rVert\,\lVert u_{n,t}\rVert`),
-    which can be far more than :math:`10^{-12}\lVert G_n\rVert`, and no float64
-    method gets closer: the tests allow
+    which can be far more than :math:`10^{-12}\lVert G_n\rVert`, and summing
+    the terms in float64, as numpy and BLAS do, does not get closer in general
+    (compensated summation of exact products would): the tests allow
     :math:`10^{-12}\lVert G_n\rVert + 4 \varepsilon S_n`. The Gram form, whose
     error grows with the square of the cancellation, is used only where it
     meets that bound and is replaced by :math:`G_n` elsewhere
@@ -1238,8 +1251,11 @@ def gradient_norms(
         computation does. Each norm is formed from sums of squares, so a
         factor whose norm exceeds about :math:`10^{154}` (an error vector
         :math:`\delta_n`, a layer input :math:`x_n`, a bias gradient) is
-        refused, even where the norm itself would fit in float64; a product
-        of two smaller factors is returned even above :math:`10^{154}`.
+        refused, even where the norm itself would fit in float64. For a dense
+        layer, a norm :math:`\lVert \delta_n \rVert\,\lVert x_n \rVert`
+        of two smaller factors is returned even above :math:`10^{154}`; a
+        weight shared over positions or steps squares its norm, so that norm
+        itself must stay below about :math:`10^{154}`.
 
     Examples
     --------
