@@ -27,7 +27,8 @@ A failing block raises ``zerograd.book.ClaimError``, whose message starts with
 the claim id; give each assert a message with the numbers that went wrong.
 
 The build fails, naming the claim and its page, when a claim has no check that
-ran on this build, a check names a claim that no page declares, a check fails
+ran on this build, a check's block holds neither an ``assert`` nor a call (so
+that it cannot fail), a check names a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
 check, or a check ran against another version of the library than ``src/``.
 These are reported at the end of every build, including an incremental build
@@ -91,6 +92,7 @@ page is re-read (``env-purge-doc``) and merged from parallel readers
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -157,6 +159,8 @@ class Check:
     message: str | None
     library_version: str
     library_sha256: str
+    vacuous: bool = False
+    """Whether the block holds neither an ``assert`` nor a call, so that it cannot fail."""
 
     @property
     def passed(self) -> bool:
@@ -337,6 +341,40 @@ def _with_line(
     return found[0] if len(found) == 1 else None
 
 
+def _vacuous(lines: Sequence[str], cell: Cell, line: int, claim_id: str) -> bool:
+    """Whether the ``with claim(claim_id)`` block at ``line`` can pass without testing anything.
+
+    A block that holds no ``assert`` statement and no call (``zg.check_gradients(...)``
+    and the like, which raise on a wrong value) runs to its end whatever the library
+    computes: ``with claim("x:y"): pass`` would count as a check. Code that does not
+    parse as Python (an IPython magic) is given the benefit of the doubt.
+    """
+    code = "\n".join(lines[cell.first_line - 1 : cell.last_line])
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.With):
+            continue
+        calls = [
+            item.context_expr
+            for item in node.items
+            if isinstance(item.context_expr, ast.Call)
+            and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
+            and getattr(item.context_expr.func, "id", getattr(item.context_expr.func, "attr", ""))
+            == "claim"
+            and item.context_expr.args
+            and isinstance(item.context_expr.args[0], ast.Constant)
+            and item.context_expr.args[0].value == claim_id
+            and cell.first_line + item.context_expr.lineno - 1 == line
+        ]
+        if calls:
+            inside = [sub for statement in node.body for sub in ast.walk(statement)]
+            return not any(isinstance(sub, ast.Assert | ast.Call) for sub in inside)
+    return False
+
+
 def _cell_at(cells: Iterable[Cell], line: int) -> Cell | None:
     """The executed code cell whose code holds ``line`` of the page's source."""
     before = [cell for cell in cells if cell.first_line <= line]
@@ -440,6 +478,8 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
                 record["library_version"],
                 record["library_sha256"],
             )
+        if line is not None and found is not None and check.runs == 0:
+            check.vacuous = _vacuous(lines, found, line, record["claim"])
         check.runs += record["runs"]
         if record["failed"]:
             check.failed += record["failed"]
@@ -515,6 +555,16 @@ class Ledger:
                 found.append(Problem(claim.page, claim.line, message, claim_id))
             for check in checks:
                 where = _where(check)
+                if check.vacuous:
+                    found.append(
+                        Problem(
+                            check.page,
+                            check.line,
+                            f"the check of claim {claim_id} at {where} cannot fail: its block "
+                            "holds neither an assert nor a call",
+                            claim_id,
+                        )
+                    )
                 if not check.passed:
                     failed_pages.add(check.page)
                     found.append(

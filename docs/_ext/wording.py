@@ -4,7 +4,7 @@ A sentence that says "never", "every" or "only" states something for all cases,
 and the book may say that only where a claim's checks back it (see ``claims.py``).
 During the build this extension reads the prose of every page and flags each
 sentence that uses one of :data:`QUANTIFIERS` or matches one of :data:`PATTERNS`
-("no ... can", "no ... is", "there is no", and "however" in its quantifying sense) outside
+("no ... can", "no ... is", "there is no", "moves no", and "however" in its quantifying sense) outside
 
 * a ``claim`` box (its statement is checked),
 * code: code cells and their outputs, literal blocks, inline code, raw output,
@@ -87,6 +87,7 @@ QUANTIFIERS = (
     "no one",
     "only",
     "exactly",
+    "precisely",
     "cannot",
     "can't",
     "can not",
@@ -109,12 +110,14 @@ QUANTIFIERS = (
 PATTERNS = (
     r"no\s+(?:[\w-]+\s+){0,4}?(?:can|could|is|are|was|were|has|have|does|do|did|will|would)",
     r"there\s+(?:is|are|was|were|exists?)\s+no",
+    r"(?:has|have|gets?|gives?|makes?|moves?|changes?|leaves?|reach(?:es)?|sends?|for)\s+no",
     r"however(?=\s+\w)",
 )
 """Quantified wording that a word list cannot say: the negative universals "no <up to
 four words> can" (or "could", "is", "are", "has", "does", "will" and their other
 tenses and persons: "no hidden unit is dead") and "there is no" ("there are", "there
-exists"), and "however" followed by a word ("however small"), not by punctuation
+exists"), a verb of having, giving or moving followed by "no" ("moves no layer", "has
+no zero", "for no other"), and "however" followed by a word ("however small"), not by punctuation
 ("However, ..."). "no" without such a verb is not flagged: "with no weight penalty" and
 "no longer" qualify a noun or a verb without saying anything for all cases."""
 

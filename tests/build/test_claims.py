@@ -15,12 +15,15 @@ not on a mock, without building the whole book five times.
 4. A new quantified sentence appears outside any claim: "quantified wording
    outside a claim (always, nothing)", at its page and line; so does one that
    quantifies with "whatever", "unless" and "however small", one in quotation
-   marks, and a negative universal ("no hidden unit is", "there is no").
+   marks, a negative universal ("no hidden unit is", "there is no", "moves no") and
+   "precisely".
 5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
    build names the file and its only table, ``[[allow]]``, and still flags the
    sentence.
 6. The sentence that an ``[[allow]]`` entry covers is reworded: the build
    names the entry, which no longer matches anything.
+
+A check whose block holds neither an ``assert`` nor a call cannot fail, and fails the build.
 
 A check written in a function that one cell defines and two others call is one check,
 located at its ``with`` statement, not at a line of the cells that ran it, even when the
@@ -288,6 +291,24 @@ def test_a_deleted_check_fails_naming_the_claim_and_its_page(
     )
 
 
+def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
+    small_book: SmallBook,
+) -> None:
+    # The block runs and passes, but tests nothing: no assert, no call.
+    built = small_book(
+        '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"',
+        "    tested = fitted",
+    )
+    line = _line(PAGE, 'with claim("page:fits")')
+    expected = (
+        f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} "
+        "cannot fail: its block holds neither an assert nor a call"
+    )
+    assert built.check.status != 0
+    assert any(expected in error for error in built.errors()), built.errors()
+    assert built.ledger["claims"][0]["checks"][0]["vacuous"] is True
+
+
 def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
     small_book: SmallBook,
 ) -> None:
@@ -343,8 +364,15 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
             "No hidden unit is dead here, and there is no exception.",
             "no hidden unit is, there is no",
         ),
+        ("The step moves no layer: the zeros are precisely those.", "moves no, precisely"),
     ],
-    ids=["always-nothing", "whatever-however-unless", "in-quotation-marks", "no-x-is"],
+    ids=[
+        "always-nothing",
+        "whatever-however-unless",
+        "in-quotation-marks",
+        "no-x-is",
+        "moves-no-precisely",
+    ],
 )
 def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
     small_book: SmallBook, sentence: str, words: str
