@@ -341,38 +341,48 @@ def _with_line(
     return found[0] if len(found) == 1 else None
 
 
-def _vacuous(lines: Sequence[str], cell: Cell, line: int, claim_id: str) -> bool:
-    """Whether the ``with claim(claim_id)`` block at ``line`` can pass without testing anything.
+def _claim_id(expression: ast.expr) -> str | None:
+    """The id that a ``claim("...")`` call names; ``None`` for any other expression."""
+    if not isinstance(expression, ast.Call) or not expression.args:
+        return None
+    function = expression.func
+    name = (
+        function.id
+        if isinstance(function, ast.Name)
+        else function.attr
+        if isinstance(function, ast.Attribute)
+        else ""
+    )
+    first = expression.args[0]
+    if name == "claim" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
+
+
+def _vacuous_blocks(lines: Sequence[str], cell: Cell) -> dict[tuple[str, int], bool]:
+    """Each ``with claim(...)`` block of ``cell``, by claim id and page line: whether it cannot fail.
 
     A block that holds no ``assert`` statement and no call (``zg.check_gradients(...)``
     and the like, which raise on a wrong value) runs to its end whatever the library
     computes: ``with claim("x:y"): pass`` would count as a check. Code that does not
-    parse as Python (an IPython magic) is given the benefit of the doubt.
+    parse as Python (an IPython magic) is given the benefit of the doubt: no block.
     """
     code = "\n".join(lines[cell.first_line - 1 : cell.last_line])
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
+        return {}
+    blocks: dict[tuple[str, int], bool] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.With):
             continue
-        calls = [
-            item.context_expr
-            for item in node.items
-            if isinstance(item.context_expr, ast.Call)
-            and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
-            and getattr(item.context_expr.func, "id", getattr(item.context_expr.func, "attr", ""))
-            == "claim"
-            and item.context_expr.args
-            and isinstance(item.context_expr.args[0], ast.Constant)
-            and item.context_expr.args[0].value == claim_id
-            and cell.first_line + item.context_expr.lineno - 1 == line
-        ]
-        if calls:
-            inside = [sub for statement in node.body for sub in ast.walk(statement)]
-            return not any(isinstance(sub, ast.Assert | ast.Call) for sub in inside)
-    return False
+        inside = (sub for statement in node.body for sub in ast.walk(statement))
+        vacuous = not any(isinstance(sub, ast.Assert | ast.Call) for sub in inside)
+        for item in node.items:
+            claim_id = _claim_id(item.context_expr)
+            if claim_id is not None:
+                blocks[(claim_id, cell.first_line + item.context_expr.lineno - 1)] = vacuous
+    return blocks
 
 
 def _cell_at(cells: Iterable[Cell], line: int) -> Cell | None:
@@ -454,6 +464,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     lines = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     cells = _executed_cells(lines, doctree)
     checks: dict[tuple[str, int | None, int | None], Check] = {}
+    blocks: dict[int, dict[tuple[str, int], bool]] = {}  # by cell number, each cell parsed once
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
         line = None if found is None else found.first_line + record["line"] - 1
@@ -479,7 +490,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
                 record["library_sha256"],
             )
         if line is not None and found is not None and check.runs == 0:
-            check.vacuous = _vacuous(lines, found, line, record["claim"])
+            if found.number not in blocks:
+                blocks[found.number] = _vacuous_blocks(lines, found)
+            check.vacuous = blocks[found.number].get((record["claim"], line), False)
         check.runs += record["runs"]
         if record["failed"]:
             check.failed += record["failed"]

@@ -168,6 +168,12 @@ def _line(page: str, text: str) -> int:
     return number
 
 
+def _fails_with(built: Built, expected: str) -> None:
+    """Assert that the build failed and that one of its error lines holds ``expected``."""
+    assert built.check.status != 0, "the build passed"
+    assert any(expected in error for error in built.errors()), built.errors()
+
+
 @pytest.fixture
 def small_book(tmp_path: Path) -> SmallBook:
     """Build the small book with the page edited by ``(old, new)``; ``old`` must occur once.
@@ -283,8 +289,7 @@ def test_a_deleted_check_fails_naming_the_claim_and_its_page(
     )
     line = _line(PAGE, "{claim} fits")
     expected = f"page.md:{line}: ERROR: claim page:fits has no check that ran on this build"
-    assert built.check.status != 0
-    assert any(expected in error for error in built.errors()), built.errors()
+    _fails_with(built, expected)
     assert built.ledger["claims"][0]["status"] == "unchecked"
     assert {"page": "page", "line": line, "claim": "page:fits"}.items() <= (
         built.ledger["problems"][0].items()
@@ -304,8 +309,7 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} "
         "cannot fail: its block holds neither an assert nor a call"
     )
-    assert built.check.status != 0
-    assert any(expected in error for error in built.errors()), built.errors()
+    _fails_with(built, expected)
     assert built.ledger["claims"][0]["checks"][0]["vacuous"] is True
 
 
@@ -318,8 +322,7 @@ def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
         f"page.md:{line}: ERROR: a check at page.md:{line} names claim page:fit, "
         "which no page declares; did you mean page:fits?"
     )
-    assert built.check.status != 0
-    assert any(expected in error for error in built.errors()), built.errors()
+    _fails_with(built, expected)
     (unknown,) = built.ledger["unknown_checks"]
     assert (unknown["claim"], unknown["page"], unknown["line"]) == ("page:fit", "page", line)
 
@@ -333,8 +336,7 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
         f"page.md:{line}: ERROR: claim page:fits failed its check at page.md:{line}: "
         "a gradient is not zero: 0.0"
     )
-    assert built.check.status != 0
-    assert any(expected in error for error in built.errors()), built.errors()
+    _fails_with(built, expected)
     # myst-nb's own report of the failed cell, with the traceback, is in the log too.
     assert "page.md: WARNING: Executing notebook failed" in built.log
     plain = re.sub(r"\x1b\[[0-9;]*m", "", built.log)  # the traceback is coloured
@@ -382,8 +384,7 @@ def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
     expected = (
         f"page.md:{line}: WARNING: quantified wording outside a claim ({words}): “{sentence}”"
     )
-    assert built.check.status != 0
-    assert any(expected in error for error in built.errors()), built.errors()
+    _fails_with(built, expected)
     assert re.search(
         r"wording: 2 sentences .*: 1 allowed in claims-allowlist.toml, 1 new", built.log
     )
