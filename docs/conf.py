@@ -221,13 +221,20 @@ def _library_files() -> list[Path]:
     return sorted(LIBRARY.rglob("*.py"))
 
 
+RECORDS = Path(__file__).parent / "_static"
+
+
 def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Make every page depend on the library's source files.
+    """Make every page depend on the library's source files, and on the records it names.
 
     Sphinx then re-reads, and so re-executes, every page when a file under
-    ``src/zerograd`` changes, even on an incremental build.
+    ``src/zerograd`` changes, and a page whose source names a record
+    ``_static/<name>.json`` (as how-we-know.md names ``faults.json``) when that record
+    changes, even on an incremental build.
     """
-    for path in _library_files():
+    text = "".join(source)
+    records = [path for path in sorted(RECORDS.glob("*.json")) if path.name in text]
+    for path in [*_library_files(), *records]:
         app.env.note_dependency(str(path))
 
 

@@ -353,6 +353,32 @@ def test_a_failing_check_fails_naming_the_claim_its_page_and_its_message(
     assert any(expected in error for error in again.errors()), again.errors()
 
 
+def test_an_edited_record_that_a_page_reads_reexecutes_it_and_fails(tmp_path: Path) -> None:
+    # A page that checks a claim against a record in _static/, as how-we-know.md does.
+    page = PAGE.replace(
+        'with claim("page:fits"):\n',
+        "import json\nfrom pathlib import Path\n\n"
+        'verdict = json.loads(Path("_static/verdict.json").read_text())\n'
+        'with claim("page:fits"):\n'
+        '    assert verdict["caught"], "the record says a bug escaped"\n',
+    )
+    copy = _small_book(tmp_path, page)
+    record = copy / "docs" / "_static" / "verdict.json"
+    record.write_text('{"caught": true}', encoding="utf-8")
+    first = _build(copy, "first")
+    assert first.check.status == 0, first.errors() or first.log[-3000:]
+
+    record.write_text('{"caught": false}', encoding="utf-8")  # a hand edit
+    again = _build(copy, "again")
+    assert again.ledger["pages_read"] == ["page"], again.ledger["pages_read"]
+    line = _line(page, 'with claim("page:fits")')
+    _fails_with(
+        again,
+        f"page.md:{line}: ERROR: claim page:fits failed its check at page.md:{line}: "
+        "the record says a bug escaped",
+    )
+
+
 @pytest.mark.parametrize(
     ("sentence", "words"),
     [
