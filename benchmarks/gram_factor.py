@@ -65,14 +65,6 @@ def one_blas_thread() -> Iterator[list[dict[str, Any]]]:
         yield threadpoolctl.threadpool_info()
 
 
-def counts(steps: int, n_out: int, n_in: int, width: int) -> tuple[int, int]:
-    """Multiply-adds per sample of the Gram and direct forms, as choose_method counts them."""
-    span = steps + width - 1
-    gram = steps**2 * (n_out + width + 1) + span**2 * n_in
-    direct = width * n_in * n_out * (steps + 1)
-    return gram, direct
-
-
 def fastest(delta: np.ndarray, inputs: np.ndarray, width: int) -> dict[str, float]:
     """Per form, the fastest of TURNS interleaved runs of shared_weight_norms, in seconds."""
     best = {"gram": np.inf, "direct": np.inf}
@@ -102,7 +94,7 @@ def measure(quick: bool) -> list[dict[str, Any]]:
     rows = []
     print(" T   a   c  w     N   gram ms  direct ms  gram/direct")
     for steps, n_out, n_in, width in shapes:
-        gram, direct = counts(steps, n_out, n_in, width)
+        gram, direct = layers.operation_counts(steps, n_out, n_in, width)
         low, high = BATCH_RANGE
         n = int(max(low, min(high, WORK_PER_CALL / min(gram, direct))))
         delta = rng.normal(size=(n, steps, n_out))

@@ -539,6 +539,8 @@ def test_bound_has_two_digits_by_default() -> None:
         ((float("inf"), "lower"), "value must be a finite number; got inf"),
         (("0.5", "upper"), "value must be a finite number; got '0.5'"),
         ((True, "upper"), "value must be a finite number; got True"),
+        ((10**400, "upper"), "value must be a finite number; got an int of 1329 bits"),
+        ((-(10**5000), "lower"), "value must be a finite number; got an int of 16610 bits"),
         ((0.5, "above"), "side must be 'upper' or 'lower'; got 'above'"),
         ((0.5, "upper", 0), "digits must be an integer from 1 to 15; got 0"),
         ((0.5, "upper", 16), "digits must be an integer from 1 to 15; got 16"),

@@ -195,6 +195,10 @@ def test_the_hypothesis_checks_can_fail(case: Case[zg.Model], data: st.DataObjec
         ({"step": 1e-300}, zg.ArgumentValueError, "step", 1e-300),
         ({"step": 1e-300, "directions": 2}, zg.ArgumentValueError, "step", 1e-300),
         ({"step": None}, zg.ArgumentTypeError, "step", None),
+        # ints that float64 cannot hold: not a bare OverflowError
+        ({"step": 10**400}, zg.ArgumentValueError, "step", 10**400),
+        ({"rtol": 10**400}, zg.ArgumentValueError, "rtol", 10**400),
+        ({"atol": -(10**400)}, zg.ArgumentValueError, "atol", -(10**400)),
     ],
 )
 def test_bad_arguments_are_refused(

@@ -548,6 +548,27 @@ def test_the_memory_measurement_sees_per_sample_gradients() -> None:
     assert peak_bytes(lambda: zg.gradients(net, x, y, reduction="none")) > per_sample_bytes
 
 
+def test_cancelling_samples_go_back_to_g_a_block_at_a_time() -> None:
+    """Samples whose Gram terms cancel are recomputed from G_n in blocks, not all at once.
+
+    With u_2 = -u_1 and delta_2 = delta_1, G_n = delta_1 u_1^T - delta_1 u_1^T = 0: each
+    sample cancels, on a shape (short, wide) where the size rule picks the Gram form.
+    """
+    n, a, c = 128, 256, 256
+    rng = np.random.default_rng(3)
+    u, d = rng.normal(size=(n, 1, c)), rng.normal(size=(n, 1, a))
+    inputs, delta = np.concatenate([u, -u], axis=1), np.concatenate([d, d], axis=1)
+    assert layers.choose_method(2, a, c) == "gram"
+    per_sample_bytes = n * a * c * 8
+    peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs))
+    assert peak < per_sample_bytes / 4, (
+        f"peak {peak / 2**20:.1f} MiB, every G_n {per_sample_bytes / 2**20:.1f} MiB"
+    )
+    norms = layers.shared_weight_norms(delta, inputs)
+    scale = np.linalg.norm(d[:, 0], axis=1) * np.linalg.norm(u[:, 0], axis=1)
+    assert np.all(norms <= 4 * np.finfo(float).eps * scale), "|G_n| is 0 up to rounding"
+
+
 # The checks can fail: plant a bug, and the comparison must catch it --------------------
 
 

@@ -64,12 +64,27 @@ def test_no_entry_point_writes_into_the_callers_arrays(case: Case[zg.Model]) -> 
         for name, layered in case.net.parameters.items()
         for k, array in layered.items()
     }
-    gradients(case.net, x, y, **case.options)
-    zg.gradient_norms(case.net, x, y, loss=case.loss)
-    zg.numerical_gradients(case.net, x, y, **case.options)
+    results = {
+        "gradients": list(gradients(case.net, x, y, **case.options).arrays()),
+        "gradient_norms": list(zg.gradient_norms(case.net, x, y, loss=case.loss).arrays()),
+        "numerical_gradients": list(
+            zg.numerical_gradients(case.net, x, y, **case.options).arrays()
+        ),
+        "loss": [("loss", np.asarray(case.net.loss(x, y, **case.options)))],
+    }
     zg.check_gradients(case.net, x, y, directions=2, **case.options)
-    case.net.loss(x, y, **case.options)
-    case.net.forward(x)
+    trace = case.net.forward(x)
+    results["forward"] = [(f"x[{k}]", trace.x[k]) for k in range(case.net.K + 1)]
+    results["forward"] += [(f"z[{k}]", trace.z[k]) for k in range(1, case.net.K + 1)]
+    callers = {"x": x, "y": y} | {
+        f"{name}[{k}]": case.net.parameters[name][k] for name, k in parameters
+    }
+    for entry_point, arrays in results.items():
+        for result, array in arrays:
+            for caller, theirs in callers.items():
+                assert not np.shares_memory(array, theirs), (
+                    f"{entry_point}'s {result} shares memory with the caller's {caller}"
+                )
     np.testing.assert_array_equal(x, x_before)
     np.testing.assert_array_equal(y, y_before)
     for (name, k), before in parameters.items():

@@ -203,6 +203,7 @@ BAD_WEIGHT_DECAYS = [
         ("none", None, zg.ArgumentTypeError),
         ("bool", True, zg.ArgumentTypeError),
         ("complex", 1j, zg.ArgumentTypeError),
+        ("int_beyond_float64", 10**400, zg.ArgumentValueError),
     ]
 ]
 """Bad values of ``weight_decay`` with the error each must raise."""

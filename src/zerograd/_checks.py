@@ -440,7 +440,11 @@ def check_seed(seed: object) -> int | np.random.Generator:
 
 
 def real_number(value: object, name: str) -> float:
-    """``value`` as a float if it is a real number (int or float, not bool), else raise."""
+    """``value`` as a float if it is a real number (int or float, not bool), else raise.
+
+    An int too large for float64 (beyond about ``1.8e308``) is refused with an
+    :class:`ArgumentValueError`, not Python's bare ``OverflowError``.
+    """
     if type(value) is float:
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -448,7 +452,16 @@ def real_number(value: object, name: str) -> float:
             name, "be a real number (int or float)", received(value),
             expected=float, received=value,
         )  # fmt: skip
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        # not repr(value): Python refuses to print an int of more than 4,300 digits
+        bits = int(abs(math.trunc(value))).bit_length()
+        raise ArgumentValueError(
+            name, "be a number within float64's range",
+            f"{type(value).__name__} of {bits} bits",
+            expected="a finite float64", received=value,
+        ) from None  # fmt: skip
 
 
 def check_weight_decay(weight_decay: object, reduction: str) -> float:

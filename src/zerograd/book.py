@@ -452,7 +452,7 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     Parameters
     ----------
     value : float
-        A finite number.
+        A finite number: a float, or an int that float64 holds.
     side : {"upper", "lower"}
         Whether the text bounds the value from above ("at most", "below") or
         from below ("at least", "above").
@@ -469,8 +469,9 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     Raises
     ------
     ValueError
-        If ``value`` is not a finite number, ``side`` is neither ``"upper"`` nor
-        ``"lower"``, or ``digits`` is not an integer from 1 to 15.
+        If ``value`` is not a finite number (an int beyond float64's largest
+        included), ``side`` is neither ``"upper"`` nor ``"lower"``, or ``digits``
+        is not an integer from 1 to 15.
 
     Examples
     --------
@@ -487,7 +488,15 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     if not _is_number(digits, int) or not 1 <= digits <= 15:
         msg = f"digits must be an integer from 1 to 15; got {digits!r}"
         raise ValueError(msg)
-    if not _is_number(value, (int, float)) or not math.isfinite(value):
+    if not _is_number(value, (int, float)):
+        msg = f"value must be a finite number; got {value!r}"
+        raise ValueError(msg)
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond float64's largest; not repr'd, it may be huge
+        msg = f"value must be a finite number; got an int of {int(value).bit_length()} bits"
+        raise ValueError(msg) from None
+    if not finite:
         msg = f"value must be a finite number; got {value!r}"
         raise ValueError(msg)
     if value == 0:

@@ -96,7 +96,11 @@ class Example(Generic[_ModelT]):
         return numerical_gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
 
     def prediction(self) -> FloatArray:
-        """The network's output :math:`x^{(K)}`, shape ``(n_K,)`` or ``(N, n_K)``."""
+        """The network's output :math:`x^{(K)}`, ``net.forward(x).x[K]``.
+
+        Its shape is ``(n_K,)`` or ``(N, n_K)`` for a dense network, ``(C_K, T_K)``
+        for a convolution, and ``(T, n_2)`` for a sequence read at every step.
+        """
         return self.net.forward(self.x).x[self.net.K]
 
 
@@ -107,9 +111,10 @@ def worked_example(
 ) -> Example[Network]:
     r"""The book's worked example: a 2-3-1 network with a relu hidden layer.
 
-    Every weight, bias and input is a small dyadic number, so every value of
-    the forward and backward pass is exact in float64 and can be checked by
-    hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
+    Every weight, bias and input is a small dyadic number, so with an
+    ``identity`` or ``relu`` output and a dyadic ``target`` and ``output_bias``
+    (the defaults, and the cases below) every value of the forward and backward
+    pass is exact in float64 and can be checked by hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
     :math:`(-1, 0.5)`, :math:`b^{(1)} = (0.5, -1, 0)`,
     :math:`W^{(2)} = (1, -0.5, 2)` and :math:`x^{(0)} = (2, 1)`. The third
     hidden unit is off (:math:`z^{(1)}_3 < 0`) although its output weight is

@@ -9,7 +9,7 @@ layer's backward rules start from :math:`\delta^{(k)} = \partial L/\partial z^{(
 * the *parameter gradients*, summed over the batch or one per sample
   (``per_sample=True``);
 * the *gradient norms*: each sample's Frobenius norm of each parameter
-  gradient, shape ``(N,)``, computed without forming the per-sample gradients.
+  gradient, shape ``(N,)``, computed without an array of every sample's gradients.
 
 In every layer type below, each sample's weight gradient is a sum of outer
 products of :math:`\delta^{(k)}` with the layer's input (one product for a dense
@@ -99,6 +99,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from zerograd._checks import FloatArray
 from zerograd.activations import Activation
@@ -348,22 +349,16 @@ def step_weight_gradient(inputs: FloatArray, delta: FloatArray, *, per_sample: b
     return summed
 
 
-def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal["gram", "direct"]:
-    r"""The cheaper exact method for :func:`shared_weight_norms`, by counting operations.
+def operation_counts(steps: int, n_out: int, n_in: int, width: int = 1) -> tuple[int, int]:
+    r"""Multiply-adds per sample of the Gram form and of the direct form, for :func:`choose_method`.
 
-    Multiply-adds per sample, with ``a = n_out``, ``c = n_in``, ``w = width``:
+    With ``a = n_out``, ``c = n_in``, ``w = width``:
 
     * the Gram form: :math:`T^2 a` for the products :math:`\delta_t\cdot\delta_s`,
       :math:`(T+w-1)^2 c` for those of the input's rows, :math:`w T^2` to add
       the ``w`` diagonal blocks that make up the windows' products, and
       :math:`T^2` for the final sum;
     * the direct form: :math:`w T a c` to form :math:`G` and :math:`w a c` for its norm.
-
-    The Gram form's count is weighted by :data:`GRAM_COST_FACTOR`. It wins for
-    short sequences of wide layers, roughly when
-    :math:`T (a + c + w) \lesssim a c w / 4`.
-    On a tie the direct form is chosen: it is the simpler of the two, with no
-    samples to recompute.
 
     Parameters
     ----------
@@ -376,6 +371,37 @@ def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal[
 
     Returns
     -------
+    tuple of int
+        ``(gram, direct)``.
+
+    Examples
+    --------
+    >>> operation_counts(steps=2, n_out=3, n_in=4)
+    (36, 36)
+    """
+    span = steps + width - 1
+    gram = steps**2 * (n_out + width + 1) + span**2 * n_in
+    direct = width * n_in * n_out * (steps + 1)
+    return gram, direct
+
+
+def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal["gram", "direct"]:
+    r"""The cheaper exact method for :func:`shared_weight_norms`, by counting operations.
+
+    The counts are :func:`operation_counts`'s, with the Gram form's weighted by
+    :data:`GRAM_COST_FACTOR`. The Gram form wins for short sequences of wide
+    layers, roughly when
+    :math:`T (a + c + w) \lesssim a c w / 4`.
+    On a tie the direct form is chosen: it is the simpler of the two, with no
+    samples to recompute.
+
+    Parameters
+    ----------
+    steps, n_out, n_in, width : int
+        As for :func:`operation_counts`.
+
+    Returns
+    -------
     {"gram", "direct"}
 
     Examples
@@ -385,9 +411,7 @@ def choose_method(steps: int, n_out: int, n_in: int, width: int = 1) -> Literal[
     >>> choose_method(steps=60, n_out=16, n_in=4)
     'direct'
     """
-    span = steps + width - 1
-    gram = steps**2 * (n_out + width + 1) + span**2 * n_in
-    direct = width * n_in * n_out * (steps + 1)
+    gram, direct = operation_counts(steps, n_out, n_in, width)
     return "gram" if GRAM_COST_FACTOR * gram < direct else "direct"
 
 
@@ -440,21 +464,39 @@ def shared_weight_norms(
         return np.zeros(n_samples)
     chosen = choose_method(steps, n_out, n_in, width) if method == "auto" else method
     span = steps + width - 1
-    if chosen == "gram":
-        scratch = 8 * (3 * steps * steps + span * span)
-    else:
-        scratch = 8 * (2 * n_out * n_in + steps * n_in)
-    block = max(1, min(n_samples, max(BLOCK_BYTES, delta.nbytes) // scratch))
+    budget = max(BLOCK_BYTES, delta.nbytes)
+    direct_scratch = 8 * (2 * n_out * n_in + steps * n_in)
     squares = np.empty(n_samples)
-    squared = _gram_squares if chosen == "gram" else _direct_squares
-    for start in range(0, n_samples, block):
-        rows = slice(start, start + block)
-        squares[rows] = squared(delta[rows], inputs[rows], width)
+    if chosen == "direct":
+        for rows in _blocks(n_samples, direct_scratch, budget):
+            squares[rows] = _direct_squares(delta[rows], inputs[rows], width)
+        return np.sqrt(squares, out=squares)
+    doubtful = np.empty(n_samples, dtype=bool)
+    for rows in _blocks(n_samples, 8 * (3 * steps * steps + span * span), budget):
+        squares[rows], doubtful[rows] = _gram_squares(delta[rows], inputs[rows], width)
+    # Samples whose terms cancel, from G_n: in blocks sized for G_n, so that a batch of
+    # such samples does not hold every G_n at once.
+    again = np.flatnonzero(doubtful)
+    for rows in _blocks(again.size, direct_scratch, budget):
+        samples = again[rows]
+        squares[samples] = _direct_squares(delta[samples], inputs[samples], width)
     return np.sqrt(squares, out=squares)
 
 
-def _gram_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArray:
-    r""":math:`\sum_{t,s} (\delta_t\cdot\delta_s)(u_t\cdot u_s)` per sample, falling back to ``G``."""
+def _blocks(n_samples: int, scratch: int, budget: int) -> list[slice]:
+    """Slices that cover ``range(n_samples)`` in blocks of ``budget // scratch`` samples (at least 1)."""
+    block = max(1, min(n_samples, budget // scratch))
+    return [slice(start, start + block) for start in range(0, n_samples, block)]
+
+
+def _gram_squares(
+    delta: FloatArray, inputs: FloatArray, width: int
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    r""":math:`\sum_{t,s} (\delta_t\cdot\delta_s)(u_t\cdot u_s)` per sample, and which samples cancel.
+
+    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`;
+    its square is then to be computed again from ``G``.
+    """
     steps = delta.shape[1]
     delta_gram = np.matmul(delta, delta.transpose(0, 2, 1))  # (n, T, T)
     input_gram = np.matmul(inputs, inputs.transpose(0, 2, 1))  # (n, T + w - 1, T + w - 1)
@@ -467,10 +509,7 @@ def _gram_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArr
     # S_n = sum_t |delta_t| |u_t| bounds every term; see GRAM_CONDITION_LIMIT.
     diagonal = np.einsum("ntt,ntt->nt", delta_gram, window_gram)
     scale = np.sqrt(diagonal, out=diagonal).sum(axis=1)
-    doubtful = np.flatnonzero(squares * GRAM_CONDITION_LIMIT < scale * scale)
-    if doubtful.size:
-        squares[doubtful] = _direct_squares(delta[doubtful], inputs[doubtful], width)
-    return squares
+    return squares, squares * GRAM_CONDITION_LIMIT < scale * scale
 
 
 def _direct_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArray:

@@ -595,7 +595,7 @@ class Model(ABC):
     def gradient_norms(
         self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str = "squared_error"
     ) -> GradientNorms:
-        """Each sample's gradient norms, without per-sample gradients: see :func:`zerograd.gradient_norms`."""
+        """Each sample's gradient norms, one block of samples at a time: see :func:`zerograd.gradient_norms`."""
         batch = self._batch(x, y, loss, "none", 0.0)
         norms: dict[str, LayerArrays] = {name: {} for name in self._parameters}
 
@@ -1173,7 +1173,7 @@ def gradients(
 def gradient_norms(
     net: Model, x: npt.ArrayLike, y: npt.ArrayLike, loss: str = "squared_error"
 ) -> GradientNorms:
-    r"""Each sample's gradient norm for every parameter, without per-sample gradients.
+    r"""Each sample's gradient norm for every parameter, without an array of every sample's gradients.
 
     For each sample ``n`` of the batch and each parameter :math:`\theta`
     (``W[k]``, ``b[k]`` and, for a recurrent network, ``U[1]``) this is
@@ -1201,7 +1201,9 @@ def gradient_norms(
       ``zerograd.layers.GRAM_COST_FACTOR``, a factor fitted to timings). Either is computed
       for one block of samples at a time, so that the scratch memory stays
       about the size of the backward pass's :math:`\delta`
-      (``zerograd.layers.shared_weight_norms``);
+      (``zerograd.layers.shared_weight_norms``); a sample whose Gram terms
+      cancel is computed again from :math:`G_n`, in blocks sized for
+      :math:`G_n`;
     * a bias shared over positions or steps: :math:`\lVert \sum_t \delta_{n,t} \rVert`.
 
     There is no ``reduction``: the norms are those of each sample's own loss,
@@ -1310,10 +1312,14 @@ def numerical_gradients(
     :math:`\varepsilon |J| / h` (round-off in the two values of :math:`J`,
     :math:`\varepsilon \approx 2.2 \times 10^{-16}`): the round-off term is
     :math:`\varepsilon / h \approx 2.2 \times 10^{-10}` relative to :math:`|J|`
-    for the default ``h = 1e-6``. Within ``h`` of a kink of ``relu`` or
-    ``leaky_relu`` the two evaluations straddle the kink, and the estimate is
-    a weighted average of the two one-sided slopes (their plain average at the
-    kink itself), so it is not a check of the kink convention.
+    for the default ``h = 1e-6``. When moving a parameter by ``h`` moves a raw
+    activation of a ``relu`` or ``leaky_relu`` layer across its kink (a
+    raw activation within ``h`` times its rate of change in the parameter,
+    ``h`` for a bias and ``h |x_j|`` for a weight that multiplies ``x_j``, or
+    further through the layers above), the two evaluations straddle the kink,
+    and the estimate is a weighted average of the two one-sided slopes (their
+    plain average at the kink itself), so it is not a check of the kink
+    convention.
 
     Parameters
     ----------
@@ -1380,7 +1386,9 @@ def check_gradients(
     ``rtol = 1e-6`` for the truncation term of large gradients. With the
     default ``h = 1e-6`` the round-off term is :math:`\varepsilon |J| / h
     \approx 2.2 \times 10^{-10} |J|`. On the random networks of the three
-    kinds that the tests draw, the tests assert that no entry needs more than
+    kinds that the tests draw, away from kinks (each raw activation of a
+    ``relu`` or ``leaky_relu`` layer more than ``1e-4`` from 0, so that no
+    difference straddles one), the tests assert that no entry needs more than
     :math:`2 \times 10^{-9} \max(1, |J|)` beyond the relative part, a fifth of
     the default ``atol`` (``tests/test_check_gradients.py``), while a wrong rule (a
     dropped factor, a flipped sign, a forgotten term) moves an entry by a
