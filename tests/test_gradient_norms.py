@@ -155,6 +155,13 @@ def test_larger_shared_weights_match_by_both_methods() -> None:
     # An exact tie goes to the direct form, as documented: T = 1, a = 3, c = 10:
     # 4 (1 * 5 + 1 * 10) = 60 = 10 * 3 * 2.
     assert layers.choose_method(1, 3, 10) == "direct"
+    # The kernel width counts: T = 4, a = c = 16, w = 5 (span 8):
+    # 4 (16 * 22 + 64 * 16) = 5504 < 5 * 16 * 16 * 5 = 6400, Gram; with w = 1,
+    # 4 (16 * 18 + 16 * 16) = 2176 > 16 * 16 * 5 = 1280, direct.
+    assert layers.operation_counts(4, 16, 16, 5) == (1376, 6400)
+    assert layers.operation_counts(4, 16, 16) == (544, 1280)
+    assert layers.choose_method(4, 16, 16, 5) == "gram"
+    assert layers.choose_method(4, 16, 16) == "direct"
     for net, x, y in models:
         for chosen in METHODS:
             with method(chosen):
