@@ -390,8 +390,16 @@ def test_source_digest_refuses_a_folder_without_python(tmp_path: Path) -> None:
 def test_source_digest_hashes_the_files_in_the_order_of_their_posix_paths(tmp_path: Path) -> None:
     # "a-b.py" sorts before "a/b.py" as text ('-' < '/'), after it part by part ("a" < "a-b.py").
     package = _package(tmp_path / "p", {"a/b.py": "x = 1\n", "a-b.py": "y = 2\n"})
-    expected = hashlib.sha256(b"a-b.py\0y = 2\n\0a/b.py\0x = 1\n\0").hexdigest()
+    expected = hashlib.sha256(b"a-b.py\x006\0y = 2\na/b.py\x006\0x = 1\n").hexdigest()
     assert source_digest(package) == expected
+
+
+def test_source_digest_frames_each_file_by_its_length(tmp_path: Path) -> None:
+    # Without the lengths, one file holding "x = 1\0b.py\0y = 2" would hash as the two
+    # files a.py ("x = 1") and b.py ("y = 2").
+    one = _package(tmp_path / "one", {"a.py": "x = 1\0b.py\0y = 2"})
+    two = _package(tmp_path / "two", {"a.py": "x = 1", "b.py": "y = 2"})
+    assert source_digest(one) != source_digest(two)
 
 
 def test_source_digest_names_the_folder_without_python(tmp_path: Path) -> None:

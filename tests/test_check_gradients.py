@@ -208,6 +208,34 @@ def test_bad_arguments_are_refused(
         zg.check_gradients(NET, X, Y, **options)
 
 
+def test_of_two_failing_entries_the_one_furthest_past_its_tolerance_is_reported() -> None:
+    net = zg.Network.random([3, 4, 1], ["tanh", "identity"], seed=0)
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0])
+    exact = zg.gradients(net, x, y).W[1]
+    small = np.unravel_index(np.argmin(np.abs(exact)), exact.shape)
+    large = np.unravel_index(np.argmax(np.abs(exact)), exact.shape)
+    assert abs(exact[large]) > 10 * abs(exact[small])
+
+    def moved(value: float, times: float) -> float:
+        """About ``times`` the default tolerance of an entry of this size (|J| < 1)."""
+        return times * (1e-8 + 1e-6 * abs(value))
+
+    class TwoWrong(zg.Network):
+        def gradients(self, *args: Any, **kwargs: Any) -> zg.Gradients:
+            gradients = super().gradients(*args, **kwargs)
+            # the small entry 50 tolerances off; the large one 5, a larger error x tolerance
+            gradients.W[1][small] += moved(exact[small], 50)
+            gradients.W[1][large] += moved(exact[large], 5)
+            return gradients
+
+    assert net.loss(x, y) < 2.0  # so the tolerances are those of moved() within 2x
+    with pytest.raises(zg.GradientCheckError) as info:
+        zg.check_gradients(TwoWrong(net.W, net.b, net.activations), x, y)
+    error = info.value
+    assert (error.parameter, error.entry) == ("W[1]", tuple(int(i) for i in small))
+    assert error.error / error.tolerance > 20
+
+
 def test_an_int_beyond_float64_is_refused_by_its_size() -> None:
     # Python cannot print an int of more than 4,300 digits, so the message gives its bits.
     with refuses(zg.ArgumentValueError, "step", expected="a finite float64") as info:

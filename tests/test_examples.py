@@ -224,6 +224,9 @@ def test_cancelling_batch_full_rank_is_off_the_kink() -> None:
 def test_zeros_of_rejects_bad_candidates() -> None:
     with refuses(zg.ArgumentValueError, "candidates", expected=1, received=(1, 2)):
         zeros_of("tanh", [[0.0, 1.0]])
+    for scalar in (5.0, np.float64(0.0)):  # no bare numpy AxisError from sorting a 0-d array
+        with refuses(zg.ArgumentValueError, "candidates", expected=1, received=()):
+            zeros_of("tanh", scalar)
     with refuses(zg.NonFiniteError, "candidates", index=(1,)):
         zeros_of("tanh", [0.0, float("nan")])
 

@@ -350,6 +350,24 @@ def test_total_is_the_norm_of_each_sample_s_whole_gradient() -> None:
     np.testing.assert_allclose(total, np.linalg.norm(flat, axis=1), rtol=1e-12)
 
 
+def test_total_does_not_overflow_where_the_norms_do_not() -> None:
+    # One dense sample with delta = 2e100 and x = 1e100: |dW| = 2e200, |db| = 2e100, and
+    # the whole gradient's norm is 2e200 (to 1e-200 relative), though 2e200**2 overflows.
+    net = zg.Network([[[1.0]]], [[0.0]], "identity")
+    norms = zg.gradient_norms(net, [1e100], [1e100 - 2e100])
+    assert (float(norms.W[1]), float(norms.b[1])) == (2e200, 2e100)
+    assert float(norms.total()) == pytest.approx(2e200, rel=1e-15)
+
+
+def test_norms_below_the_square_root_of_the_smallest_float_underflow_as_documented() -> None:
+    # W = 0 and y = -1e-170 make delta = 1e-170, whose square is below the smallest
+    # float: the norm comes out 0 while dL/dW = delta x = 1e-170 is not
+    net = zg.Network([[[0.0]]], [[0.0]], "identity")
+    norms = zg.gradient_norms(net, [1.0], [-1e-170])
+    assert zg.gradients(net, [1.0], [-1e-170]).W[1][0, 0] == 1e-170
+    assert (float(norms.W[1]), float(norms.b[1])) == (0.0, 0.0)
+
+
 # Bad input gets the errors of gradients ------------------------------------------------
 
 

@@ -13,8 +13,10 @@ see ``docs/_ext/claims.py``) and checks it in a code cell::
 
 The ``with`` block is one check of the claim named by its full id,
 ``<page>:<short-name>``. When the block ends normally the check passed; when
-it raises, the check failed, and :class:`ClaimError` (an ``AssertionError``
-whose message starts with the claim id) is raised in its place.
+it raises an ``Exception``, the check failed, and :class:`ClaimError` (an
+``AssertionError`` whose message starts with the claim id) is raised in its
+place. ``KeyboardInterrupt`` and ``SystemExit`` pass through unrecorded: they
+are not a verdict.
 
 While the book is being built, each check also leaves a record in the cell's
 outputs (one per ``with`` statement and cell, however often it ran), through
@@ -22,9 +24,11 @@ myst-nb's own ``glue(..., display=False)``: myst-nb takes such outputs out of
 the page and out of the published notebook, and the build reads them to bind
 every claim to the checks that ran. Outside a build (a reader
 running a downloaded notebook in Jupyter) nothing is recorded: a passing check
-is silent and a failing one raises, so the notebook needs only zerograd, numpy,
-matplotlib and a kernel. The same holds for :func:`glue`, which needs myst-nb
-only to paste values into a built page.
+is silent and a failing one raises, so the claim machinery adds no
+dependency: a page's notebook needs zerograd, numpy, matplotlib and a kernel,
+and what the page itself imports (SymPy on two pages) or reads (the records of
+*How we know this is right*). The same holds for :func:`glue`, which needs
+myst-nb only to paste values into a built page.
 
 The module imports only the standard library; IPython and myst-nb are
 imported when they are needed, and only if they are installed.
@@ -186,8 +190,10 @@ def source_digest(package: Path | str) -> str:
     """SHA-256 of a package's Python source, the same wherever the package lies.
 
     Every ``*.py`` file under ``package`` is hashed in order of its relative path
-    (POSIX separators), each as its relative path, a NUL byte, its bytes and a
-    NUL byte. A change to any file's content, name or presence changes the digest.
+    (POSIX separators), each as its relative path, a NUL byte, its length in
+    bytes (in decimal), a NUL byte and its bytes; the lengths keep the framing
+    unambiguous whatever a file holds. A change to any file's content, name or
+    presence changes the digest.
 
     Parameters
     ----------
@@ -221,8 +227,9 @@ def source_digest(package: Path | str) -> str:
         raise ValueError(msg)
     digest = hashlib.sha256()
     for path in files:
+        content = path.read_bytes()
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(str(len(content)).encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -381,9 +388,11 @@ class ClaimCheck:
 def claim(claim_id: str) -> ClaimCheck:
     """Check the claim ``claim_id``: the ``with`` block that follows is one check of it.
 
-    The block passes when it ends normally. If it raises (an ``assert`` that
-    fails, or any other exception), the check failed and :class:`ClaimError`
-    is raised from that exception, with a message that starts with the claim id.
+    The block passes when it ends normally. If it raises an ``Exception`` (an
+    ``assert`` that fails, or any other), the check failed and
+    :class:`ClaimError` is raised from that exception, with a message that
+    starts with the claim id; ``KeyboardInterrupt`` and ``SystemExit`` pass
+    through unrecorded.
     During the book's build every check, passed or failed, is recorded for the
     ledger; see the module's docstring.
 

@@ -5,8 +5,11 @@ target, chosen so that a property the book discusses holds exactly, not just
 up to round-off. Where exactness rests on floating-point facts (sums of
 dyadic numbers, a subtraction that cannot round), :func:`cancelling_batch`,
 whose hidden activation is an argument, checks them with the library and
-raises if they fail; the other examples are built from small dyadic
-constants, and their doctests and the tests assert their properties.
+raises if they fail. The fixed examples are built from small dyadic
+constants; :func:`zero_output_bias_batch` is exact by construction (targets
+equal to the computed predictions, or relu's flat side), and
+:func:`weight_only_counterexample` by a bias at a point where the activation
+is exactly 0.0. Their doctests and the tests assert their properties.
 
 The dense networks have two layers as in the answer the book corrects:
 :math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
@@ -111,10 +114,11 @@ def worked_example(
 ) -> Example[Network]:
     r"""The book's worked example: a 2-3-1 network with a relu hidden layer.
 
-    Every weight, bias and input is a small dyadic number, so with an
-    ``identity`` or ``relu`` output and a dyadic ``target`` and ``output_bias``
-    (the defaults, and the cases below) every value of the forward and backward
-    pass is exact in float64 and can be checked by hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
+    Every weight, bias and input is a small dyadic number (a few significant
+    bits), so with an ``identity`` or ``relu`` output and a ``target`` and
+    ``output_bias`` that are small dyadic numbers too (the defaults, and the
+    cases below; not 0.1, say) every value of the forward and backward pass is
+    exact in float64 and can be checked by hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
     :math:`(-1, 0.5)`, :math:`b^{(1)} = (0.5, -1, 0)`,
     :math:`W^{(2)} = (1, -0.5, 2)` and :math:`x^{(0)} = (2, 1)`. The third
     hidden unit is off (:math:`z^{(1)}_3 < 0`) although its output weight is
@@ -274,14 +278,13 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
     True
     """
     f = get_activation(activation)
-    points = (
-        ZERO_SEARCH_GRID if candidates is None else np.sort(as_real_array(candidates, "candidates"))
-    )
+    points = ZERO_SEARCH_GRID if candidates is None else as_real_array(candidates, "candidates")
     if points.ndim != 1:
         raise ArgumentValueError(
             "candidates", "have shape (M,)", f"shape {points.shape}", expected=1,
             received=points.shape,
         )  # fmt: skip
+    points = np.sort(points)
     zeros: FloatArray = points[f.f(points) == 0.0]
     return zeros
 

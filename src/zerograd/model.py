@@ -266,8 +266,8 @@ class GradientNorms(ParameterArrays):
         >>> norms.W[1], norms.b[1], norms.total()
         (array([1., 6.]), array([1., 3.]), array([1.41421356, 6.70820393]))
         """
-        squares = sum(np.square(norms) for _, norms in self.arrays())
-        total: FloatArray = np.sqrt(squares)
+        # hypot, not the root of a sum of squares: no overflow for norms past 1e154
+        total: FloatArray = np.hypot.reduce(np.stack([n for _, n in self.arrays()]), axis=0)
         return total
 
 
@@ -336,9 +336,11 @@ class Model(ABC):
     parameter and its first bad index.
 
     Copies: a constructor copies the parameters it is given; :meth:`loss`,
-    :meth:`gradients` and the central differences read ``x`` and ``y`` without
-    copying them and never write into them; :meth:`forward` returns a copy of the
-    input as ``x[0]``. No result shares memory with the caller's arrays.
+    :meth:`gradients` and the central differences read a float64 ``x`` without
+    copying it (another dtype, or a list, is converted into a new float64 array,
+    and so may ``y`` be) and never write into ``x`` or ``y``; :meth:`forward`
+    returns a copy of the input as ``x[0]``. No result shares memory with the
+    caller's arrays.
 
     Parameters
     ----------
@@ -1106,9 +1108,10 @@ def gradients(
         ``(N, n_0)`` for a :class:`~zerograd.Network`.
     y : array_like
         Targets: shape ``(n_K,)`` or ``(N, n_K)`` for a
-        :class:`~zerograd.Network`. When the output has one unit a scalar (one
-        sample) or shape ``(N,)`` (a batch) is accepted too. Bools are taken as
-        0 and 1.
+        :class:`~zerograd.Network`. When one sample's target has shape ``(1,)``
+        (one output unit of a dense layer, or of a recurrent readout read at the
+        last step), a scalar (one sample) or shape ``(N,)`` (a batch) is
+        accepted too. Bools are taken as 0 and 1.
     loss : str
         A key of :data:`zerograd.LOSSES`.
     reduction : {"sum", "mean", "none"}
@@ -1228,7 +1231,12 @@ def gradient_norms(
     :math:`10^{-12}\lVert G_n\rVert + 4 \varepsilon S_n`. The Gram form, whose
     error grows with the square of the cancellation, is used only where it
     meets that bound and is replaced by :math:`G_n` elsewhere
-    (``zerograd.layers.GRAM_CONDITION_LIMIT``).
+    (``zerograd.layers.GRAM_CONDITION_LIMIT``). The norms are formed from sums
+    of squares, so the bound also needs each factor (a sample's
+    :math:`\delta_n`, a layer's input, a bias gradient) to have a norm above
+    about :math:`10^{-154}`: below it the square underflows, and a norm can come
+    out 0 while the per-sample gradient is not (above about :math:`10^{154}` it
+    overflows, and the call raises, as below).
 
     Parameters
     ----------
