@@ -316,6 +316,7 @@ def test_one_sample_gives_shape_empty_and_equals_a_batch_of_one() -> None:
             assert b.shape == (1,), name
             assert a == b[0], name
         assert one.total().shape == ()
+        assert isinstance(one.total(), np.ndarray), "a 0-d array, as documented"
 
 
 def test_names_and_order_are_those_of_gradients() -> None:

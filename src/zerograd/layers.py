@@ -441,7 +441,8 @@ def shared_weight_norms(
     Notes
     -----
     The samples are taken a block at a time, so that the scratch memory stays
-    at about the size of ``delta`` (at least :data:`BLOCK_BYTES`) whatever
+    at about the size of ``delta`` (at least :data:`BLOCK_BYTES`, and at least
+    one sample's scratch, which for a long sequence can be larger) whatever
     ``N``: neither form holds :math:`G_n` or a ``T x T`` matrix for more than
     one block. A Gram-form sample whose terms cancel beyond
     :data:`GRAM_CONDITION_LIMIT` is computed again from :math:`G_n`. With

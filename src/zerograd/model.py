@@ -267,7 +267,9 @@ class GradientNorms(ParameterArrays):
         (array([1., 6.]), array([1., 3.]), array([1.41421356, 6.70820393]))
         """
         # hypot, not the root of a sum of squares: no overflow for norms past 1e154
-        total: FloatArray = np.hypot.reduce(np.stack([n for _, n in self.arrays()]), axis=0)
+        total: FloatArray = np.asarray(
+            np.hypot.reduce(np.stack([n for _, n in self.arrays()]), axis=0)
+        )
         return total
 
 
@@ -336,9 +338,10 @@ class Model(ABC):
     parameter and its first bad index.
 
     Copies: a constructor copies the parameters it is given; :meth:`loss`,
-    :meth:`gradients` and the central differences read a float64 ``x`` without
-    copying it (another dtype, or a list, is converted into a new float64 array,
-    and so may ``y`` be) and never write into ``x`` or ``y``; :meth:`forward`
+    :meth:`gradients` and the central differences read a C-ordered float64
+    ``x`` without copying it (another dtype, a list, or another memory order
+    may be converted or copied, and so may ``y``) and never write into ``x`` or
+    ``y``; :meth:`forward`
     returns a copy of the input as ``x[0]``. No result shares memory with the
     caller's arrays.
 
@@ -1203,7 +1206,8 @@ def gradient_norms(
       to be faster (by operation counts, the Gram form's weighted by
       ``zerograd.layers.GRAM_COST_FACTOR``, a factor fitted to timings). Either is computed
       for one block of samples at a time, so that the scratch memory stays
-      about the size of the backward pass's :math:`\delta`
+      about the size of the backward pass's :math:`\delta`, or of one sample's
+      scratch where that is larger (one long sequence, say)
       (``zerograd.layers.shared_weight_norms``); a sample whose Gram terms
       cancel is computed again from :math:`G_n`, in blocks sized for
       :math:`G_n`;
@@ -1232,11 +1236,13 @@ def gradient_norms(
     error grows with the square of the cancellation, is used only where it
     meets that bound and is replaced by :math:`G_n` elsewhere
     (``zerograd.layers.GRAM_CONDITION_LIMIT``). The norms are formed from sums
-    of squares, so the bound also needs each factor (a sample's
-    :math:`\delta_n`, a layer's input, a bias gradient) to have a norm above
-    about :math:`10^{-154}`: below it the square underflows, and a norm can come
-    out 0 while the per-sample gradient is not (above about :math:`10^{154}` it
-    overflows, and the call raises, as below).
+    of squares, so the bound also needs what is squared to have a norm above
+    about :math:`10^{-154}`: for a dense layer each factor (a sample's
+    :math:`\delta_n`, a layer's input, a bias gradient), for a shared weight
+    the per-sample gradient :math:`G_n` itself or, in the Gram form, its
+    factors. Below that the square underflows, and a norm can come out 0 while
+    the per-sample gradient is not (above about :math:`10^{154}` it overflows,
+    and the call raises, as below).
 
     Parameters
     ----------
@@ -1258,14 +1264,17 @@ def gradient_norms(
         For bad input, as :func:`gradients` raises them.
     zerograd.NonFiniteError
         If the forward or backward pass overflows float64, or a norm's
-        computation does. Each norm is formed from sums of squares, so a
-        factor whose norm exceeds about :math:`10^{154}` (an error vector
-        :math:`\delta_n`, a layer input :math:`x_n`, a bias gradient) is
-        refused, even where the norm itself would fit in float64. For a dense
-        layer, a norm :math:`\lVert \delta_n \rVert\,\lVert x_n \rVert`
-        of two smaller factors is returned even above :math:`10^{154}`; a
-        weight shared over positions or steps squares its norm, so that norm
-        itself must stay below about :math:`10^{154}`.
+        computation does. Each norm is formed from sums of squares, so what is
+        squared must have a norm below about :math:`10^{154}`. For a dense
+        layer that is each factor (an error vector :math:`\delta_n`, a layer
+        input :math:`x_n`, a bias gradient), so a larger factor is refused even
+        where the norm would fit in float64, and a norm
+        :math:`\lVert \delta_n \rVert\,\lVert x_n \rVert` of two smaller
+        factors is returned even above :math:`10^{154}`. A weight shared over
+        positions or steps squares :math:`G_n`, or in the Gram form its
+        factors' products, so which large factors are refused depends on the
+        form ``zerograd.layers.choose_method`` picks; the norm itself must stay
+        below about :math:`10^{154}`.
 
     Examples
     --------
