@@ -212,8 +212,10 @@ class Gradients(ParameterArrays):
     z : Layered
         ``z[k]`` is :math:`\delta^{(k)} = \partial L/\partial z^{(k)}`, with the
         shape of ``z[k]`` in the forward pass: ``(n_k,)`` for one sample of a
-        dense network and ``(N, n_k)`` for a batch (row ``n`` is the gradient
-        with respect to sample ``n``'s raw activation, whatever the reduction);
+        dense network and ``(N, n_k)`` for a batch, under each reduction (row
+        ``n`` is the gradient of the objective with respect to sample ``n``'s
+        raw activation, so under ``"mean"`` it is ``1/N`` times that of
+        ``"sum"`` and ``"none"``);
         one entry per channel and position, or per step and unit, for the
         other models.
     """
