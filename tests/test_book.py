@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,6 +33,7 @@ from zerograd.book import (
     bound,
     claim,
     glue,
+    same_bits,
     source_digest,
 )
 
@@ -558,3 +560,44 @@ def test_bound_has_two_digits_by_default() -> None:
 def test_bound_refuses_what_it_cannot_round(args: tuple[Any, ...], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         bound(*args)
+
+
+# same_bits -------------------------------------------------------------------------------
+
+
+def test_same_bits_tells_the_signs_of_zero_apart() -> None:
+    assert same_bits([0.0, 1.5], [0.0, 1.5])
+    assert not same_bits([0.0, 1.5], [-0.0, 1.5])
+    assert not same_bits(-0.0, 0.0)
+    assert same_bits(-0.0, -0.0)
+
+
+def test_same_bits_needs_one_shape() -> None:
+    assert not same_bits([1.0], [1.0, 1.0]), "broadcasting is not equality"
+    assert not same_bits([[1.0, 2.0]], [1.0, 2.0])
+    assert same_bits(np.ones((2, 3))[:, ::2], np.ones((2, 2))), "strides do not matter"
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "name", "dtype"),
+    [
+        ([1, 2], [1.0, 2.0], "actual", "int64"),
+        ([1.0], np.array([1.0], dtype=np.float32), "expected", "float32"),
+        ([True], [1.0], "actual", "bool"),
+    ],
+)
+def test_same_bits_refuses_other_dtypes(actual: Any, expected: Any, name: str, dtype: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{name} must be float64; got dtype {dtype}$"):
+        same_bits(actual, expected)
+
+
+float64_arrays = st.lists(st.floats(allow_nan=False, width=64), min_size=0, max_size=6).map(
+    lambda values: np.array(values, dtype=np.float64)
+)
+
+
+@given(float64_arrays, float64_arrays)
+def test_same_bits_agrees_with_the_bytes(first: np.ndarray, second: np.ndarray) -> None:
+    by_bytes = first.shape == second.shape and first.tobytes() == second.tobytes()
+    assert same_bits(first, second) == by_bytes
+    assert same_bits(first, first.copy())

@@ -1,7 +1,8 @@
-"""The helpers the book's pages use: ``glue``, ``claim`` and ``bound``.
+"""The helpers the book's pages use: ``glue``, ``claim``, ``bound`` and ``same_bits``.
 
-``glue`` puts a value into the text, ``claim`` checks a claim, and ``bound``
-writes a number the text calls a bound so that rounding keeps it one.
+``glue`` puts a value into the text, ``claim`` checks a claim, ``bound``
+writes a number the text calls a bound so that rounding keeps it one, and
+``same_bits`` compares two results bit for bit where the text says so.
 
 A page of the book declares each claim in its prose (a ``claim`` directive,
 see ``docs/_ext/claims.py``) and checks it in a code cell::
@@ -30,7 +31,7 @@ and what the page itself imports (SymPy on two pages) or reads (the records of
 *How we know this is right*). The same holds for :func:`glue`, which needs
 myst-nb only to paste values into a built page.
 
-The module imports only the standard library; IPython and myst-nb are
+The module imports numpy and the standard library; IPython and myst-nb are
 imported when they are needed, and only if they are installed.
 """
 
@@ -51,6 +52,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, Self
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = [
     "BUILD_VARIABLE",
     "CHECK_KEY_PREFIX",
@@ -60,6 +64,7 @@ __all__ = [
     "bound",
     "claim",
     "glue",
+    "same_bits",
     "source_digest",
 ]
 
@@ -520,3 +525,44 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
         return as_float
     # no float64 is that number: finer than a subnormal's spacing, or past float64's largest
     return format(rounded, f".{digits}g")
+
+
+def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
+    """Whether two float64 results have one shape and the same bits in each entry.
+
+    ``==`` counts ``0.0`` and ``-0.0`` as equal, so a check that compares with
+    ``==`` backs "equal", not "bit for bit"; this compares the bits, sign of
+    zero included (and NaNs by their bits).
+
+    Parameters
+    ----------
+    actual, expected : array_like of float64
+        Python floats are float64; other dtypes are refused rather than
+        converted, which could make unequal values equal.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If either is not of dtype float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(np.array_equal([0.0, 1.0], [-0.0, 1.0])), same_bits([0.0, 1.0], [-0.0, 1.0])
+    (True, False)
+    >>> same_bits(np.array([0.5, -0.0]), [0.5, -0.0])
+    True
+    """
+    arrays = [np.asarray(actual), np.asarray(expected)]
+    for name, array in zip(("actual", "expected"), arrays, strict=True):
+        if array.dtype != np.float64:
+            msg = f"{name} must be float64; got dtype {array.dtype}"
+            raise ValueError(msg)
+    first, second = arrays
+    return first.shape == second.shape and bool(
+        np.array_equal(first.view(np.uint64), second.view(np.uint64))
+    )
