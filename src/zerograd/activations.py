@@ -1,7 +1,7 @@
 r"""Activation functions, each beside its exact derivative.
 
-Conventions at kinks
---------------------
+.. rubric:: Conventions at kinks
+
 ``relu`` and ``leaky_relu`` are not differentiable at 0, and frameworks choose a
 slope there. Both of the library's choices are tested.
 

@@ -102,7 +102,8 @@ class Example(Generic[_ModelT]):
         """The network's output :math:`x^{(K)}`, ``net.forward(x).x[K]``.
 
         Its shape is ``(n_K,)`` or ``(N, n_K)`` for a dense network, ``(C_K, T_K)``
-        for a convolution, and ``(T, n_2)`` for a sequence read at every step.
+        for a convolution, and ``(T, n_2)`` for a sequence, one row per step,
+        whichever steps the loss reads.
         """
         return self.net.forward(self.x).x[self.net.K]
 

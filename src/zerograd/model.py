@@ -204,6 +204,14 @@ class Gradients(ParameterArrays):
     each has its parameter's shape. For a batch with ``reduction="none"`` every one of them
     has a leading batch axis of length ``N``.
 
+    Where :math:`J` is not differentiable, because a raw activation of a
+    ``relu`` or ``leaky_relu`` layer is exactly 0, these are what
+    backpropagation gives with the library's slopes there,
+    :math:`\operatorname{relu}'(0) = 0` and :math:`\operatorname{leaky\_relu}'(0) = 0.01`
+    (the conventions at kinks of :mod:`zerograd.activations`, which compares
+    them with other frameworks'): :math:`J` has no gradient there to equal,
+    and :func:`~zerograd.check_gradients` can fail at such a point.
+
     Attributes
     ----------
     parameters : dict
@@ -1104,6 +1112,10 @@ def gradients(
 ) -> Gradients:
     r"""Exact gradients of the objective by backpropagation.
 
+    Exact where the objective is differentiable; at a raw activation exactly on
+    the kink of ``relu`` or ``leaky_relu`` they use the library's slope there
+    (see :class:`~zerograd.Gradients`).
+
     Parameters
     ----------
     net : Network, ConvNetwork or RecurrentNetwork
@@ -1122,10 +1134,13 @@ def gradients(
     reduction : {"sum", "mean", "none"}
         For a batch, the gradient of the summed loss, of the mean loss, or of
         each sample's loss (leading batch axis). The per-sample gradients come
-        from one vectorised pass with no per-sample loop (the activations'
-        slopes are applied to blocks of samples of about 1 MiB each, see
-        ``zerograd.activations.SLOPE_BLOCK_BYTES``). Ignored for one
-        sample, where all three agree.
+        from one vectorised pass with no per-sample loop. The slopes of the
+        hidden layers of a :class:`~zerograd.Network` or
+        :class:`~zerograd.ConvNetwork` are applied to blocks of samples of
+        about 1 MiB each (``zerograd.activations.SLOPE_BLOCK_BYTES``); the
+        output layer's slope, where the loss's rule takes one, and the
+        recurrent layer's at each step are formed for the whole batch at
+        once. Ignored for one sample, where all three agree.
     weight_decay : float
         :math:`\lambda \ge 0`. The objective is the reduced loss plus
         :math:`\tfrac\lambda2` times the sum of the squared Frobenius norms of
@@ -1145,8 +1160,11 @@ def gradients(
     zerograd.ArgumentValueError, zerograd.ArgumentTypeError
         For bad input: shapes, NaN or inf, names, targets the loss cannot
         take, a ``net`` that is not a model, parameters changed to another
-        shape or dtype since the model was built, per-sample gradients larger
-        than the available memory.
+        shape or dtype since the model was built, per-sample gradients of
+        more than 64 MiB larger than the available memory (where the
+        operating system reports it: Linux's ``/proc/meminfo``, or the free
+        pages of :func:`os.sysconf` where it has them; elsewhere, Windows for
+        one, they are not refused).
     zerograd.NonFiniteError
         If the forward or the backward pass overflows float64. For the
         forward pass the message names the first layer whose raw activation

@@ -132,7 +132,9 @@ class Network(Model):
         Raises
         ------
         zerograd.ArgumentValueError
-            Also when the parameters would not fit in the available memory.
+            Also when the parameters, above 64 MiB, would not fit in the
+            available memory, where the operating system reports it (as for
+            :func:`~zerograd.gradients`).
 
         Examples
         --------
