@@ -230,8 +230,8 @@ def dense_parameter_gradients(
     ((2, 1, 2), (2, 1))
     """
     if per_sample:
-        # The same products as broadcasting delta[:, :, None] * x_prev[:, None, :], but
-        # einsum's loops stay fast when n_{k-1} is small (3-16-1: 2-3x faster).
+        # The values of broadcasting delta[:, :, None] * x_prev[:, None, :], up to the sign
+        # of a zero, but einsum's loops stay fast when n_{k-1} is small (3-16-1: 2-3x faster).
         dW = np.einsum("ni,nj->nij", delta, x_prev)
         db = delta.copy()
     else:

@@ -204,13 +204,14 @@ class Gradients(ParameterArrays):
     each has its parameter's shape. For a batch with ``reduction="none"`` every one of them
     has a leading batch axis of length ``N``.
 
-    Where :math:`J` is not differentiable, because a raw activation of a
-    ``relu`` or ``leaky_relu`` layer is exactly 0, these are what
-    backpropagation gives with the library's slopes there,
-    :math:`\operatorname{relu}'(0) = 0` and :math:`\operatorname{leaky\_relu}'(0) = 0.01`
+    These are the gradients of :math:`J` where each activation is
+    differentiable at its raw activation, that is, where no raw activation of
+    a ``relu`` or ``leaky_relu`` layer is exactly 0. Where one is, they are
+    what backpropagation gives with the library's slope there,
+    :math:`\operatorname{relu}'(0) = 0` or :math:`\operatorname{leaky\_relu}'(0) = 0.01`
     (the conventions at kinks of :mod:`zerograd.activations`, which compares
-    them with other frameworks'): :math:`J` has no gradient there to equal,
-    and :func:`~zerograd.check_gradients` can fail at such a point.
+    them with other frameworks'): :math:`J` can have no gradient there, and
+    :func:`~zerograd.check_gradients` can fail at such a point.
 
     Attributes
     ----------
@@ -1112,9 +1113,9 @@ def gradients(
 ) -> Gradients:
     r"""Exact gradients of the objective by backpropagation.
 
-    Exact where the objective is differentiable; at a raw activation exactly on
-    the kink of ``relu`` or ``leaky_relu`` they use the library's slope there
-    (see :class:`~zerograd.Gradients`).
+    Exact where each activation is differentiable at its raw activation; at a
+    raw activation exactly on the kink of ``relu`` or ``leaky_relu`` they use
+    the library's slope there (see :class:`~zerograd.Gradients`).
 
     Parameters
     ----------

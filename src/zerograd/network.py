@@ -132,8 +132,9 @@ class Network(Model):
         Raises
         ------
         zerograd.ArgumentValueError
-            Also when the parameters, above 64 MiB, would not fit in the
-            available memory, where the operating system reports it (as for
+            Also when the parameters, counted twice (drawn, then copied by
+            the model), take more than 64 MiB and more than the available
+            memory, where the operating system reports it (as for
             :func:`~zerograd.gradients`).
 
         Examples
