@@ -337,3 +337,19 @@ def test_central_differences_within_a_step_of_a_kink_weight_the_two_slopes(
         weighted = right_share * 4.0 + (1.0 - right_share) * left * 4.0
         estimate = zg.numerical_gradients(net, [0.0], [-4.0], step=h).b[1][0]
         assert estimate == pytest.approx(weighted, abs=1e-5), (d, estimate, weighted)
+
+
+def test_a_small_difference_of_large_numbers_needs_a_larger_atol() -> None:
+    """The documented limit of the default tolerance: round-off scales with the numbers J uses.
+
+    Output 1e5, target 1e5 - 1: the error is exactly 1, so J = 0.5 and dJ/db = 1 exactly, but
+    b +- h is rounded next to 1e5, whose spacing is about 1.5e-11, a relative 1.5e-5 of h.
+    """
+    net = zg.Network([[[1.0]]], [[0.0]], ["identity"])
+    x, y = [1e5], [1e5 - 1.0]
+    exact = zg.gradients(net, x, y)
+    assert exact.b[1].tolist() == [1.0]
+    assert exact.W[1].tolist() == [[1e5]]
+    with pytest.raises(zg.GradientCheckError, match=r"for b\[1\]"):
+        zg.check_gradients(net, x, y)
+    zg.check_gradients(net, x, y, atol=1e-8 * 1e5)  # the docstring's advice, S = 1e5

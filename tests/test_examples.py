@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zerograd as zg
+from zerograd import _checks
 from zerograd.activations import Activation
 from zerograd.examples import (
     CANCELLING_POSITION_ERRORS,
@@ -137,6 +138,19 @@ def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=2.0)  # type: ignore[arg-type]
     with refuses(zg.ArgumentTypeError, "seed", received=0.5):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], seed=0.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n_samples", [2**40, 2**62, 10**30])
+def test_zero_output_bias_batch_refuses_a_batch_that_cannot_be_held(
+    n_samples: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not numpy's 'array is too big', nor an attempt to allocate it.
+
+    Per sample: x and its copy (2 x 2), z and x of each layer (2 x 3), y (1): 11 floats.
+    """
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    with refuses(zg.ArgumentValueError, "n_samples", received=8 * 11 * n_samples):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "identity"], n_samples=n_samples)
 
 
 def test_zeros_of_each_activation() -> None:

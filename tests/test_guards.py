@@ -326,6 +326,18 @@ def test_without_a_reading_of_the_memory_nothing_is_refused(
     _checks.check_memory(10**15, "sizes", "parameters")  # cannot tell, so it does not refuse
 
 
+def test_beyond_what_numpy_can_hold_is_refused_without_a_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_checks, "available_memory", lambda: None)
+    largest = np.iinfo(np.intp).max
+    _checks.check_memory(largest, "sizes", "parameters")  # numpy's own limit: not refused here
+    with refuses(zg.ArgumentValueError, "sizes", expected=largest, received=largest + 1):
+        _checks.check_memory(largest + 1, "sizes", "parameters")
+    with refuses(zg.ArgumentValueError, "sizes"):
+        zg.Network.random([1, 2**62, 1], "tanh")
+
+
 def test_a_gradient_that_overflows_in_a_middle_layer_is_refused() -> None:
     # x^(1) = 1e250 and delta^(2) = 1e100 are finite, and so is the forward pass
     # (z^(2) = 1, z^(3) = 1e50), but dL/dW^(2) = delta^(2) x^(1) = 1e350 is not. The last

@@ -536,6 +536,10 @@ def available_memory() -> int | None:
 def check_memory(n_bytes: int, name: str, what: str) -> None:
     """Raise ``ArgumentValueError`` if ``n_bytes`` exceed the available memory.
 
+    Above ``np.iinfo(np.intp).max`` bytes, the most numpy can hold in one array,
+    the request is refused whether or not the available memory can be read: no
+    machine can meet it, and numpy would raise its own ``ValueError``.
+
     Parameters
     ----------
     n_bytes : int
@@ -547,6 +551,15 @@ def check_memory(n_bytes: int, name: str, what: str) -> None:
     """
     if n_bytes <= MEMORY_CHECKED_ABOVE:
         return
+    addressable = int(np.iinfo(np.intp).max)
+    if n_bytes > addressable:
+        raise ArgumentValueError(
+            name,
+            f"give arrays numpy can hold (at most {addressable:,} bytes)",
+            f"{what} needing {n_bytes:,} bytes",
+            expected=addressable,
+            received=n_bytes,
+        )
     available = available_memory()
     if available is not None and n_bytes > available:
         raise ArgumentValueError(

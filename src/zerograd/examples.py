@@ -33,6 +33,7 @@ from zerograd._checks import (
     FloatArray,
     as_real_array,
     check_choice,
+    check_memory,
     check_seed,
     whole_number,
 )
@@ -208,8 +209,11 @@ def zero_output_bias_batch(
     Raises
     ------
     ValueError
-        For an unknown ``way`` or ``loss``, and for ``"flat"`` without a relu
-        output or with a loss other than squared error.
+        For an unknown ``way`` or ``loss``, for ``"flat"`` without a relu
+        output or with a loss other than squared error, and for an
+        ``n_samples`` whose batch and forward pass would take more than 64 MiB
+        and more than the available memory (where the operating system
+        reports it), or more than numpy can index.
 
     Examples
     --------
@@ -226,6 +230,9 @@ def zero_output_bias_batch(
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)
+    # x, the forward pass's copy of it, each layer's z and x, and y
+    per_sample = 2 * net.sizes[0] + 2 * sum(net.sizes[1:]) + net.sizes[-1]
+    check_memory(8 * count * per_sample, "n_samples", f"a batch of {count:,} samples")
     x = rng.normal(size=(count, net.sizes[0]))
     K = net.K
     trace = net.forward(x)
@@ -328,14 +335,17 @@ def weight_only_counterexample(activation: str = "tanh") -> Example[Network]:
     The input :math:`x^{(0)} = (1, 2)` lies in the null space of
     :math:`W^{(1)}`, so :math:`z^{(1)} = b^{(1)} = (z_0, z_0)` with
     :math:`z_0` = :func:`steepest_zero` ``(activation)``, and
-    :math:`x^{(1)} = f_1(z_0) = 0` exactly. The output is then
+    :math:`x^{(1)} = f_1(z_0) = 0` in float64, and in exact arithmetic too
+    except for sigmoid and softplus, whose :math:`z_0` is where
+    :math:`e^{z_0}` underflows (in exact arithmetic :math:`f_1(z_0) > 0`
+    there, so for them the case holds in float64 alone). The output is then
     :math:`x^{(2)} = b^{(2)} = 0.5` and the target 1.5 gives
     :math:`\delta^{(2)} = -1`. The hidden gradients are
     :math:`\delta^{(1)} = f_1'(z_0)\,W^{(2)\top}\delta^{(2)}`: not zero for
     tanh, identity and silu; not zero for leaky_relu and zero for relu, where
     :math:`z_0 = 0` is the kink and the values rest on the library's slope
-    conventions there (0.01 and 0), not on a derivative; zero for sigmoid and
-    softplus.
+    conventions there (0.01 and 0), not on a derivative; zero in float64 for
+    sigmoid and softplus, whose slope at :math:`z_0` underflows to 0 as well.
 
     Parameters
     ----------

@@ -611,7 +611,7 @@ class Model(ABC):
     def gradient_norms(
         self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str = "squared_error"
     ) -> GradientNorms:
-        """Each sample's gradient norms, one block of samples at a time: see :func:`zerograd.gradient_norms`."""
+        """Each sample's gradient norms, without an array of every sample's gradients: see :func:`zerograd.gradient_norms`."""
         batch = self._batch(x, y, loss, "none", 0.0)
         norms: dict[str, LayerArrays] = {name: {} for name in self._parameters}
 
@@ -1161,11 +1161,12 @@ def gradients(
     zerograd.ArgumentValueError, zerograd.ArgumentTypeError
         For bad input: shapes, NaN or inf, names, targets the loss cannot
         take, a ``net`` that is not a model, parameters changed to another
-        shape or dtype since the model was built, per-sample gradients of
-        more than 64 MiB larger than the available memory (where the
-        operating system reports it: Linux's ``/proc/meminfo``, or the free
-        pages of :func:`os.sysconf` where it has them; elsewhere, Windows for
-        one, they are not refused).
+        shape or dtype since the model was built, per-sample gradients of a
+        batch of two samples or more, of more than 64 MiB and larger than
+        the available memory where the operating system reports it (Linux's
+        ``/proc/meminfo``, or the free pages of :func:`os.sysconf` where it
+        has them; elsewhere, Windows for one, only those beyond the most
+        bytes numpy can hold in one array).
     zerograd.NonFiniteError
         If the forward or the backward pass overflows float64. For the
         forward pass the message names the first layer whose raw activation
@@ -1347,10 +1348,15 @@ def numerical_gradients(
     estimate shares no derivative rule with :func:`gradients`.
 
     The error is of order :math:`h^2 |J'''| / 6` (truncation) plus
-    :math:`\varepsilon |J| / h` (round-off in the two values of :math:`J`,
-    :math:`\varepsilon \approx 2.2 \times 10^{-16}`): the round-off term is
-    :math:`\varepsilon / h \approx 2.2 \times 10^{-10}` relative to :math:`|J|`
-    for the default ``h = 1e-6``. When moving a parameter by ``h`` moves a raw
+    :math:`\varepsilon S / h` (round-off in the two values of :math:`J`,
+    :math:`\varepsilon \approx 2.2 \times 10^{-16}`), where :math:`S` is the
+    size of the numbers :math:`J` is computed from (parameters, raw
+    activations, outputs and targets): :math:`\varepsilon / h \approx 2.2
+    \times 10^{-10}` times :math:`S` for the default ``h = 1e-6``. :math:`S` is
+    of the order of :math:`|J|` unless :math:`J` is a small difference of
+    large numbers: with an output and its target near :math:`10^5` and an
+    error of 1, :math:`J = 0.5`, but the round-off is that of numbers near
+    :math:`10^5`. When moving a parameter by ``h`` moves a raw
     activation of a ``relu`` or ``leaky_relu`` layer across its kink (a
     raw activation within ``h`` times its rate of change in the parameter,
     ``h`` for a bias and ``h |x_j|`` for a weight that multiplies ``x_j``, or
@@ -1416,14 +1422,17 @@ def check_gradients(
     An entry passes when :math:`|\text{exact} - \text{estimate}| \le
     \text{atol} + \text{rtol}\,|\text{estimate}|`. The tolerances follow the
     estimate's own error, about :math:`h^2 |J'''| / 6` (truncation) plus
-    :math:`\varepsilon |J| / h` (round-off, :math:`\varepsilon \approx 2.2
-    \times 10^{-16}`; see :func:`numerical_gradients`). The round-off term
-    scales with the size of the objective :math:`J`, not with the gradient, so
-    the default absolute tolerance does too: ``atol = 1e-8 * max(1, |J|)``
+    :math:`\varepsilon S / h` (round-off, :math:`\varepsilon \approx 2.2
+    \times 10^{-16}`, with :math:`S` the size of the numbers :math:`J` is
+    computed from; see :func:`numerical_gradients`). The round-off term
+    scales with those numbers, not with the gradient, and the default
+    absolute tolerance scales with the objective: ``atol = 1e-8 * max(1, |J|)``
     (:math:`|J|` is the largest sample's loss for ``"none"``), with
     ``rtol = 1e-6`` for the truncation term of large gradients. With the
-    default ``h = 1e-6`` the round-off term is :math:`\varepsilon |J| / h
-    \approx 2.2 \times 10^{-10} |J|`. On the random networks of the three
+    default ``h = 1e-6`` the round-off term is :math:`\varepsilon S / h
+    \approx 2.2 \times 10^{-10} S`. Where :math:`J` is a small difference of
+    large numbers, :math:`S` is far above :math:`|J|`, and exact gradients can
+    fail the default check: pass an ``atol`` of about :math:`10^{-8} S`. On the random networks of the three
     kinds that the tests draw, away from kinks (each raw activation of a
     ``relu`` or ``leaky_relu`` layer more than ``1e-4`` from 0, so that no
     difference straddles one), the tests assert that no entry needs more than
