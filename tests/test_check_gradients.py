@@ -353,3 +353,18 @@ def test_a_small_difference_of_large_numbers_needs_a_larger_atol() -> None:
     with pytest.raises(zg.GradientCheckError, match=r"for b\[1\]"):
         zg.check_gradients(net, x, y)
     zg.check_gradients(net, x, y, atol=1e-8 * 1e5)  # the docstring's advice, S = 1e5
+
+
+def test_the_step_moves_a_recurrent_raw_activation_whose_terms_cancel() -> None:
+    """z_2 = W x_2 + U x_1 = -999999 + 1e6 = 1: a step the check accepts for |z| must move z_2.
+
+    Added to W x_2 before U x_1, the step 1e-11 rounds away next to 999999 and the
+    estimate of dL/dz_2 is exactly 0; added to z_2 itself, it is about 1.
+    """
+    net = zg.RecurrentNetwork(
+        W=[[[1.0]], [[1.0]]], U=[[1e3]], b=[[0.0], [0.0]], activations="identity"
+    )
+    x, y = [[1e3], [-1e6 + 1.0]], [0.0]
+    assert zg.gradients(net, x, y).z[1][:, 0].tolist() == [1000.0, 1.0]
+    estimate = zg.numerical_gradients(net, x, y, step=1e-11).z[1][:, 0]
+    assert abs(estimate[1] - 1.0) < 1e-3, estimate

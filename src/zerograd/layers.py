@@ -744,8 +744,9 @@ def elman_forward(
     inputs : ndarray, shape (N, T, n_0)
     f : Activation
     offset : ndarray, shape (N, T, n_1), optional
-        Added to :math:`z^{(1)}_t` before the activation, so that later steps
-        see it (for central differences with respect to raw activations).
+        Added to :math:`z^{(1)}_t` itself, after its recurrent term and before
+        the activation, so that later steps see it (for central differences
+        with respect to raw activations).
 
     Returns
     -------
@@ -768,13 +769,15 @@ def elman_forward(
     """
     n_samples, length, _ = inputs.shape
     driven = inputs @ W.T + b  # the part of z that does not depend on the state
-    if offset is not None:
-        driven = driven + offset
     z = np.empty((n_samples, length, W.shape[0]))
     states = np.empty_like(z)
     state = np.zeros((n_samples, W.shape[0]))
     for t in range(length):
         z[:, t] = driven[:, t] + state @ U.T
+        if offset is not None:
+            # Last, so that a step h the caller checked against |z| moves z: added to
+            # driven instead, it can round away where the recurrent term cancels driven.
+            z[:, t] += offset[:, t]
         state = f.f(z[:, t])
         states[:, t] = state
     return z, states
