@@ -601,3 +601,14 @@ def test_same_bits_agrees_with_the_bytes(first: np.ndarray, second: np.ndarray) 
     by_bytes = first.shape == second.shape and first.tobytes() == second.tobytes()
     assert same_bits(first, second) == by_bytes
     assert same_bits(first, first.copy())
+
+
+def test_bound_refuses_an_int_from_where_it_rounds_to_infinity() -> None:
+    """Ints from 2**1024 - 2**970 round to inf as float64; the ones just below round to the max."""
+    largest = int(sys.float_info.max)
+    assert largest == 2**1024 - 2**971
+    assert bound(largest + 2**970 - 1, "upper") == "1.8e+308"  # a true upper bound
+    with pytest.raises(
+        ValueError, match=r"^value must be a finite number; got an int of 1024 bits$"
+    ):
+        bound(2**1024 - 2**970, "upper")

@@ -483,9 +483,10 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     Raises
     ------
     ValueError
-        If ``value`` is not a finite number (an int beyond float64's largest
-        included), ``side`` is neither ``"upper"`` nor ``"lower"``, or ``digits``
-        is not an integer from 1 to 15.
+        If ``value`` is not a finite number (an int that rounds to infinity as
+        a float64, from :math:`2^{1024} - 2^{970}` on, included), ``side`` is
+        neither ``"upper"`` nor ``"lower"``, or ``digits`` is not an integer
+        from 1 to 15.
 
     Examples
     --------
@@ -507,7 +508,7 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
         raise ValueError(msg)
     try:
         finite = math.isfinite(value)
-    except OverflowError:  # an int beyond float64's largest; not repr'd, it may be huge
+    except OverflowError:  # an int that rounds to infinity; not repr'd, it may be huge
         msg = f"value must be a finite number; got an int of {int(value).bit_length()} bits"
         raise ValueError(msg) from None
     if not finite:
