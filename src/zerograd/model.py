@@ -1244,8 +1244,11 @@ def gradient_norms(
     belongs to the whole objective, not to a sample (its norm is
     ``lam * np.linalg.norm(net.W[k])``).
 
-    Accuracy: every norm agrees with that of the per-sample gradient to
-    :math:`10^{-12}` relative, except where a shared weight's terms
+    Accuracy: on the random networks of the three kinds that the tests draw,
+    every norm agrees with that of the per-sample gradient to
+    :math:`10^{-12}` relative (``tests/test_gradient_norms.py``; the rounding
+    estimate behind it is at ``zerograd.layers.GRAM_CONDITION_LIMIT``),
+    except where a shared weight's terms
     :math:`\delta_{n,t} u_{n,t}^\top` cancel. There the per-sample gradient
     itself, formed in float64, is only accurate to a few units of
     :math:`\varepsilon S_n` (:math:`\varepsilon = 2^{-52} \approx 2.2 \times 10^{-16}`,
@@ -1453,8 +1456,8 @@ def check_gradients(
         Absolute tolerance, ``>= 0``; by default ``1e-8 * max(1, |J|)``.
     directions : int, optional
         Check along this many random directions instead of entry by entry: from
-        1 to the number of parameters (as many directions cost as much as
-        checking every entry).
+        1 to the number of parameters (as many directions as parameters cost
+        about as much as checking every parameter entry).
     seed : int or numpy.random.Generator
         Seed of the random directions.
 
