@@ -558,12 +558,11 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     >>> same_bits(np.array([0.5, -0.0]), [0.5, -0.0])
     True
     """
-    arrays = [np.asarray(actual), np.asarray(expected)]
-    for name, array in zip(("actual", "expected"), arrays, strict=True):
+    first, second = np.asarray(actual), np.asarray(expected)
+    for name, array in (("actual", first), ("expected", second)):
         if array.dtype != np.float64:
             msg = f"{name} must be float64; got dtype {array.dtype}"
             raise ValueError(msg)
-    first, second = arrays
     return first.shape == second.shape and bool(
         np.array_equal(first.view(np.uint64), second.view(np.uint64))
     )
