@@ -134,6 +134,8 @@ def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
         zero_output_bias_batch([2, 2, 1], ["tanh", "sigmoid"], loss="binary_cross_entropy")
     with refuses(zg.ArgumentTypeError, "loss", received=None):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], loss=None)  # type: ignore[arg-type]
+    with refuses(zg.ArgumentValueError, "sizes", expected=2, received=1):
+        zero_output_bias_batch([2, 2, 1], ["tanh", "identity"], loss="softmax_cross_entropy")
     with refuses(zg.ArgumentTypeError, "n_samples", received=2.0):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=2.0)  # type: ignore[arg-type]
     with refuses(zg.ArgumentTypeError, "seed", received=0.5):
@@ -306,6 +308,22 @@ def test_cancelling_batch_tanh_hidden_gradient_formula() -> None:
 def _step_to_two_to_fifty(z: np.ndarray) -> np.ndarray:
     # 0.5 * (2**51 - 2.5) + 1.25 = 2**50: cancelling_batch's prediction lands on a power of two
     return np.where(z > 0.5, 2.0**51 - 2.5, 0.0)
+
+
+def _row_dependent(z: np.ndarray) -> np.ndarray:
+    # not elementwise: the second sample's hidden output is moved by 2**-10
+    shift = np.arange(z.shape[0], dtype=float).reshape(-1, *([1] * (z.ndim - 1))) * 2.0**-10
+    moved: np.ndarray = np.add(z, shift)
+    return moved
+
+
+def test_cancelling_batch_refuses_hidden_outputs_that_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = Activation("rows", _row_dependent, np.ones_like, "")
+    monkeypatch.setitem(zg.ACTIVATIONS, "rows", rows)
+    with refuses(zg.ArgumentValueError, "hidden", expected="equal rows", received="rows"):
+        cancelling_batch("rows")
 
 
 def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(

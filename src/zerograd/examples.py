@@ -2,10 +2,10 @@ r"""The book's worked example and counterexamples, built by construction.
 
 Each function returns an :class:`Example`: a network, its input and its
 target, chosen so that a property the book discusses holds exactly, not just
-up to round-off. Where exactness rests on floating-point facts (sums of
-dyadic numbers, a subtraction that cannot round), :func:`cancelling_batch`,
-whose hidden activation is an argument, checks them with the library and
-raises if they fail. The fixed examples are built from small dyadic
+up to round-off. Where exactness rests on floating-point facts (two samples
+with equal hidden outputs, a subtraction that cannot round),
+:func:`cancelling_batch`, whose hidden activation is an argument, checks them
+with the library and raises if they fail. The fixed examples are built from small dyadic
 constants; :func:`zero_output_bias_batch` is exact by construction (targets
 equal to the computed predictions, or relu's flat side), and
 :func:`weight_only_counterexample` by a bias at a point where the activation
@@ -199,7 +199,8 @@ def zero_output_bias_batch(
     seed : int
         Seed of the weights, inputs and (for ``"flat"``) targets.
     loss : {"squared_error", "softmax_cross_entropy"}
-        The loss; ``"softmax_cross_entropy"`` only with ``"target"``.
+        The loss; ``"softmax_cross_entropy"`` only with ``"target"`` and two
+        output units or more, as that loss needs.
 
     Returns
     -------
@@ -210,7 +211,8 @@ def zero_output_bias_batch(
     ------
     ValueError
         For an unknown ``way`` or ``loss``, for ``"flat"`` without a relu
-        output or with a loss other than squared error, and for an
+        output or with a loss other than squared error, for softmax
+        cross-entropy with one output unit, and for an
         ``n_samples`` whose batch and forward pass would take more than 64 MiB
         and more than the available memory (where the operating system
         reports it), or more than numpy can index.
@@ -230,6 +232,14 @@ def zero_output_bias_batch(
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)
+    if loss == "softmax_cross_entropy" and net.sizes[-1] < 2:
+        raise ArgumentValueError(
+            "sizes",
+            "end in 2 output units or more for softmax_cross_entropy",
+            f"{net.sizes[-1]} output unit",
+            expected=2,
+            received=net.sizes[-1],
+        )
     # x, the forward pass's copy of it, each layer's z and x, and y
     per_sample = 2 * net.sizes[0] + 2 * sum(net.sizes[1:]) + net.sizes[-1]
     check_memory(8 * count * per_sample, "n_samples", f"a batch of {count:,} samples")
@@ -405,8 +415,10 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     Raises
     ------
     ValueError
-        If the mirrored errors do not come out exactly as :math:`\pm d`
-        (the prediction left the interval where :math:`p \pm d` is exact).
+        If the two samples' hidden outputs :math:`x^{(1)}` are not equal (the
+        output-weight gradient would not cancel), or the mirrored errors do not
+        come out exactly as :math:`\pm d` (the prediction left the interval
+        where :math:`p \pm d` is exact).
 
     Examples
     --------
@@ -423,7 +435,17 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     )
     first = np.array([0.5, 0.0, 0.25])
     x = np.stack([first, first + np.array([1.0, -1.0, 1.0])])
-    prediction = net.forward(x).x[2]
+    trace = net.forward(x)
+    hidden_outputs = trace.x[1]
+    if not np.array_equal(hidden_outputs[0], hidden_outputs[1]):  # d x1 - d x1 needs one x1
+        raise ArgumentValueError(
+            "hidden",
+            "give both samples the same hidden output x^(1)",
+            f"x^(1) = {hidden_outputs.tolist()} for {hidden!r}",
+            expected="equal rows",
+            received=hidden,
+        )
+    prediction = trace.x[2]
     y = prediction - np.array([[MIRRORED_ERROR], [-MIRRORED_ERROR]])
     errors = (prediction - y)[:, 0]
     if not (errors[0] == MIRRORED_ERROR and errors[1] == -MIRRORED_ERROR):
