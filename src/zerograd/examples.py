@@ -1,13 +1,14 @@
 r"""The book's worked example and counterexamples, built by construction.
 
 Each function returns an :class:`Example`: a network, its input and its
-target, chosen so that a property the book discusses holds exactly, not just
-up to round-off. Where exactness rests on floating-point facts (two samples
+target, chosen so that a property the book discusses holds exactly in the
+library's float64 arithmetic, not just up to round-off. Where exactness rests on floating-point facts (two samples
 with equal hidden outputs, a subtraction that cannot round),
 :func:`cancelling_batch`, whose hidden activation is an argument, checks them
 with the library and raises if they fail. The fixed examples are built from small dyadic
-constants; :func:`zero_output_bias_batch` is exact by construction (targets
-equal to the computed predictions, or relu's flat side), and
+constants; :func:`zero_output_bias_batch` gives a :math:`\delta^{(K)}` of
+exactly 0.0 by construction (targets equal to the computed predictions, in
+float64, or relu's flat side, in exact arithmetic too), and
 :func:`weight_only_counterexample` by a bias at a point where the activation
 is exactly 0.0. Their doctests and the tests assert their properties.
 
@@ -186,8 +187,12 @@ def zero_output_bias_batch(
     way : {"target", "flat"}
         ``"target"``: the target is the prediction, :math:`y = x^{(K)}` for
         squared error and :math:`y = \operatorname{softmax}(x^{(K)})` for
-        softmax cross-entropy, so the loss's rule gives
-        :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0`. ``"flat"``: the output
+        softmax cross-entropy, so the loss's rule, applied by the library to
+        the same float64 numbers, gives
+        :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0 = 0.0`. That is a float64
+        zero: in exact arithmetic the real :math:`\delta^{(K)}` at these
+        parameters is :math:`f_K'(z^{(K)})` times the rounding error of the
+        computed prediction (or of its softmax), not 0. ``"flat"``: the output
         activation must be ``relu``; the output bias is lowered to
         :math:`b^{(K)}_j = -(1 + \max_n |(W^{(K)} x^{(K-1)}_n)_j|)`, so that
         every sample's :math:`z^{(K)}` is at most :math:`-1` up to rounding
