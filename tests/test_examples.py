@@ -148,11 +148,15 @@ def test_zero_output_bias_batch_refuses_a_batch_that_cannot_be_held(
 ) -> None:
     """Not numpy's 'array is too big', nor an attempt to allocate it.
 
-    Per sample: x and its copy (2 x 2), z and x of each layer (2 x 3), y (1): 11 floats.
+    Widths 3-2-1, per sample: x and its copy (2 x 3), z and x of each layer (2 x 3), y (1):
+    13 floats.
     """
     monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
-    with refuses(zg.ArgumentValueError, "n_samples", received=8 * 11 * n_samples):
-        zero_output_bias_batch([2, 2, 1], ["tanh", "identity"], n_samples=n_samples)
+    with refuses(zg.ArgumentValueError, "n_samples", received=8 * 13 * n_samples) as info:
+        zero_output_bias_batch([3, 2, 1], ["tanh", "identity"], n_samples=n_samples)
+    assert f"got a batch of {n_samples:,} samples needing {8 * 13 * n_samples:,} bytes" in str(
+        info.value
+    )
 
 
 def test_zeros_of_each_activation() -> None:

@@ -332,8 +332,12 @@ def test_beyond_what_numpy_can_hold_is_refused_without_a_reading(
     monkeypatch.setattr(_checks, "available_memory", lambda: None)
     largest = np.iinfo(np.intp).max
     _checks.check_memory(largest, "sizes", "parameters")  # numpy's own limit: not refused here
-    with refuses(zg.ArgumentValueError, "sizes", expected=largest, received=largest + 1):
+    with refuses(zg.ArgumentValueError, "sizes", expected=largest, received=largest + 1) as info:
         _checks.check_memory(largest + 1, "sizes", "parameters")
+    assert str(info.value) == (
+        f"sizes must give arrays numpy can hold (at most {largest:,} bytes); "
+        f"got parameters needing {largest + 1:,} bytes"
+    )
     with refuses(zg.ArgumentValueError, "sizes"):
         zg.Network.random([1, 2**62, 1], "tanh")
 
