@@ -134,8 +134,11 @@ def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
         zero_output_bias_batch([2, 2, 1], ["tanh", "sigmoid"], loss="binary_cross_entropy")
     with refuses(zg.ArgumentTypeError, "loss", received=None):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], loss=None)  # type: ignore[arg-type]
-    with refuses(zg.ArgumentValueError, "sizes", expected=2, received=1):
-        zero_output_bias_batch([2, 2, 1], ["tanh", "identity"], loss="softmax_cross_entropy")
+    with refuses(zg.ArgumentValueError, "sizes", expected=2, received=1) as info:
+        zero_output_bias_batch([2, 3, 1], ["tanh", "identity"], loss="softmax_cross_entropy")
+    assert str(info.value) == (
+        "sizes must end in 2 output units or more for softmax_cross_entropy; got 1 output unit"
+    )
     with refuses(zg.ArgumentTypeError, "n_samples", received=2.0):
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], n_samples=2.0)  # type: ignore[arg-type]
     with refuses(zg.ArgumentTypeError, "seed", received=0.5):
@@ -315,8 +318,11 @@ def _step_to_two_to_fifty(z: np.ndarray) -> np.ndarray:
 
 
 def _row_dependent(z: np.ndarray) -> np.ndarray:
-    # not elementwise: the second sample's hidden output is moved by 2**-10
-    shift = np.arange(z.shape[0], dtype=float).reshape(-1, *([1] * (z.ndim - 1))) * 2.0**-10
+    # not elementwise: the second sample's hidden output is moved by (1, 2) * 2**-10, which
+    # W^(2) = (0.5, -0.25) maps to 0, so the two predictions stay equal
+    if z.ndim != 2:
+        return z
+    shift = np.arange(z.shape[0], dtype=float)[:, None] * np.array([1.0, 2.0]) * 2.0**-10
     moved: np.ndarray = np.add(z, shift)
     return moved
 
@@ -326,8 +332,17 @@ def test_cancelling_batch_refuses_hidden_outputs_that_differ(
 ) -> None:
     rows = Activation("rows", _row_dependent, np.ones_like, "")
     monkeypatch.setitem(zg.ACTIVATIONS, "rows", rows)
-    with refuses(zg.ArgumentValueError, "hidden", expected="equal rows", received="rows"):
+    base = cancelling_batch("identity")
+    net = zg.Network(base.net.W, base.net.b, ["rows", "identity"])
+    x = base.x
+    prediction = net.forward(x).x[2]
+    assert prediction[0, 0] == prediction[1, 0], "the predictions agree"
+    with refuses(zg.ArgumentValueError, "hidden", expected="equal rows", received="rows") as info:
         cancelling_batch("rows")
+    assert str(info.value) == (
+        "hidden must give both samples the same hidden output x^(1); got x^(1) = "
+        "[[0.75, 0.25], [0.7509765625, 0.251953125]] for 'rows'"
+    )
 
 
 def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(
