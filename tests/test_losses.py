@@ -229,3 +229,25 @@ def test_a_probability_sum_off_by_exactly_the_tolerance_is_accepted() -> None:
     net.loss(x, [[0.5, 0.5 + 2**-50]], loss="softmax_cross_entropy")
     with refuses(zg.ArgumentValueError, "y"):
         net.loss(x, [[0.5, 0.5 + 2**-49]], loss="softmax_cross_entropy")
+
+
+def test_a_softmax_target_row_that_misses_one_gets_the_probability_vector_rule() -> None:
+    """As documented: the rule is softmax(x) - y, which differs from the gradient of the
+    computed loss, softmax(x) * sum(y) - y, by softmax(x) * (sum(y) - 1).
+
+    Ten float32 targets may miss 1 by 2 * 10 * eps32 (2.4e-6); this row misses by about
+    2e-6, is accepted, and the difference shows in central differences.
+    """
+    net = zg.Network.random([1, 10], "identity", seed=0)
+    x = np.array([0.5])
+    y = np.zeros(10, dtype=np.float32)
+    y[:2] = np.float32(0.500001)
+    miss = float(y.astype(np.float64).sum()) - 1.0
+    assert 1e-6 < miss < 2 * 10 * float(np.finfo(np.float32).eps), "accepted, as documented"
+    p = softmax(net.forward(x).x[1])
+    g = zg.gradients(net, x, y, loss="softmax_cross_entropy")
+    np.testing.assert_allclose(g.z[1], p - y.astype(np.float64), rtol=1e-14, atol=1e-17)
+    estimate = zg.numerical_gradients(net, x, y, loss="softmax_cross_entropy")
+    exact_of_computed_loss = p * (1.0 + miss) - y.astype(np.float64)
+    np.testing.assert_allclose(estimate.z[1], exact_of_computed_loss, rtol=1e-7, atol=1e-10)
+    assert np.all(np.abs(estimate.z[1] - g.z[1]) > 0.5 * p * miss), "the difference shows"

@@ -204,6 +204,11 @@ class Gradients(ParameterArrays):
     each has its parameter's shape. For a batch with ``reduction="none"`` every one of them
     has a leading batch axis of length ``N``.
 
+    For softmax cross-entropy, they are those of the loss with each target row
+    taken to sum to 1: a row accepted with a sum that misses 1 (within the
+    tolerance of its dtype) gives a result that differs from the gradient of
+    the computed loss by that miss, relative (see :mod:`zerograd.losses`).
+
     These are the gradients of :math:`J` where each activation is
     differentiable at its raw activation, that is, where no raw activation of
     a ``relu`` or ``leaky_relu`` layer is exactly 0. Where one is, they are
