@@ -553,8 +553,10 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     Examples
     --------
     >>> import numpy as np
-    >>> bool(np.array_equal([0.0, 1.0], [-0.0, 1.0])), same_bits([0.0, 1.0], [-0.0, 1.0])
-    (True, False)
+    >>> bool(np.array_equal([0.0, 1.0], [-0.0, 1.0]))
+    True
+    >>> same_bits([0.0, 1.0], [-0.0, 1.0])
+    False
     >>> same_bits(np.array([0.5, -0.0]), [0.5, -0.0])
     True
     """
