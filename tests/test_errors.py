@@ -325,6 +325,9 @@ def test_an_error_names_the_argument_what_was_expected_and_what_was_received(
 OVERFLOWING = zg.Network([[[1.3e154]]], [[0.0]], "identity")  # each loss 8.45e307; 3 sum to inf
 MIDDLE_OVERFLOW = zg.Network([[[1e250]], [[1e-250]], [[1e50]]], [[0.0]] * 3, "identity")
 HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2 = inf
+OVERFLOWING_RECURRENT = zg.RecurrentNetwork(
+    W=[[[1.0]], [[1.0]]], U=[[1.0]], b=[[1.5], [0.0]], activations="identity", output="last"
+)
 
 
 @pytest.mark.parametrize(
@@ -347,6 +350,14 @@ HEAVY = zg.Network([[[1e200]], [[1e-200]]], [[0.0], [0.0]], "identity")  # |W|^2
             "the gradient W[2]",
             "the gradient W[2] must be finite; got inf at index (0, 0): the values overflowed float64",
             id="gradient",
+        ),
+        pytest.param(
+            # W[1]'s gradient is finite; U[1], b[1] and W[2] overflow: U[1] is named, as
+            # it comes after W[1] and before b[1] in the order of Gradients.arrays()
+            lambda: zg.gradients(OVERFLOWING_RECURRENT, [[1e-300], [1e-300]], [-1.5e308]),
+            "the gradient U[1]",
+            "the gradient U[1] must be finite; got inf at index (0, 0): the values overflowed float64",
+            id="recurrent-gradient-order",
         ),
         pytest.param(
             lambda: HEAVY.loss([1.0], [0.0], weight_decay=0.5),

@@ -251,3 +251,21 @@ def test_a_softmax_target_row_that_misses_one_gets_the_probability_vector_rule()
     exact_of_computed_loss = p * (1.0 + miss) - y.astype(np.float64)
     np.testing.assert_allclose(estimate.z[1], exact_of_computed_loss, rtol=1e-7, atol=1e-10)
     assert np.all(np.abs(estimate.z[1] - g.z[1]) > 0.5 * p * miss), "the difference shows"
+
+
+def test_a_missed_softmax_target_sum_can_move_the_gradient_by_as_much_as_it_is() -> None:
+    """As documented on Gradients: the difference is not small beside the gradient.
+
+    Equal logits give p = (1/2, 1/2); the float32 target (1/2, 1/2 + 2**-22) misses 1 by
+    2**-22, within 2 * 2 * eps32, so it is accepted. The rule gives p - y = (0, -2**-22),
+    the computed loss's gradient p (1 + 2**-22) - y = (2**-23, -2**-23): each entry moves by
+    2**-23, as much as the entry is.
+    """
+    net = zg.Network([np.zeros((2, 1))], [np.zeros(2)], "identity")
+    x = np.array([1.0])
+    y = np.array([0.5, 0.5 + 2.0**-22], dtype=np.float32)
+    g = zg.gradients(net, x, y, loss="softmax_cross_entropy").z[1]
+    assert g.tolist() == [0.0, -(2.0**-22)]
+    of_computed_loss = zg.numerical_gradients(net, x, y, loss="softmax_cross_entropy").z[1]
+    np.testing.assert_allclose(of_computed_loss, [2.0**-23, -(2.0**-23)], rtol=1e-3, atol=0.0)
+    assert np.all(np.abs(g - of_computed_loss) >= 0.5 * np.abs(of_computed_loss))

@@ -4,18 +4,18 @@ The notation follows the book: ``W[k]`` is :math:`W^{(k)}`, ``b[k]`` is
 :math:`b^{(k)}`, ``x[0]`` is the input :math:`x^{(0)}`.
 """
 
+from zerograd import activations, losses, model
 from zerograd._checks import (
     ArgumentError,
     ArgumentTypeError,
     ArgumentValueError,
     NonFiniteError,
 )
-from zerograd.activations import ACTIVATIONS, Activation, get_activation
+from zerograd.activations import Activation, get_activation
 from zerograd.conv import ConvNetwork
 from zerograd.layered import Layered, LayerIndexError
-from zerograd.losses import LOSSES, Loss, get_loss
+from zerograd.losses import Loss, get_loss
 from zerograd.model import (
-    REDUCTIONS,
     ForwardPass,
     GradientCheckError,
     GradientNorms,
@@ -28,6 +28,23 @@ from zerograd.model import (
 )
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
+
+# The three tables are bound here, not imported by name, so that their docstrings sit
+# where the public names are: Sphinx reads a variable's docstring from the module it is
+# documented in (https://github.com/sphinx-doc/sphinx/issues/6495).
+ACTIVATIONS = activations.ACTIVATIONS
+"""Every activation, by name: a ``dict`` from each name to its :class:`Activation`.
+
+:meta hide-value:
+"""
+LOSSES = losses.LOSSES
+"""Every loss, by name: a ``dict`` from each name to its :class:`Loss`.
+
+:meta hide-value:
+"""
+REDUCTIONS = model.REDUCTIONS
+"""How per-sample losses and gradients of a batch are combined: ``"sum"`` (the default),
+``"mean"`` or ``"none"`` (one per sample)."""
 
 __all__ = [
     "ACTIVATIONS",

@@ -191,10 +191,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
     )
 }
-"""Every activation, by name.
-
-:meta hide-value:
-"""
+# Documented where zerograd exports it, as zerograd.ACTIVATIONS.
 
 
 def get_activation(name: str) -> Activation:

@@ -456,7 +456,7 @@ def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:
 def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str:
     r"""``value`` with ``digits`` significant digits, rounded outwards so that it stays a bound.
 
-    A page that writes "at most {glue:text}`worst`" needs the printed number to
+    A page that writes ``at most {glue:text}`worst``` needs the printed number to
     be at least the value, and "at least ..." needs it to be at most the value;
     rounding to nearest, as ``format(value, ".2g")`` does, can put the printed
     number on the wrong side. ``side="upper"`` rounds up (towards

@@ -1,16 +1,19 @@
 r"""The book's worked example and counterexamples, built by construction.
 
-Each function returns an :class:`Example`: a network, its input and its
-target, chosen so that a property the book discusses holds exactly in the
-library's float64 arithmetic, not just up to round-off. Where exactness rests on floating-point facts (two samples
-with equal hidden outputs, a subtraction that cannot round),
+Each function that builds a case returns an :class:`Example`: a network, its
+input and its target, chosen so that a property the book discusses holds
+exactly in the library's float64 arithmetic, not just up to round-off; the
+other two, :func:`zeros_of` and :func:`steepest_zero`, find where an activation
+is exactly 0.0. Where exactness rests on floating-point facts (two samples with
+equal hidden outputs, a subtraction that cannot round),
 :func:`cancelling_batch`, whose hidden activation is an argument, checks them
-with the library and raises if they fail. The fixed examples are built from small dyadic
-constants; :func:`zero_output_bias_batch` gives a :math:`\delta^{(K)}` of
-exactly 0.0 by construction (targets equal to the computed predictions, in
-float64, or relu's flat side, in exact arithmetic too), and
-:func:`weight_only_counterexample` by a bias at a point where the activation
-is exactly 0.0. Their doctests and the tests assert their properties.
+with the library and raises if they fail. The fixed examples are built from
+small dyadic constants; :func:`zero_output_bias_batch` gives a
+:math:`\delta^{(K)}` of exactly 0.0 by construction (targets equal to the
+computed predictions, in float64, or relu's flat side, in exact arithmetic
+too), and :func:`weight_only_counterexample` by a bias at a point where the
+activation is exactly 0.0. Their doctests and the tests assert their
+properties.
 
 The dense networks have two layers as in the answer the book corrects:
 :math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
@@ -56,6 +59,8 @@ ZERO_SEARCH_GRID: FloatArray = np.unique(np.append(np.linspace(-1000.0, 1000.0, 
 
 The range reaches far past the points where ``sigmoid``, ``softplus`` and
 ``silu`` underflow to an exact 0.0 (near -745), so float zeros are found too.
+
+:meta hide-value:
 """
 
 MIRRORED_ERROR = 0.125
@@ -121,8 +126,8 @@ def worked_example(
     bits), so with an ``identity`` or ``relu`` output and a ``target`` and
     ``output_bias`` that are small dyadic numbers too (the defaults, and the
     cases below; not 0.1, say) every value of the forward and backward pass is
-    exact in float64 and can be checked by hand: :math:`W^{(1)}` has the rows :math:`(1, -1)`, :math:`(0.5, 2)` and
-    :math:`(-1, 0.5)`, :math:`b^{(1)} = (0.5, -1, 0)`,
+    exact in float64 and can be checked by hand: :math:`W^{(1)}` has the rows
+    :math:`(1, -1)`, :math:`(0.5, 2)` and :math:`(-1, 0.5)`, :math:`b^{(1)} = (0.5, -1, 0)`,
     :math:`W^{(2)} = (1, -0.5, 2)` and :math:`x^{(0)} = (2, 1)`. The third
     hidden unit is off (:math:`z^{(1)}_3 < 0`) although its output weight is
     not zero. With the defaults :math:`z^{(1)} = (1.5, 2, -1.5)`,
@@ -514,10 +519,12 @@ def output_optimum_batch() -> Example[Network]:
     The hidden layer is relu with :math:`W^{(1)} = I` and :math:`b^{(1)} = 0`,
     so :math:`z^{(1)}_n = x^{(0)}_n`; the output is identity with
     :math:`W^{(2)} = (1, -0.5)` and :math:`b^{(2)} = 0.25`; the loss is squared
-    error. The inputs :math:`(1, -1), (2, -0.5), (-1, -1), (-1, 1), (-0.5, 2),
-    (-0.5, -2)` have no zero entry, so no raw activation sits on relu's kink,
-    and give the hidden outputs :math:`(1, 0), (2, 0), (0, 0), (0, 1), (0, 2),
-    (0, 0)`: both hidden units are off for the third and the sixth sample.
+    error. The inputs :math:`(1, -1)`, :math:`(2, -0.5)`, :math:`(-1, -1)`,
+    :math:`(-1, 1)`, :math:`(-0.5, 2)` and :math:`(-0.5, -2)` have no zero
+    entry, so no raw activation sits on relu's kink, and give the hidden
+    outputs :math:`(1, 0)`, :math:`(2, 0)`, :math:`(0, 0)`, :math:`(0, 1)`,
+    :math:`(0, 2)` and :math:`(0, 0)`: both hidden units are off for the third
+    and the sixth sample.
     The targets are the predictions minus the errors :math:`e` =
     :data:`OPTIMUM_ERRORS`, so :math:`\delta^{(2)}_n = e_n`. The errors sum to
     zero and are orthogonal to the outputs of each hidden unit over the batch,

@@ -23,14 +23,16 @@ backpropagation starts and what the book reasons about.
     It needs at least two output units. The rule is the gradient of the loss
     when each row of :math:`y` sums to 1. The target check accepts a row whose
     sum misses 1 by up to :math:`2 n \varepsilon` of its dtype (round-off for
-    float64 targets, :math:`2.4 \times 10^{-6}` for ten float32 ones), and for such
-    a row the rule differs from the gradient of the computed loss,
+    float64 targets; for ten float32 ones, :math:`2.384 \times 10^{-6}` and a
+    little more), and for such a row the rule differs from the gradient of the
+    computed loss,
     :math:`f_K'(z^{(K)}) \odot (\operatorname{softmax}(x^{(K)}) \sum_i y_i - y)`,
     by :math:`f_K'(z^{(K)}) \odot \operatorname{softmax}(x^{(K)}) (\sum_i y_i - 1)`:
-    it is the gradient with the target taken as a probability vector. Its value is computed with the
-    log-softmax, :math:`\log \operatorname{softmax}(x)_i = (x_i - m) - \log \sum_j
-    e^{x_j - m}` with :math:`m = \max_j x_j`, so that it keeps its precision for
-    large logits (three equal logits of 1e16 give :math:`\log 3`).
+    it is the gradient with the target taken as a probability vector. Its
+    value is computed with the log-softmax, :math:`\log
+    \operatorname{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}` with
+    :math:`m = \max_j x_j`, so that it keeps its precision for large logits
+    (three equal logits of 1e16 give :math:`\log 3`).
 """
 
 from __future__ import annotations
@@ -219,10 +221,7 @@ LOSSES: dict[str, Loss] = {
         ),
     )
 }
-"""Every loss, by name.
-
-:meta hide-value:
-"""
+# Documented where zerograd exports it, as zerograd.LOSSES.
 
 
 def get_loss(name: str) -> Loss:

@@ -70,8 +70,7 @@ from zerograd.layered import Layered
 from zerograd.layers import LayerFactors
 from zerograd.losses import Loss, get_loss
 
-REDUCTIONS = ("sum", "mean", "none")
-"""How per-sample losses and gradients of a batch are combined."""
+REDUCTIONS = ("sum", "mean", "none")  # documented as zerograd.REDUCTIONS
 
 DEFAULT_STEP = 1e-6
 """Default step ``h`` of the central differences."""
@@ -205,9 +204,11 @@ class Gradients(ParameterArrays):
     has a leading batch axis of length ``N``.
 
     For softmax cross-entropy, they are those of the loss with each target row
-    taken to sum to 1: a row accepted with a sum that misses 1 (within the
-    tolerance of its dtype) gives a result that differs from the gradient of
-    the computed loss by that miss, relative (see :mod:`zerograd.losses`).
+    taken to sum to 1: for a row accepted with a sum that misses 1 (within the
+    tolerance of its dtype), the result differs from the gradient of the
+    computed loss by :math:`f_K'(z^{(K)}) \odot \operatorname{softmax}(x^{(K)})`
+    times that miss, which need not be small beside that gradient (see
+    :mod:`zerograd.losses`).
 
     These are the gradients of :math:`J` where each activation is
     differentiable at its raw activation, that is, where no raw activation of
@@ -255,7 +256,8 @@ class GradientNorms(ParameterArrays):
     :math:`\ell_n`; likewise ``norms.b[k][n]`` and, for a recurrent network,
     ``norms.U[k][n]``. Each array has shape ``(N,)`` for a batch, and shape
     ``()`` for one sample given without a batch axis (as :class:`Gradients`
-    drops the batch axis for one sample). See :func:`gradient_norms`.
+    drops the batch axis for one sample). ``norms.arrays()`` yields them with
+    their names, as :meth:`Gradients.arrays` does. See :func:`gradient_norms`.
 
     Attributes
     ----------
@@ -1176,9 +1178,11 @@ def gradients(
         If the forward or the backward pass overflows float64. For the
         forward pass the message names the first layer whose raw activation
         is not finite; for the backward pass, which runs from the top layer
-        down, it names the first gradient that is not finite in the order
-        ``W[1]``, ``b[1]``, ``W[2]``, ..., then the raw-activation gradients
-        ``z[k]``, which can lie below the layer where the overflow began.
+        down, it names the first gradient that is not finite in the order of
+        :meth:`Gradients.arrays` (``W[1]``, ``b[1]``, ``W[2]``, ...; a
+        recurrent network's ``U[1]`` comes after ``W[1]``), then the
+        raw-activation gradients ``z[k]``, which can lie below the layer where
+        the overflow began.
 
     Examples
     --------

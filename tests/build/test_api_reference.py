@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sphinx.pycode import ModuleAnalyzer
+
 import zerograd
 
 API_PAGES = Path(__file__).resolve().parents[2] / "docs" / "api"
@@ -58,3 +60,15 @@ def test_a_missing_name_is_reported(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert documented_names(tmp_path) == {"zerograd.Network"}
+
+
+def test_every_public_variable_has_a_docstring_where_autodoc_reads_it() -> None:
+    """autodoc reads a variable's docstring from the module it documents it in, here
+    ``zerograd``; one found nowhere there shows its type's docstring instead (a tuple's
+    "Built-in immutable sequence"), https://github.com/sphinx-doc/sphinx/issues/6495."""
+    analyzer = ModuleAnalyzer.for_module("zerograd")
+    analyzer.analyze()
+    variables = [name for name in zerograd.__all__ if not callable(getattr(zerograd, name))]
+    assert variables, "zerograd exports no variable: the test checks nothing"
+    missing = [name for name in variables if not analyzer.attr_docs.get(("", name))]
+    assert not missing, f"public variables with no docstring in zerograd/__init__.py: {missing}"
