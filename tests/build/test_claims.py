@@ -451,3 +451,17 @@ def test_an_allow_entry_that_matches_nothing_fails_naming_it(
         r"wording: 0 sentences .*: 0 allowed in claims-allowlist.toml, 0 new", built.log
     )
     assert built.ledger["status"] == "passed", "the claims themselves are fine"
+
+
+def test_a_module_added_to_the_library_fails_the_next_incremental_build(tmp_path: Path) -> None:
+    """How-we-know's promise: a new file under src/zerograd is not among the files the pages
+    depend on, but it changes the library's digest, and the build fails on the mismatch."""
+    copy = _small_book(tmp_path)
+    first = _build(copy, "first")
+    assert first.check.status == 0, first.errors() or first.log[-3000:]
+
+    added = copy / "src" / "zerograd" / "added.py"
+    added.write_text('"""A module added after the first build."""\n', encoding="utf-8")
+    again = _build(copy, "again")
+    assert again.ledger.get("pages_read") == [], again.ledger.get("pages_read")
+    _fails_with(again, "not the source being built")
