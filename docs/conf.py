@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))  # the book's 
 project = "zerograd"
 author = "The zerograd developers"
 # nox sets SOURCE_DATE_EPOCH to the last commit's time, so Sphinx keeps this year as it is.
-copyright = "2026, the zerograd developers. Text CC BY-SA 4.0, code BSD-3-Clause"
+copyright = "2026, the zerograd developers"  # the licences: extra_footer, below
 release = installed_version("zerograd")  # the one version, from pyproject.toml's source
 version = release
 html_title = f"zerograd {release}"
@@ -61,6 +61,7 @@ extensions = [
     "numpydoc",
     "sphinxcontrib.katex",
     "katex_build",  # _ext/katex_build.py: Node from PyPI, bad TeX fails the build
+    "math_punctuation",  # _ext/math_punctuation.py: no line break between a formula and its comma
     "sphinx_copybutton",
     "sphinx_design",  # {dropdown}: collapsed blocks as HTML <details>
     "claims",  # _ext/claims.py: claims declared, checked and ledgered

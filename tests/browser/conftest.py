@@ -230,6 +230,49 @@ async () => {
   return {page_width: root.scrollWidth, viewport: root.clientWidth, scrolled, sticking_out: out};
 }
 """,
+    # An inline formula parted from what touches it at a line break: punctuation after it
+    # that starts the next line, a bracket before it that ends the previous one, and a
+    # glued value (myst-nb's span.pasted-text) split over two lines. A formula wider than
+    # half the column may need its own break points (docs/_ext/math_punctuation.py keeps
+    # only short ones whole), so its punctuation is not held to it.
+    "parted": """
+() => {
+  const out = [];
+  const rangeOf = (text, start, end) => {
+    const range = document.createRange();
+    range.setStart(text, start);
+    range.setEnd(text, end);
+    return range.getBoundingClientRect();
+  };
+  const article = document.querySelector(".bd-article");
+  const half = article ? article.getBoundingClientRect().width / 2 : Infinity;
+  for (const katex of document.querySelectorAll(".bd-article .katex")) {
+    if (katex.closest(".katex-display")) continue;
+    const html = katex.querySelector(".katex-html") || katex;
+    const width = Array.from(html.getClientRects()).reduce((sum, box) => sum + box.width, 0);
+    if (width > half) continue;
+    const host = katex.parentElement.classList.contains("math") ? katex.parentElement : katex;
+    const boxes = katex.getClientRects();
+    if (!boxes.length) continue;
+    const next = host.nextSibling;
+    const previous = host.previousSibling;
+    const formula = (katex.querySelector("annotation") || katex).textContent.trim().slice(0, 40);
+    if (next && next.nodeType === Node.TEXT_NODE && /^[.,;:)\\]]/.test(next.textContent)
+        && rangeOf(next, 0, 1).top >= boxes[boxes.length - 1].bottom - 2) {
+      out.push(`"${next.textContent[0]}" after ${formula} starts a line`);
+    }
+    const before = previous && previous.nodeType === Node.TEXT_NODE ? previous.textContent : "";
+    if (/[(\\[]$/.test(before)
+        && rangeOf(previous, before.length - 1, before.length).bottom <= boxes[0].top + 2) {
+      out.push(`"${before.slice(-1)}" before ${formula} ends a line`);
+    }
+  }
+  for (const glued of document.querySelectorAll(".bd-article .pasted-text")) {
+    if (glued.getClientRects().length > 1) out.push(`the glued value ${glued.textContent} is split`);
+  }
+  return out;
+}
+""",
     # Code and output blocks that scroll sideways, with their longest line.
     "code_blocks": """
 () => Array.from(document.querySelectorAll(".bd-article pre"))

@@ -280,6 +280,13 @@ def test_page_does_not_scroll_sideways(page_path: str, viewport: str, visits: Vi
     assert not problems, f"{visit.name}:\n" + "\n".join(problems)
 
 
+def test_formulas_keep_their_punctuation(page_path: str, viewport: str, visits: VisitCache) -> None:
+    """docs/_ext/math_punctuation.py and screens.css keep a comma with its formula."""
+    visit = visits[page_path, viewport]
+    parted = visit.probes["parted"]
+    assert not parted, f"{visit.name}: parted at a line break:\n" + "\n".join(parted)
+
+
 def _wide_code(visit: Visit) -> list[str]:
     return [
         f"a {block['kind']}, {block['content']} px in a {block['box']} px box; its longest"
@@ -421,6 +428,7 @@ BAD_LAYOUT = f"""<!DOCTYPE html>
 .bd-article {{ width: 600px; }}
 pre {{ overflow: auto; }}
 .wide {{ display: inline-block; width: 2000px; height: 1em; }}
+.formula {{ display: inline-block; width: 200px; height: 1em; }}
 </style>
 </head><body>
 <button class="search-button__button">Search</button>
@@ -433,6 +441,8 @@ pre {{ overflow: auto; }}
 <div class="cell_output"><ul>{"<li>item</li>" * (LONG_OUTPUT + 1)}</ul></div>
 <img src="{TINY_PNG}" alt="a figure with no caption">
 <table><tr><td><span class="wide"></span></td></tr></table>
+<p style="width: 200px"><span class="math"><span class="katex"><span class="katex-html"><span class="formula"></span></span></span></span>, a comma parted from its formula</p>
+<p style="width: 40px"><span class="pasted-text" style="white-space: normal">1.29e-26</span></p>
 <div class="verdict" style="margin-top: 3000px">The answer.</div>
 </article>
 </body></html>
@@ -462,3 +472,7 @@ def test_the_layout_checks_catch_a_bad_page(
     assert any(problem.startswith("table sticks out") for problem in sideways), sideways
     assert "below 900 px" in (_verdict_problem(visit) or "")
     assert visit.probes["identity"] == []
+    assert visit.probes["parted"] == [
+        '"," after  starts a line',
+        "the glued value 1.29e-26 is split",
+    ]

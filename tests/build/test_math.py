@@ -7,9 +7,13 @@ with a formula KaTeX cannot parse (the build fails and names the page and the er
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
+from docutils import nodes, utils
 
 if TYPE_CHECKING:
     from build.conftest import OnePageBook
@@ -31,3 +35,51 @@ def test_bad_tex_fails_the_build(one_page_book: OnePageBook, formula: str) -> No
     assert run.returncode != 0, "a formula KaTeX cannot render did not fail the build"
     assert "KaTeX cannot render" in run.stderr, run.stderr
     assert "index" in run.stderr, f"the failure does not name the page: {run.stderr}"
+
+
+def _math_punctuation() -> ModuleType:
+    """docs/_ext/math_punctuation.py, imported as Sphinx imports it (from docs/_ext)."""
+    path = Path(__file__).resolve().parents[2] / "docs" / "_ext" / "math_punctuation.py"
+    spec = importlib.util.spec_from_file_location("math_punctuation", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_punctuation_is_kept_with_its_formula_and_the_text_is_unchanged() -> None:
+    """Each formula's touching punctuation (or glued number after a sign) joins it in a
+    span.zg-nobreak, and the paragraph still reads the same: an earlier ", " or "." with the
+    same text as the one moved is left where it was."""
+    paragraph = nodes.paragraph()
+    paragraph += [
+        nodes.Text("a"),
+        nodes.Text(", "),  # the same text as the one after w, which moves
+        nodes.Text("b "),
+        nodes.math(text="w"),
+        nodes.Text(", "),
+        nodes.Text("a, b ("),
+        nodes.math(text="x"),
+        nodes.Text(", c. "),
+        nodes.math(text="y"),
+        nodes.Text(". d, e "),
+        nodes.math(text="-"),
+        nodes.inline(text="2.4e-322", classes=["pasted-text"]),
+        nodes.Text(", f "),
+        nodes.math(text="z"),
+        nodes.Text(","),
+    ]
+    before = paragraph.astext()
+    document = utils.new_document("test")
+    document += paragraph
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"))
+    _math_punctuation()._join(app, document, "test")
+
+    assert paragraph.astext() == before
+    groups = [
+        group.astext()
+        for group in paragraph.findall(nodes.inline)
+        if "zg-nobreak" in group["classes"]
+    ]
+    assert groups == ["w,", "(x,", "y.", "-2.4e-322", "z,"]
