@@ -389,6 +389,16 @@ def test_source_digest_refuses_a_folder_without_python(tmp_path: Path) -> None:
         source_digest(tmp_path)
 
 
+@pytest.mark.parametrize("package", [None, 3, b"src/zerograd"], ids=["None", "int", "bytes"])
+def test_source_digest_refuses_what_is_not_a_path(package: object) -> None:
+    # As the errors page says of zerograd.book's helpers: a plain ValueError, naming the type
+    kind = type(package).__name__
+    with pytest.raises(
+        ValueError, match=rf"^expected a package folder as a str or a path, got {kind}$"
+    ):
+        source_digest(package)  # type: ignore[arg-type]
+
+
 def test_source_digest_hashes_the_files_in_the_order_of_their_posix_paths(tmp_path: Path) -> None:
     # "a-b.py" sorts before "a/b.py" as text ('-' < '/'), after it part by part ("a" < "a-b.py").
     package = _package(tmp_path / "p", {"a/b.py": "x = 1\n", "a-b.py": "y = 2\n"})

@@ -191,6 +191,11 @@ class CheckRecord:
         return json.dumps(self.as_json(), sort_keys=True)
 
 
+def _is_path(value: object) -> bool:
+    """Whether ``value`` names a path as ``pathlib.Path`` takes it: a str or an os.PathLike."""
+    return isinstance(value, str | os.PathLike)
+
+
 def source_digest(package: Path | str) -> str:
     """SHA-256 of a package's Python source, the same wherever the package lies.
 
@@ -213,7 +218,8 @@ def source_digest(package: Path | str) -> str:
     Raises
     ------
     ValueError
-        If ``package`` is not a folder with at least one ``*.py`` file.
+        If ``package`` is not a path (a ``str`` or a :class:`os.PathLike`), or
+        not a folder with at least one ``*.py`` file.
 
     Examples
     --------
@@ -225,6 +231,9 @@ def source_digest(package: Path | str) -> str:
     ...     first != source_digest(folder), len(first)
     (True, 64)
     """
+    if not _is_path(package):
+        msg = f"expected a package folder as a str or a path, got {type(package).__name__}"
+        raise ValueError(msg)
     root = Path(package)
     files = sorted(root.rglob("*.py"), key=lambda path: path.relative_to(root).as_posix())
     if not files:

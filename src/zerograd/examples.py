@@ -11,9 +11,10 @@ with the library and raises if they fail. The fixed examples are built from
 small dyadic constants; :func:`zero_output_bias_batch` gives a
 :math:`\delta^{(K)}` of exactly 0.0 by construction (targets equal to the
 computed predictions, in float64, or relu's flat side, in exact arithmetic
-too), and :func:`weight_only_counterexample` by a bias at a point where the
-activation is exactly 0.0. Their doctests and the tests assert their
-properties.
+too), and :func:`weight_only_counterexample` gives a hidden output
+:math:`x^{(1)}` of exactly 0.0, and so a zero :math:`\partial L/\partial
+W^{(2)}`, by a bias at a point where the activation is exactly 0.0. Their
+doctests and the tests assert their properties.
 
 The dense networks have two layers as in the answer the book corrects:
 :math:`z^{(1)} = W^{(1)} x^{(0)} + b^{(1)}`, :math:`x^{(1)} = f_1(z^{(1)})`,
@@ -197,7 +198,8 @@ def zero_output_bias_batch(
         :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0 = 0.0`. That is a float64
         zero: in exact arithmetic the real :math:`\delta^{(K)}` at these
         parameters is :math:`f_K'(z^{(K)})` times the rounding error of the
-        computed prediction (or of its softmax), not 0. ``"flat"``: the output
+        computed prediction (or of its softmax), which need not be 0 (it is
+        0 where a relu output is below its kink). ``"flat"``: the output
         activation must be ``relu``; the output bias is lowered to
         :math:`b^{(K)}_j = -(1 + \max_n |(W^{(K)} x^{(K-1)}_n)_j|)`, so that
         every sample's :math:`z^{(K)}` is at most :math:`-1` up to rounding
