@@ -84,9 +84,11 @@ def _join(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for formula in list(doctree.findall(nodes.math)):
         parent = formula.parent
         index = _position(parent, formula)
-        closing = _punctuation(parent[index + 1] if index + 1 < len(parent) else None, CLOSING)
-        opening = _punctuation(parent[index - 1] if index > 0 else None, OPENING)
-        number = _signed_number(formula, parent[index + 1] if index + 1 < len(parent) else None)
+        after = parent[index + 1] if index + 1 < len(parent) else None
+        before = parent[index - 1] if index > 0 else None
+        number = _signed_number(formula, after)
+        closing = _punctuation(after, CLOSING)
+        opening = _punctuation(before, OPENING)
         if number is not None:
             group = nodes.inline(classes=["zg-nobreak"])
             parent[index] = group
