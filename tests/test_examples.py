@@ -112,6 +112,18 @@ def test_flat_relu_output_gives_exact_zeros(widths: list[int], hidden: str, seed
     assert case.gradients(reduction="none").all_zero()
 
 
+def test_target_zeros_are_those_of_the_batched_forward_pass() -> None:
+    # A one-sample call rounds the prediction on its own, so the docstring says
+    # it need not give delta^(K) = 0.0; this batch has such samples.
+    case = zero_output_bias_batch([2, 3, 1], ["tanh", "identity"], way="target", seed=0)
+    assert case.gradients(reduction="none").all_zero()
+    alone = [
+        not zg.gradients(case.net, x_n, y_n).all_zero()
+        for x_n, y_n in zip(case.x, case.y, strict=True)
+    ]
+    assert any(alone)
+
+
 def test_softmax_target_at_prediction_gives_exact_zeros() -> None:
     case = zero_output_bias_batch(
         [3, 4, 3], ["tanh", "identity"], way="target", seed=5, loss="softmax_cross_entropy"

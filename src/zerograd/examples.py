@@ -182,7 +182,10 @@ def zero_output_bias_batch(
 
     Each sample's gradient is the gradient of a one-sample problem, so the
     batch holds ``n_samples`` single-sample cases that
-    ``reduction="none"`` checks in one vectorised pass.
+    ``reduction="none"`` checks in one vectorised pass. The zeros are those of
+    the batched forward pass: with ``way="target"``, a one-sample call on
+    ``(x[n], y[n])`` can round the prediction differently and need not give
+    :math:`\delta^{(K)} = 0.0`.
 
     Parameters
     ----------

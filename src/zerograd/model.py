@@ -1236,9 +1236,10 @@ def gradient_norms(
       :math:`G_n` itself, whichever ``zerograd.layers.choose_method`` expects
       to be faster (by operation counts, the Gram form's weighted by
       ``zerograd.layers.GRAM_COST_FACTOR``, a factor fitted to timings). Either is computed
-      for one block of samples at a time, so that the scratch memory stays
-      about the size of the backward pass's :math:`\delta`, or of one sample's
-      scratch where that is larger (one long sequence, say)
+      for one block of samples at a time, so that the scratch memory stays at
+      most about the size of the backward pass's :math:`\delta` or 4 MiB
+      (``zerograd.layers.BLOCK_BYTES``), whichever is larger, or of one
+      sample's scratch where that is larger still (one long sequence, say)
       (``zerograd.layers.shared_weight_norms``); a sample whose Gram terms
       cancel is computed again from :math:`G_n`, in blocks sized for
       :math:`G_n`;
