@@ -552,13 +552,33 @@ def test_bound_has_two_digits_by_default() -> None:
     assert bound(1.0779e-15, "upper") == "1.1e-15"
 
 
+def test_bound_takes_numpy_numbers_that_convert_exactly() -> None:
+    # float32(1.23) is 1.2300000190734863: up to 1.3, down to 1.2
+    assert bound(np.float32(1.23), "upper") == "1.3"
+    assert bound(np.float32(1.23), "lower") == "1.2"
+    assert bound(np.int64(12345), "lower", np.int64(3)) == "1.23e+04"
+
+
+def test_same_bits_names_a_ragged_argument() -> None:
+    with pytest.raises(ValueError, match=r"^expected must") as caught:
+        same_bits([1.0, 2.0], [[1.0], [1.0, 2.0]])
+    assert str(caught.value) == (
+        "expected must be a rectangular float64 array; got [[1.0], [1.0, 2.0]]"
+    )
+
+
+NOT_A_NUMBER = "value must be a finite number (int, float, or a numpy float of at most 64 bits)"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ((float("nan"), "upper"), "value must be a finite number; got nan"),
         ((float("inf"), "lower"), "value must be a finite number; got inf"),
-        (("0.5", "upper"), "value must be a finite number; got '0.5'"),
-        ((True, "upper"), "value must be a finite number; got True"),
+        (("0.5", "upper"), f"{NOT_A_NUMBER}; got '0.5'"),
+        ((True, "upper"), f"{NOT_A_NUMBER}; got True"),
+        ((np.longdouble(0.5), "upper"), f"{NOT_A_NUMBER}; got np.longdouble('0.5')"),
+        ((0.5, "upper", np.True_), "digits must be an integer from 1 to 15; got np.True_"),
         ((10**400, "upper"), "value must be a finite number; got an int of 1329 bits"),
         ((-(10**5000), "lower"), "value must be a finite number; got an int of 16610 bits"),
         ((0.5, "above"), "side must be 'upper' or 'lower'; got 'above'"),
@@ -622,3 +642,16 @@ def test_bound_refuses_an_int_from_where_it_rounds_to_infinity() -> None:
         ValueError, match=r"^value must be a finite number; got an int of 1024 bits$"
     ):
         bound(2**1024 - 2**970, "upper")
+
+
+def test_same_bits_refuses_ints_that_numpy_would_round() -> None:
+    # 2**53 + 1 rounds to 2**53 in float64, so converting would make them equal
+    with pytest.raises(ValueError, match=r"^actual must") as caught:
+        same_bits([2**53 + 1, 0.5], [2.0**53, 0.5])
+    assert str(caught.value) == (
+        "actual must hold floats, not ints to be converted; got [9007199254740993, 0.5]"
+    )
+    with pytest.raises(ValueError, match=r"^actual must hold floats, not ints"):
+        same_bits([np.array(2**53 + 1), 0.5], [2.0**53, 0.5])  # type: ignore[arg-type]
+    # a 0-d float64 array in a list converts exactly, and is accepted
+    assert same_bits([np.array(1.0), 2.0], [1.0, 2.0])  # type: ignore[arg-type]

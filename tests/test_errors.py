@@ -11,11 +11,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from contracts import refuses
 
 import zerograd as zg
 from zerograd import _checks
 from zerograd.activations import Activation
-from zerograd.examples import steepest_zero, zero_output_bias_batch, zeros_of
+from zerograd.examples import (
+    Example,
+    cancelling_batch,
+    steepest_zero,
+    worked_example,
+    zero_output_bias_batch,
+    zeros_of,
+)
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
 X, Y = np.zeros((5, 3)), np.zeros((5, 2))
@@ -73,9 +81,15 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      "x must be a rectangular array of real numbers; got [[1.0], [1.0, 2.0]]"),
     ("finite", lambda: NET.forward([0.0, np.nan, 1.0]), zg.NonFiniteError,
      "x must be finite; got NaN at index (1,)"),
+    # one sample: the index is into that sample's z[2], of shape (1,), not the batch's
     ("overflow", lambda: zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity").forward([1.0]),
      zg.NonFiniteError,
-     ("z[2] must be finite; got inf at index (0, 0): the values overflowed float64 in layer 2, "
+     ("z[2] must be finite; got inf at index (0,): the values overflowed float64 in layer 2, "
+      "whose parameters are finite")),
+    ("overflow batch",
+     lambda: zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity").forward([[0.0], [1.0]]),
+     zg.NonFiniteError,
+     ("z[2] must be finite; got inf at index (1, 0): the values overflowed float64 in layer 2, "
       "whose parameters are finite")),
     ("input shape", lambda: NET.forward([1.0, 2.0]), zg.ArgumentValueError,
      ("x must have shape (3,) for one sample or (N, 3) for a batch, each named length at least 1; "
@@ -138,6 +152,33 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'"),
     ("binary target", lambda: SIGMOID.loss([0.0], [0.5], loss="binary_cross_entropy"),
      zg.ArgumentValueError, "y must hold 0 or 1 for binary_cross_entropy; got 0.5"),
+    ("worked target", lambda: worked_example(target=[1.0, 2.0]), zg.ArgumentTypeError,  # type: ignore[arg-type]
+     "target must be a real number (int or float); got list [1.0, 2.0]"),
+    ("worked bias", lambda: worked_example(output_bias=float("inf")), zg.NonFiniteError,
+     "output_bias must be finite; got inf at index (0,)"),
+    ("activation entry", lambda: zg.Network([[[1.0]], [[1.0]]], [[0.0], [0.0]], ["relu", "Tanh"]),
+     zg.ArgumentValueError,
+     ("activations[1] must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', "
+      "'softplus', 'silu'; got 'Tanh'")),
+    ("output activation", lambda: worked_example(output_activation="ReLU"), zg.ArgumentValueError,
+     ("output_activation must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', "
+      "'softplus', 'silu'; got 'ReLU'")),
+    ("hidden", lambda: cancelling_batch("gelu"), zg.ArgumentValueError,
+     ("hidden must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', "
+      "'softplus', 'silu'; got 'gelu'")),
+    ("replace depth", lambda: NET.replace(W=[np.zeros((4, 3))]), zg.ArgumentValueError,
+     "W must hold 2 arrays, one per layer of the network; got 1"),
+    ("huge width", lambda: zg.Network.random([2**64, 1], "relu"), zg.ArgumentValueError,
+     ("sizes must give arrays numpy can hold (at most 9,223,372,036,854,775,807 bytes); "
+      "got parameters needing 295,147,905,179,352,825,872 bytes")),
+    ("step too large", lambda: zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e300),
+     zg.ArgumentValueError,
+     ("step must be small enough that the moved parameters and raw activations keep the "
+      "objective finite; got 1e+300 (the loss must be finite; got inf at index (0,): the "
+      "values overflowed float64)")),
+    ("example net", lambda: Example(None, np.ones(2), np.ones(1)).prediction(),  # type: ignore[type-var]
+     zg.ArgumentTypeError,
+     "net must be a zerograd model (Network, ConvNetwork or RecurrentNetwork); got NoneType None"),
     ("candidates", lambda: zeros_of("tanh", [[0.0, 1.0]]), zg.ArgumentValueError,
      "candidates must have shape (M,); got shape (1, 2)"),
     ("no zero", without_zero, zg.ArgumentValueError,
@@ -433,3 +474,131 @@ def test_a_received_value_is_shown_in_at_most_80_characters(length: int, shown: 
     assert str(info.value) == (
         f"reduction must be a name (str), one of 'sum', 'mean', 'none'; got bytes {shown}"
     )
+
+
+def test_a_step_is_blamed_only_for_an_overflow_it_causes() -> None:
+    with refuses(zg.ArgumentValueError, "step", received=1e300):
+        zg.check_gradients(TWICE, [3.0], [0.0], step=1e300, directions=2)
+    # The objective overflows at the unmoved parameters: that is not the step's doing.
+    huge = zg.Network(W=[[[1e200]]], b=[[0.0]], activations="identity")
+    with refuses(zg.NonFiniteError, "the loss"):
+        zg.numerical_gradients(huge, [1.0], [0.0], step=1e185)
+
+
+LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
+
+
+@pytest.mark.skipif(not LONG_DOUBLE, reason="numpy's long double is float64 on this platform")
+def test_a_finite_long_double_beyond_float64_is_named_not_called_inf() -> None:
+    huge = np.longdouble("1e4000")
+    with refuses(zg.ArgumentValueError, "W[1]", expected="a finite float64"):
+        zg.Network(W=[np.full((1, 1), huge)], b=[[0.0]], activations="identity")
+    with refuses(zg.ArgumentValueError, "weight_decay", expected="a finite float64"):
+        TWICE.loss([1.0], [0.0], weight_decay=huge)  # type: ignore[arg-type]
+
+
+def test_the_examples_name_their_own_activation_argument() -> None:
+    with refuses(zg.ArgumentValueError, "activation", received="ReLU"):
+        zeros_of("ReLU")
+    with refuses(zg.ArgumentValueError, "activation", received="ReLU"):
+        steepest_zero("ReLU")
+
+
+@pytest.mark.skipif(not LONG_DOUBLE, reason="numpy's long double is float64 on this platform")
+def test_a_long_double_input_or_target_beyond_float64_is_named() -> None:
+    huge = np.array([np.longdouble("1e4000")])
+    with refuses(zg.ArgumentValueError, "x", expected="a finite float64"):
+        zg.gradients(TWICE, huge, [0.0])
+    with refuses(zg.ArgumentValueError, "y", expected="a finite float64"):
+        zg.gradients(TWICE, [1.0], huge)
+
+
+@pytest.mark.skipif(not LONG_DOUBLE, reason="numpy's long double is float64 on this platform")
+def test_long_double_messages_name_the_value_and_its_index() -> None:
+    huge = np.longdouble("1e4000")
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        zg.gradients(TWICE, np.array([np.longdouble(1.0), huge])[1:], [0.0])
+    assert str(caught.value) == (
+        "x must hold numbers within float64's range; got np.longdouble('1e+4000') at index (0,)"
+    )
+    assert caught.value.received == huge
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        TWICE.loss([1.0], [0.0], weight_decay=huge)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "weight_decay must be a number within float64's range; got np.longdouble('1e+4000')"
+    )
+    assert caught.value.received == huge
+    # a long double that float64 holds is converted, as any float is
+    small = np.array([np.longdouble(1.5)])
+    assert zg.gradients(TWICE, small, [0.0]).W[1].tolist() == [[4.5]]  # (2 x) x, x = 3/2
+
+
+def test_a_finite_numpy_float_weight_decay_is_taken() -> None:
+    decayed = TWICE.loss([1.0], [0.0], weight_decay=np.float32(0.5))  # type: ignore[arg-type]
+    assert decayed == TWICE.loss([1.0], [0.0], weight_decay=0.5)
+
+
+def test_the_overflowing_step_error_keeps_its_cause() -> None:
+    with refuses(zg.ArgumentValueError, "step", expected="a smaller step"):
+        zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e300)
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        zg.check_gradients(TWICE, [3.0], [0.0], step=1e300, directions=1)
+    assert isinstance(caught.value.__cause__, zg.NonFiniteError)
+
+
+OVERFLOW_ONE = zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: zg.gradients(OVERFLOW_ONE, [1.0], [0.0]),
+        lambda: zg.numerical_gradients(OVERFLOW_ONE, [1.0], [0.0]),
+        lambda: zg.gradient_norms(OVERFLOW_ONE, [1.0], [0.0]),
+        lambda: OVERFLOW_ONE.loss([1.0], [0.0]),
+    ],
+    ids=["gradients", "numerical_gradients", "gradient_norms", "loss"],
+)
+def test_one_sample_overflow_is_indexed_in_the_sample(call: Callable[[], object]) -> None:
+    with refuses(zg.NonFiniteError, "z[2]", index=(0,)):
+        call()
+
+
+def test_replace_names_the_given_array_and_checks_the_copied_ones() -> None:
+    net = zg.Network.random([3, 4, 2], "tanh", seed=1)
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        net.replace(W=[np.zeros((5, 3)), np.zeros((2, 5))])
+    assert str(caught.value) == (
+        "W[1] must keep layer 1's width, 4, as the copied b[1] has (pass b too to change a "
+        "width); got shape (5, 3)"
+    )
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        net.replace(b=[np.zeros(7), np.zeros(2)])
+    assert str(caught.value) == (
+        "b[1] must keep layer 1's width, 4, as the copied W[1] has (pass W too to change a "
+        "width); got shape (7,)"
+    )
+    changed = zg.Network.random([3, 4, 2], "tanh", seed=1)
+    changed.b[1] = [0.0, 0.0, 0.0, 0.0]  # type: ignore[assignment]
+    with refuses(zg.ArgumentTypeError, "b[1]"):
+        changed.replace(W=[np.zeros((4, 3)), np.zeros((2, 4))])
+
+
+def test_worked_example_names_a_bias_that_is_not_a_number() -> None:
+    with refuses(zg.ArgumentTypeError, "output_bias", received="a"):
+        worked_example(output_bias="a")  # type: ignore[arg-type]
+
+
+def test_a_recurrent_u_of_the_wrong_kind_reads_as_written() -> None:
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        zg.RecurrentNetwork(RNN_W, {1: RNN_U, 2: RNN_U}, RNN_B, "tanh")
+    assert str(caught.value) == (
+        "U must hold U^(1) alone, under layer number 1, as a network's U does; got the keys [1, 2]"
+    )
+    assert (caught.value.expected, caught.value.received) == ([1], [1, 2])
+    with pytest.raises(zg.ArgumentTypeError) as caught_type:
+        zg.RecurrentNetwork(RNN_W, None, RNN_B, "tanh")  # type: ignore[arg-type]
+    assert str(caught_type.value) == (
+        "U must be an array of shape (n_1, n_1), or a mapping holding it under 1; got NoneType None"
+    )
+    assert (caught_type.value.expected, caught_type.value.received) == ("array_like", None)

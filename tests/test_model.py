@@ -168,7 +168,7 @@ KERNEL, DENSE = np.ones((1, 1, 2)), np.ones((1, 2))
         (None, [[0.0]], "tanh", zg.ArgumentTypeError, "W", None),
         ([KERNEL], 0.0, "tanh", zg.ArgumentTypeError, "b", 0.0),
         ([KERNEL], [[0.0]], None, zg.ArgumentTypeError, "activations", None),
-        ([KERNEL], [[0.0]], [None], zg.ArgumentTypeError, "activation", None),
+        ([KERNEL], [[0.0]], [None], zg.ArgumentTypeError, "activations[0]", None),
     ],
 )
 def test_constructor_lists_are_checked_layer_by_layer(

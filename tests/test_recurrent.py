@@ -171,7 +171,7 @@ BAD_NETWORKS = [
     pytest.param({"b": [np.zeros(3), B_OK[1]]}, "b[1]", (2,), (3,), id="b[1] too long"),
     pytest.param({"b": [B_OK[0], np.zeros(2)]}, "b[2]", (1,), (2,), id="b[2] too long"),
     pytest.param({"output": "first"}, "output", ("last", "every"), "first", id="unknown output"),
-    pytest.param({"activations": "ReLU"}, "activation", tuple(zg.ACTIVATIONS), "ReLU",
+    pytest.param({"activations": "ReLU"}, "activations", tuple(zg.ACTIVATIONS), "ReLU",
                  id="unknown activation"),
 ]  # fmt: skip
 
@@ -223,5 +223,17 @@ def test_another_network_s_u_serves_as_u() -> None:
 
 
 def test_a_u_numbered_otherwise_is_refused() -> None:
-    with refuses(zg.ArgumentTypeError, "U[1]"):
+    with refuses(zg.ArgumentValueError, "U", received=[2]):
         zg.RecurrentNetwork(W_OK, {2: U_OK}, B_OK, "tanh")
+    with refuses(zg.ArgumentValueError, "U", expected=[1], received=[1, 2]):
+        zg.RecurrentNetwork(W_OK, {1: U_OK, 2: U_OK}, B_OK, "tanh")
+    with refuses(zg.ArgumentTypeError, "U", received=None):
+        zg.RecurrentNetwork(W_OK, None, B_OK, "tanh")  # type: ignore[arg-type]
+
+
+def test_sizes_are_those_the_network_was_built_with() -> None:
+    net = zg.RecurrentNetwork.random([1, 2, 1], seed=0)
+    net.W[1] = np.zeros((3, 4))  # refused at the next call; sizes do not follow it
+    assert net.sizes == (1, 2, 1)
+    net.W[1] = "x"  # type: ignore[assignment]
+    assert net.sizes == (1, 2, 1)

@@ -162,9 +162,9 @@ B1, B2 = np.zeros(4), np.zeros(2)
         pytest.param([W1, W2], [B1, B2], ["tanh"] * 3, VALUE, "activations", 2, 3,
                      id="too many activations"),
         pytest.param([], [], "tanh", VALUE, "W", ">= 1", 0, id="no layers"),
-        pytest.param([W1, W2], [B1, B2], ["tanh", "ReLU"], VALUE, "activation",
+        pytest.param([W1, W2], [B1, B2], ["tanh", "ReLU"], VALUE, "activations[1]",
                      tuple(zg.ACTIVATIONS), "ReLU", id="unknown activation"),
-        pytest.param([W1, W2], [B1, B2], ["tanh", None], TYPE, "activation",
+        pytest.param([W1, W2], [B1, B2], ["tanh", None], TYPE, "activations[1]",
                      tuple(zg.ACTIVATIONS), None, id="activation not a str"),
         pytest.param([W1, W2], [B1, B2], (n for n in ["tanh"] * 2), TYPE, "activations", ANY,
                      ANY, id="activations a generator"),
@@ -204,8 +204,20 @@ def test_bad_networks_are_refused(
 
 
 def test_replace_checks_the_new_parameters() -> None:
-    with refuses(zg.ArgumentValueError, "b[2]", expected=(2,), received=(3,)):
+    with refuses(zg.ArgumentValueError, "b[2]", expected=2, received=(3,)):
         small_net().replace(b=[B1, np.zeros(3)])
+    # a width changed in W alone is blamed on W, not on the copied b
+    with refuses(zg.ArgumentValueError, "W[1]", expected=4, received=(5, 3)):
+        small_net().replace(W=[np.zeros((5, 3)), np.zeros((2, 5))])
+    with refuses(zg.ArgumentValueError, "W", expected=2, received=1):
+        small_net().replace(W=[np.zeros((4, 3))])
+    # a copied parameter changed through the setter is checked as every call checks it
+    changed = small_net()
+    changed.W[1] = np.zeros((5, 3))
+    with refuses(zg.ArgumentValueError, "W[1]"):
+        changed.replace(b=[np.zeros(4), B2])
+    # a changed parameter that the call replaces is not checked: it is not used
+    assert changed.replace(W=[np.zeros((4, 3)), np.zeros((2, 4))]).W[1].shape == (4, 3)
     with refuses(zg.NonFiniteError, "W[1]", index=(0, 0)):
         small_net().replace(W=[np.full((4, 3), np.nan), W2])
 
@@ -233,17 +245,20 @@ def test_random_refuses_bad_sizes(
 
 
 def test_random_refuses_an_unknown_activation() -> None:
-    with refuses(zg.ArgumentValueError, "activation", received="gelu"):
+    with refuses(zg.ArgumentValueError, "activations", received="gelu"):
         Network.random([2, 2], "gelu", seed=0)
 
 
 def test_lookups_name_the_known_names() -> None:
-    with refuses(zg.ArgumentValueError, "activation", expected=tuple(zg.ACTIVATIONS)):
+    # the lookups' own argument is name; a model's call names its loss argument
+    with refuses(zg.ArgumentValueError, "name", expected=tuple(zg.ACTIVATIONS)):
         zg.get_activation("Tanh")
-    with refuses(zg.ArgumentValueError, "loss", expected=tuple(zg.LOSSES)):
+    with refuses(zg.ArgumentValueError, "name", expected=tuple(zg.LOSSES)):
         zg.get_loss("cross_entropy")
-    with refuses(zg.ArgumentTypeError, "loss", received=3):
+    with refuses(zg.ArgumentTypeError, "name", received=3):
         zg.get_loss(3)  # type: ignore[arg-type]
+    with refuses(zg.ArgumentValueError, "loss", expected=tuple(zg.LOSSES)):
+        small_net().loss(np.zeros(3), np.zeros(2), loss="cross_entropy")
 
 
 @pytest.mark.parametrize("bad", [0, 3, -1, 1.0, "1", True, None])

@@ -198,8 +198,30 @@ def as_real_array(value: object, name: str) -> FloatArray:
     ...
     zerograd._checks.NonFiniteError: x must be finite; got NaN at index (1,)
     """
-    array = real_array(value, name).astype(np.float64)
+    array = to_float64(real_array(value, name), name)
     check_finite(array, name)
+    return array
+
+
+def to_float64(given: npt.NDArray[Any], name: str, *, copy: bool = True) -> FloatArray:
+    """``given``, an array of real numbers, as float64, or raise if that turns finite into inf.
+
+    Integers and floats of at most 64 bits convert without overflow; a longer
+    float (numpy's long double, where it is longer) can hold a finite number
+    beyond float64's range, which is refused here, naming ``name``, rather
+    than turned into inf with numpy's overflow warning.
+    """
+    if given.dtype.kind != "f" or given.dtype.itemsize <= FLOAT64.itemsize:
+        return given.astype(np.float64, copy=copy)
+    with np.errstate(over="ignore"):  # the overflow is named below
+        array = given.astype(np.float64)
+    lost = np.argwhere(np.isfinite(given) & ~np.isfinite(array))
+    if len(lost):
+        index = tuple(int(i) for i in lost[0])
+        raise ArgumentValueError(
+            name, "hold numbers within float64's range", f"{given[index]!r} at index {index}",
+            expected="a finite float64", received=given[index],
+        )  # fmt: skip
     return array
 
 
@@ -447,13 +469,14 @@ def real_number(value: object, name: str) -> float:
     """
     if type(value) is float:
         return value
+    finite_numpy_float = isinstance(value, np.floating) and bool(np.isfinite(value))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(
             name, "be a real number (int or float)", received(value),
             expected=float, received=value,
         )  # fmt: skip
     try:
-        return float(value)
+        number = float(value)
     except OverflowError:
         # not repr(value): Python refuses to print an int of more than 4,300 digits
         bits = int(abs(math.trunc(value))).bit_length()
@@ -462,6 +485,13 @@ def real_number(value: object, name: str) -> float:
             f"{type(value).__name__} of {bits} bits",
             expected="a finite float64", received=value,
         ) from None  # fmt: skip
+    if math.isinf(number) and finite_numpy_float:
+        # a longer numpy float (long double) that float64 cannot hold
+        raise ArgumentValueError(
+            name, "be a number within float64's range", repr(value),
+            expected="a finite float64", received=value,
+        )  # fmt: skip
+    return number
 
 
 def check_weight_decay(weight_decay: object, reduction: str) -> float:

@@ -211,7 +211,7 @@ def get_activation(name: str) -> Activation:
     >>> get_activation("ReLU")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: activation must be one of 'identity',
+    zerograd._checks.ArgumentValueError: name must be one of 'identity',
     'relu', 'leaky_relu', 'tanh', 'sigmoid', 'softplus', 'silu'; got 'ReLU'
     """
-    return ACTIVATIONS[check_choice(name, ACTIVATIONS, "activation")]
+    return ACTIVATIONS[check_choice(name, ACTIVATIONS, "name")]

@@ -43,6 +43,7 @@ import hashlib
 import itertools
 import json
 import math
+import numbers
 import os
 import re
 import sys
@@ -54,6 +55,8 @@ from typing import Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
+
+from zerograd._checks import short_repr
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -462,7 +465,11 @@ def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:
     return isinstance(value, kinds) and not isinstance(value, bool)
 
 
-def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str:
+def bound(
+    value: float | np.floating[Any] | np.integer[Any],
+    side: Literal["upper", "lower"],
+    digits: int | np.integer[Any] = 2,
+) -> str:
     r"""``value`` with ``digits`` significant digits, rounded outwards so that it stays a bound.
 
     A page that writes ``at most {glue:text}`worst``` needs the printed number to
@@ -475,12 +482,14 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     Parameters
     ----------
     value : float
-        A finite number: a float, or an int that float64 holds.
+        A finite number: a float, or an int that float64 holds (a numpy
+        integer, or a numpy float of at most 64 bits, which convert exactly,
+        too).
     side : {"upper", "lower"}
         Whether the text bounds the value from above ("at most", "below") or
         from below ("at least", "above").
     digits : int, optional
-        Significant digits, 1 to 15 (2 by default).
+        Significant digits, 1 to 15 (2 by default); a numpy integer too.
 
     Returns
     -------
@@ -509,32 +518,43 @@ def bound(value: float, side: Literal["upper", "lower"], digits: int = 2) -> str
     if side not in ("upper", "lower"):
         msg = f"side must be 'upper' or 'lower'; got {side!r}"
         raise ValueError(msg)
-    if not _is_number(digits, int) or not 1 <= digits <= 15:
+    if not _is_number(digits, numbers.Integral) or not 1 <= int(digits) <= 15:
         msg = f"digits must be an integer from 1 to 15; got {digits!r}"
         raise ValueError(msg)
-    if not _is_number(value, (int, float)):
-        msg = f"value must be a finite number; got {value!r}"
+    places = int(digits)  # a numpy integer too
+    # numpy floats of at most 64 bits and numpy integers convert exactly; a longer
+    # float would be rounded, and the bound with it.
+    number: float | None = None
+    if _is_number(value, float) or (isinstance(value, np.floating) and value.dtype.itemsize <= 8):
+        number = float(value)
+    elif _is_number(value, numbers.Integral):
+        number = int(value)
+    if number is None:
+        msg = (
+            "value must be a finite number (int, float, or a numpy float of at most "
+            f"64 bits); got {value!r}"
+        )
         raise ValueError(msg)
     try:
-        finite = math.isfinite(value)
+        finite = math.isfinite(number)
     except OverflowError:  # an int that rounds to infinity; not repr'd, it may be huge
-        msg = f"value must be a finite number; got an int of {int(value).bit_length()} bits"
+        msg = f"value must be a finite number; got an int of {int(number).bit_length()} bits"
         raise ValueError(msg) from None
     if not finite:
-        msg = f"value must be a finite number; got {value!r}"
+        msg = f"value must be a finite number; got {number!r}"
         raise ValueError(msg)
-    if value == 0:
-        return format(0.0, f".{digits}g")
+    if number == 0:
+        return format(0.0, f".{places}g")
     # a unit in the last printed digit, from the exact decimal exponent of the float
-    exponent = decimal.Decimal(value).adjusted() - digits + 1
-    units = fractions.Fraction(value) / fractions.Fraction(10) ** exponent
+    exponent = decimal.Decimal(number).adjusted() - places + 1
+    units = fractions.Fraction(number) / fractions.Fraction(10) ** exponent
     count = math.ceil(units) if side == "upper" else math.floor(units)
     rounded = decimal.Decimal(f"{count}e{exponent}")  # exact, whatever the decimal context
-    as_float = format(float(rounded), f".{digits}g")  # float's 1.2e+02, not decimal's 1.2e+2
+    as_float = format(float(rounded), f".{places}g")  # float's 1.2e+02, not decimal's 1.2e+2
     if decimal.Decimal(as_float) == rounded:
         return as_float
     # no float64 is that number: finer than a subnormal's spacing, or past float64's largest
-    return format(rounded, f".{digits}g")
+    return format(rounded, f".{places}g")
 
 
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
@@ -547,8 +567,9 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     Parameters
     ----------
     actual, expected : array_like of float64
-        Python floats are float64; other dtypes are refused rather than
-        converted, which could make unequal values equal.
+        Python floats are float64; other dtypes, and lists that mix ints with
+        floats, are refused rather than converted, which could make unequal
+        values equal.
 
     Returns
     -------
@@ -557,7 +578,7 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     Raises
     ------
     ValueError
-        If either is not of dtype float64.
+        If either is not a rectangular array of dtype float64.
 
     Examples
     --------
@@ -569,11 +590,25 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     >>> same_bits(np.array([0.5, -0.0]), [0.5, -0.0])
     True
     """
-    first, second = np.asarray(actual), np.asarray(expected)
-    for name, array in (("actual", first), ("expected", second)):
+    arrays = []
+    for name, given in (("actual", actual), ("expected", expected)):
+        try:
+            array = np.asarray(given)
+        except (ValueError, TypeError):  # ragged nesting: numpy's message names neither
+            msg = f"{name} must be a rectangular float64 array; got {short_repr(given)}"
+            raise ValueError(msg) from None
         if array.dtype != np.float64:
             msg = f"{name} must be float64; got dtype {array.dtype}"
             raise ValueError(msg)
+        # numpy turns a list that mixes ints and floats into float64, rounding the ints
+        if not isinstance(given, np.ndarray) and any(
+            isinstance(item, int) or np.asarray(item).dtype.kind in "iub"
+            for item in np.asarray(given, dtype=object).ravel()
+        ):
+            msg = f"{name} must hold floats, not ints to be converted; got {short_repr(given)}"
+            raise ValueError(msg)
+        arrays.append(array)
+    first, second = arrays
     return first.shape == second.shape and bool(
         np.array_equal(first.view(np.uint64), second.view(np.uint64))
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import numpy.typing as npt
 
 from zerograd._checks import (
@@ -72,6 +71,7 @@ class ConvNetwork(Model):
     One convolution (2 channels in, 3 out, width 2) on inputs of length 5,
     then a dense layer with one output:
 
+    >>> import numpy as np
     >>> net = ConvNetwork.random((2, 5), conv=[(3, 2)], dense=[1],
     ...                          activations=["relu", "identity"], seed=0)
     >>> net.W[1].shape, net.b[1].shape, net.W[2].shape
@@ -152,12 +152,12 @@ class ConvNetwork(Model):
             shapes.append((n_out, n_in))
             n_in = n_out
         # Fan-in: C_{k-1} w_k for a kernel, n_{k-1} for a matrix; each W[k], then its b[k].
-        scales = [
+        specs = [
             spec
             for weight in shapes
-            for spec in ((weight, 1.0 / np.sqrt(math.prod(weight[1:]))), ((weight[0],), 0.1))
+            for spec in ((weight, math.prod(weight[1:]), 1.0), ((weight[0],), 1, 0.1))
         ]
-        drawn = draw_normal(scales, seed, "input_shape, conv and dense")
+        drawn = draw_normal(specs, seed, "input_shape, conv and dense")
         return cls(drawn[0::2], drawn[1::2], activations, length=shape[1])
 
     @property

@@ -40,12 +40,13 @@ from zerograd._checks import (
     check_choice,
     check_memory,
     check_seed,
+    real_number,
     whole_number,
 )
-from zerograd.activations import get_activation
+from zerograd.activations import ACTIVATIONS, get_activation
 from zerograd.conv import ConvNetwork
 from zerograd.losses import softmax
-from zerograd.model import Gradients, Model, gradients, numerical_gradients
+from zerograd.model import Gradients, Model, check_model, gradients, numerical_gradients
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
 
@@ -113,7 +114,8 @@ class Example(Generic[_ModelT]):
         for a convolution, and ``(T, n_2)`` for a sequence, one row per step,
         whichever steps the loss reads.
         """
-        return self.net.forward(self.x).x[self.net.K]
+        net = check_model(self.net)  # as gradients() does, so that net is named
+        return net.forward(self.x).x[net.K]
 
 
 def worked_example(
@@ -152,6 +154,16 @@ def worked_example(
     Example
         One sample: ``x`` of shape (2,), ``y`` of shape (1,).
 
+    Raises
+    ------
+    TypeError
+        For a ``target`` or ``output_bias`` that is not a real number (an array
+        of one entry is refused too), or an ``output_activation`` that is not a
+        str.
+    ValueError
+        For a ``target`` or ``output_bias`` that is NaN or infinite, or an
+        unknown ``output_activation``.
+
     Examples
     --------
     >>> case = worked_example()
@@ -162,12 +174,17 @@ def worked_example(
     >>> worked_example(target=0.75).gradients().all_zero()
     True
     """
+    # Checked here, so that the error names the argument given and not y, b[2] or
+    # activations[1].
+    check_choice(output_activation, ACTIVATIONS, "output_activation")
+    y = as_real_array([real_number(target, "target")], "target")
+    b2 = as_real_array([real_number(output_bias, "output_bias")], "output_bias")
     net = Network(
         W=[[[1.0, -1.0], [0.5, 2.0], [-1.0, 0.5]], [[1.0, -0.5, 2.0]]],
-        b=[[0.5, -1.0, 0.0], [output_bias]],
+        b=[[0.5, -1.0, 0.0], b2],
         activations=["relu", output_activation],
     )
-    return Example(net, np.array([2.0, 1.0]), as_real_array([target], "target"))
+    return Example(net, np.array([2.0, 1.0]), y)
 
 
 def zero_output_bias_batch(
@@ -310,7 +327,7 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
     >>> bool(zeros_of("sigmoid").max() < -700)
     True
     """
-    f = get_activation(activation)
+    f = ACTIVATIONS[check_choice(activation, ACTIVATIONS, "activation")]  # names activation
     points = ZERO_SEARCH_GRID if candidates is None else as_real_array(candidates, "candidates")
     if points.ndim != 1:
         raise ArgumentValueError(
@@ -429,8 +446,11 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
 
     Raises
     ------
+    TypeError
+        If ``hidden`` is not a str.
     ValueError
-        If the two samples' hidden outputs :math:`x^{(1)}` are not equal (the
+        If ``hidden`` is not the name of one of the library's activations, if
+        the two samples' hidden outputs :math:`x^{(1)}` are not equal (the
         output-weight gradient would not cancel), or the mirrored errors do not
         come out exactly as :math:`\pm d` (the prediction left the interval
         where :math:`p \pm d` is exact).
@@ -443,6 +463,7 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     >>> bool(np.any(g.W[1]))
     True
     """
+    check_choice(hidden, ACTIVATIONS, "hidden")  # so that the error names hidden
     net = Network(
         W=[[[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], [[0.5, -0.25]]],
         b=[[0.25, 0.0], [1.25]],

@@ -239,7 +239,7 @@ def get_loss(name: str) -> Loss:
     >>> get_loss("mse")
     Traceback (most recent call last):
     ...
-    zerograd._checks.ArgumentValueError: loss must be one of 'squared_error',
+    zerograd._checks.ArgumentValueError: name must be one of 'squared_error',
     'binary_cross_entropy', 'softmax_cross_entropy'; got 'mse'
     """
-    return LOSSES[check_choice(name, LOSSES, "loss")]
+    return LOSSES[check_choice(name, LOSSES, "name")]

@@ -36,9 +36,9 @@ import copy
 import functools
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, NoReturn, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -63,12 +63,13 @@ from zerograd._checks import (
     real_number,
     received,
     squared_norm,
+    to_float64,
     whole_number,
 )
-from zerograd.activations import Activation, get_activation
+from zerograd.activations import ACTIVATIONS, Activation
 from zerograd.layered import Layered
 from zerograd.layers import LayerFactors
-from zerograd.losses import Loss, get_loss
+from zerograd.losses import LOSSES, Loss
 
 REDUCTIONS = ("sum", "mean", "none")  # documented as zerograd.REDUCTIONS
 
@@ -527,7 +528,7 @@ class Model(ABC):
         """
         inputs, single, _ = self._inputs(x, copy=True)
         with _quiet():
-            trace = self._trace(inputs)
+            trace = self._trace(inputs, single=single)
         if not single:
             return trace
         return ForwardPass(
@@ -593,7 +594,7 @@ class Model(ABC):
         if batch.per_sample and len(batch.inputs) > 1:  # one sample's fit as the parameters do
             self._check_per_sample_memory(batch, copies=1)
         with _quiet():
-            trace = self._trace(batch.inputs)
+            trace = self._trace(batch.inputs, single=batch.single)
             parameters: dict[str, LayerArrays] = {name: {} for name in self._parameters}
             dz: LayerArrays = {}
 
@@ -627,7 +628,7 @@ class Model(ABC):
                 norms[name][k] = values[0, ...] if batch.single else values
 
         with _quiet():
-            trace = self._trace(batch.inputs)
+            trace = self._trace(batch.inputs, single=batch.single)
             self.backward(trace, self._output_delta(batch, trace), measure)
         result = GradientNorms({name: _layered(norms[name]) for name in self._parameters})
         for name, values in result.arrays():
@@ -648,20 +649,25 @@ class Model(ABC):
         if batch.per_sample:
             self._check_per_sample_memory(batch, copies=2)
         with _quiet():
-            trace = self._trace(batch.inputs)
+            trace = self._trace(batch.inputs, single=batch.single)
             h = self._check_step(step, trace)
             moved = self._copy()  # its parameters are moved in place, never this model's
             objective = functools.partial(moved._objective, batch)
             parameters: dict[str, LayerArrays] = {}
-            for name, layered in moved._parameters.items():
-                each = {k: _central_differences(layered[k], h, objective) for k in layered}
-                parameters[name] = each if batch.per_sample else {k: d[0] for k, d in each.items()}
             dz: LayerArrays = {}
-            for k in trace.z:
-                # Samples do not interact, so one entry is moved in every sample at once.
-                offset = np.zeros_like(trace.z[k])
-                losses = functools.partial(self._sample_losses, batch, {k: offset})
-                dz[k] = batch.scale * _central_differences(offset, h, losses, together=1)
+            try:
+                for name, layered in moved._parameters.items():
+                    each = {k: _central_differences(layered[k], h, objective) for k in layered}
+                    parameters[name] = (
+                        each if batch.per_sample else {k: d[0] for k, d in each.items()}
+                    )
+                for k in trace.z:
+                    # Samples do not interact, so one entry is moved in every sample at once.
+                    offset = np.zeros_like(trace.z[k])
+                    losses = functools.partial(self._sample_losses, batch, {k: offset})
+                    dz[k] = batch.scale * _central_differences(offset, h, losses, together=1)
+            except NonFiniteError as error:
+                self._refuse_overflowing_step(batch, h, error)
             gradients = self._gradients(parameters, dz, batch.single)
             for name, array in _every_array(gradients):
                 check_finite(array, f"the estimate of {name}", OVERFLOW)
@@ -688,7 +694,7 @@ class Model(ABC):
         batch = self._batch(x, y, loss, reduction, weight_decay)
         exact = self.gradients(x, y, loss, reduction, weight_decay)
         with _quiet():
-            trace = self._trace(batch.inputs)
+            trace = self._trace(batch.inputs, single=batch.single)
             size = float(np.max(np.abs(self._objective(batch))))
         absolute = DEFAULT_ATOL * max(1.0, size) if atol is None else _tolerance(atol, "atol")
         checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {step!r}"
@@ -718,9 +724,12 @@ class Model(ABC):
 
     # ------------------------------------------------------------ the engine's internals
 
-    def _check_parameters(self) -> None:
+    def _check_parameters(self, names: Collection[str] | None = None) -> None:
+        """Refuse a parameter (of ``names``, or any) changed through the setter since the build."""
         parameters = self._parameters
         for name, k, shape in self._layout:
+            if names is not None and name not in names:
+                continue
             array = parameters[name][k]
             if type(array) is not np.ndarray or array.shape != shape or array.dtype != FLOAT64:
                 _refuse_changed_parameter(f"{name}[{k}]", shape, array)
@@ -732,7 +741,7 @@ class Model(ABC):
         the squares of its entries (which the gradients' bound reuses).
         """
         self._check_parameters()
-        inputs = real_array(x, "x").astype(np.float64, copy=copy)
+        inputs = to_float64(real_array(x, "x"), "x", copy=copy)
         squares = float(np.vdot(inputs, inputs))
         if not math.isfinite(squares):  # NaN or inf, or entries above 1e154
             check_finite(inputs, "x")
@@ -754,14 +763,14 @@ class Model(ABC):
         self, x: npt.ArrayLike, y: npt.ArrayLike, loss: str, reduction: str, weight_decay: float
     ) -> Batch:
         """Check every argument of a loss or gradient call together."""
-        rule = get_loss(loss)
+        rule = LOSSES[check_choice(loss, LOSSES, "loss")]
         check_choice(reduction, REDUCTIONS, "reduction")
         inputs, single, squares = self._inputs(x)
         if single:
             reduction = "sum"  # sum, mean and none agree for one sample
         decay = check_weight_decay(weight_decay, reduction)
         raw = real_array(y, "y", bools=True)  # the caller's dtype, for the loss's check
-        targets = raw.astype(np.float64, copy=False)
+        targets = to_float64(raw, "y", copy=False)
         if not math.isfinite(np.vdot(targets, targets)):  # NaN or inf, or entries above 1e154
             check_finite(targets, "y")
         n_samples, shape = len(inputs), self.target_shape(inputs)
@@ -783,14 +792,22 @@ class Model(ABC):
         return Batch(inputs, targets, rule, reduction, single, decay, squares)
 
     def _trace(
-        self, inputs: FloatArray, offsets: Mapping[int, FloatArray] | None = None
+        self,
+        inputs: FloatArray,
+        offsets: Mapping[int, FloatArray] | None = None,
+        *,
+        single: bool = False,
     ) -> ForwardPass:
-        """:meth:`forward_batch`, then raise at the first layer whose raw activation is not finite."""
+        """:meth:`forward_batch`, then raise at the first layer whose raw activation is not finite.
+
+        For one sample (``single``), the error's index is into that sample's
+        ``z[k]``, as the caller sees it, without the batch axis.
+        """
         trace = self.forward_batch(inputs, offsets)
         for k in trace.z:
             z = trace.z[k]
             if not math.isfinite(np.vdot(z, z)):  # one pass; rarely true
-                self._refuse_non_finite_layer(k, z)
+                self._refuse_non_finite_layer(k, z[0] if single else z)
         return trace
 
     def _refuse_non_finite_layer(self, k: int, z: FloatArray) -> None:
@@ -811,7 +828,7 @@ class Model(ABC):
         self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
     ) -> FloatArray:
         """Each sample's loss, shape ``(N,)``: the sum over what the loss reads of one sample."""
-        z, x = self.loss_view(self._trace(batch.inputs, offsets))
+        z, x = self.loss_view(self._trace(batch.inputs, offsets, single=batch.single))
         values = batch.loss.value(z, x, batch.targets)
         losses: FloatArray = values.reshape(len(values), -1).sum(axis=1)
         check_finite(losses, "the loss", OVERFLOW)
@@ -906,6 +923,24 @@ class Model(ABC):
             z=_layered({k: d[0] if single else d for k, d in dz.items()}),
         )
 
+    def _refuse_overflowing_step(
+        self, batch: Batch, step: float, error: NonFiniteError
+    ) -> NoReturn:
+        """Raise for a step whose moved objective overflowed, naming ``step``.
+
+        An objective that overflows at the unmoved parameters is not the step's
+        doing: evaluating it here raises its own :class:`zerograd.NonFiniteError`.
+        """
+        self._objective(batch)
+        raise ArgumentValueError(
+            "step",
+            "be small enough that the moved parameters and raw activations keep the "
+            "objective finite",
+            f"{step!r} ({error})",
+            expected="a smaller step",
+            received=step,
+        ) from error
+
     def _directional_differences(
         self, batch: Batch, exact: Gradients, step: float, count: int, rng: np.random.Generator
     ) -> Iterator[tuple[str, FloatArray, FloatArray]]:
@@ -934,7 +969,10 @@ class Model(ABC):
                     moved._parameters[name][k] = (
                         self._parameters[name][k] + (sign * step / length) * direction
                     )
-                objectives.append(moved._objective(batch))
+                try:
+                    objectives.append(moved._objective(batch))
+                except NonFiniteError as error:
+                    self._refuse_overflowing_step(batch, step, error)
             estimate = (objectives[0] - objectives[1]) / (2.0 * step)
             yield f"direction {number}", slope, estimate.reshape(lead)
 
@@ -980,29 +1018,40 @@ def layer_lists(
             received=len(biases),
         )
     names = activation_names(activations, depth)
-    return weights, biases, [get_activation(name) for name in names]
+    # Each name checked here, so that the error names the caller's argument and entry.
+    labels = [
+        "activations" if isinstance(activations, str) else f"activations[{i}]" for i in range(depth)
+    ]
+    functions = [
+        ACTIVATIONS[check_choice(name, ACTIVATIONS, label)]
+        for name, label in zip(names, labels, strict=True)
+    ]
+    return weights, biases, functions
 
 
 def draw_normal(
-    scales: Sequence[tuple[tuple[int, ...], float]], seed: object, argument: str
+    specs: Sequence[tuple[tuple[int, ...], int, float]], seed: object, argument: str
 ) -> list[FloatArray]:
     r"""Arrays of these shapes drawn in turn from :math:`\mathcal N(0, s^2)`, seeded.
 
     Refused if they would not fit in the available memory, counted twice: a
-    model's constructor copies what is drawn.
+    model's constructor copies what is drawn. The standard deviations are
+    computed after that check, so that a size too large for a float is
+    refused with the memory error rather than failing in the square root.
 
     Parameters
     ----------
-    scales : sequence of tuple
-        ``(shape, s)`` for each array: its shape and standard deviation.
+    specs : sequence of tuple
+        ``(shape, fan_in, gain)`` for each array: its shape, and the standard
+        deviation :math:`s` = ``gain / sqrt(fan_in)``.
     seed : int or numpy.random.Generator
     argument : str
         The argument that sets the sizes, for the error message.
     """
     rng = np.random.default_rng(check_seed(seed))
-    entries = sum(math.prod(shape) for shape, _ in scales)
+    entries = sum(math.prod(shape) for shape, _, _ in specs)
     check_memory(2 * FLOAT64.itemsize * entries, argument, "parameters")
-    return [rng.normal(0.0, scale, shape) for shape, scale in scales]
+    return [rng.normal(0.0, gain / math.sqrt(fan_in), shape) for shape, fan_in, gain in specs]
 
 
 def check_model(net: object) -> Model:
@@ -1387,6 +1436,8 @@ def numerical_gradients(
         float64's epsilon times the largest absolute parameter or raw
         activation (or times 1, if that is larger), so that
         :math:`\theta + h \ne \theta` for every entry; a smaller step is refused.
+        A step so large that the objective at the moved parameters or raw
+        activations overflows float64 is refused too.
 
     Returns
     -------

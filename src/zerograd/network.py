@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import numpy.typing as npt
 
 from zerograd._checks import (
@@ -23,7 +22,9 @@ from zerograd._checks import (
     FloatArray,
     Seed,
     Whole,
+    as_real_array,
     check_shape,
+    layer_sequence,
     whole_numbers,
 )
 from zerograd.layers import DenseFactors, dense_forward, dense_input_gradient
@@ -147,10 +148,8 @@ class Network(Model):
         True
         """
         widths = whole_numbers(sizes, "sizes", at_least=2)
-        weights = [
-            ((n_out, n_in), 1.0 / np.sqrt(n_in)) for n_in, n_out in itertools.pairwise(widths)
-        ]
-        biases = [((n_out,), 0.1) for n_out in widths[1:]]
+        weights = [((n_out, n_in), n_in, 1.0) for n_in, n_out in itertools.pairwise(widths)]
+        biases = [((n_out,), 1, 0.1) for n_out in widths[1:]]
         drawn = draw_normal([*weights, *biases], seed, "sizes")
         return cls(drawn[: len(weights)], drawn[len(weights) :], activations)
 
@@ -178,8 +177,42 @@ class Network(Model):
         Parameters
         ----------
         W, b : sequence of array_like, optional
-            In layer order, as for :class:`Network`. Omitted ones are copied.
+            In layer order, as for :class:`Network`, one array for each of the
+            network's ``K`` layers. Omitted ones are copied.
+
+        Raises
+        ------
+        ValueError
+            If ``W`` or ``b`` does not hold ``K`` arrays, or an array's shape
+            does not fit the others; also, as at every call, if a parameter to
+            be copied was changed through the setter (``TypeError`` for another
+            type or dtype).
         """
+        # a parameter to be copied may have been changed through the setter
+        self._check_parameters([name for name, given in (("W", W), ("b", b)) if given is None])
+        for name, given in (("W", W), ("b", b)):
+            # Checked here, so that the error names the argument the caller gave,
+            # not the copied one whose shape no longer fits.
+            if given is None:
+                continue
+            arrays = layer_sequence(given, name)
+            if len(arrays) != self.K:
+                raise ArgumentValueError(
+                    name, f"hold {self.K} arrays, one per layer of the network",
+                    f"{len(arrays)}", expected=self.K, received=len(arrays),
+                )  # fmt: skip
+            if (W is None) == (b is None):
+                continue
+            copied = "b" if name == "W" else "W"
+            for k, array in enumerate(arrays, 1):
+                shape = as_real_array(array, f"{name}[{k}]").shape
+                if not shape or shape[0] != self._sizes[k]:
+                    raise ArgumentValueError(
+                        f"{name}[{k}]",
+                        f"keep layer {k}'s width, {self._sizes[k]}, as the copied "
+                        f"{copied}[{k}] has (pass {copied} too to change a width)",
+                        f"shape {shape}", expected=self._sizes[k], received=shape,
+                    )  # fmt: skip
         return Network(
             W=self.W if W is None else W, b=self.b if b is None else b, activations=self.activations
         )

@@ -62,6 +62,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zerograd._checks import (
+    ArgumentTypeError,
     ArgumentValueError,
     FloatArray,
     Seed,
@@ -69,6 +70,9 @@ from zerograd._checks import (
     as_real_array,
     check_choice,
     check_shape,
+    layer_sequence,
+    received,
+    short_repr,
     whole_numbers,
 )
 from zerograd.layered import Layered
@@ -139,7 +143,18 @@ class RecurrentNetwork(Model):
     ) -> None:
         weights, biases, functions = layer_lists(W, b, activations, layers=2)
         if isinstance(U, Mapping):  # another network's U, numbered from 1
-            U = U[1] if list(U) == [1] else U
+            held = layer_sequence(U, "U")
+            if len(held) != 1:
+                raise ArgumentValueError(
+                    "U", "hold U^(1) alone, under layer number 1, as a network's U does",
+                    f"the keys {short_repr(list(U))}", expected=[1], received=list(U),
+                )  # fmt: skip
+            U = held[0]
+        elif U is None:
+            raise ArgumentTypeError(
+                "U", "be an array of shape (n_1, n_1), or a mapping holding it under 1",
+                received(U), expected="array_like", received=U,
+            )  # fmt: skip
         recurrent = as_real_array(U, "U[1]")
         self._output = check_choice(output, OUTPUTS, "output")
         w1, w2 = weights
@@ -164,6 +179,7 @@ class RecurrentNetwork(Model):
         check_shape(biases[0], (n_1,), "b[1]")
         check_shape(biases[1], (w2.shape[0],), "b[2]")
         super().__init__({"W": weights, "U": [recurrent], "b": biases}, functions)
+        self._sizes = (w1.shape[1], n_1, w2.shape[0])
 
     @classmethod
     def random(
@@ -193,11 +209,11 @@ class RecurrentNetwork(Model):
         n_0, n_1, n_2 = widths
         W1, W2, U1, b1, b2 = draw_normal(
             [
-                ((n_1, n_0), 1.0 / np.sqrt(n_0)),
-                ((n_2, n_1), 1.0 / np.sqrt(n_1)),
-                ((n_1, n_1), 0.5 / np.sqrt(n_1)),
-                ((n_1,), 0.1),
-                ((n_2,), 0.1),
+                ((n_1, n_0), n_0, 1.0),
+                ((n_2, n_1), n_1, 1.0),
+                ((n_1, n_1), n_1, 0.5),
+                ((n_1,), 1, 0.1),
+                ((n_2,), 1, 0.1),
             ],
             seed,
             "sizes",
@@ -216,9 +232,8 @@ class RecurrentNetwork(Model):
 
     @property
     def sizes(self) -> tuple[int, int, int]:
-        """Widths ``(n_0, n_1, n_2)``."""
-        (n_1, n_0), n_2 = self.W[1].shape, self.W[2].shape[0]
-        return n_0, n_1, n_2
+        """Widths ``(n_0, n_1, n_2)``, as the network was built."""
+        return self._sizes
 
     @property
     def sample_shape(self) -> tuple[str, int]:
