@@ -494,7 +494,7 @@ def notebooks(session: nox.Session) -> None:
         external=True,
     )
     (wheel,) = wheels.glob("*.whl")
-    # SymPy: the notation page proves its formulas symbolically, in the reader's kernel too.
+    # SymPy: several pages prove formulas symbolically, in the reader's kernel too.
     reader_packages = ["matplotlib", "sympy", "ipykernel", "nbclient"]
     session.run(
         str(reader / "bin" / "python"),

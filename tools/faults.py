@@ -41,9 +41,10 @@ Markdown, with one log per check. ``--update`` also writes the committed copy
 but only when every fault was caught twice: the page asserts that, so a record with a hole
 would break the very builds a fault run starts from.
 
-The cells of that page that show the results read the committed JSON and
-import neither this module nor the library, so a fault planted in the copy
-cannot change them: they neither catch a fault nor hide one, and a fault run
+The cells of that page that show the results read the committed JSON, do
+not import this module, and use of the library only the book's ``claim`` and
+``glue`` helpers and the names of its files, so a fault planted in the copy
+(an edit of a file's text) cannot change them: they neither catch a fault nor hide one, and a fault run
 does not depend on its own results.
 
 Run it as ``nox -s faults`` (add ``-- --update`` to refresh the committed
