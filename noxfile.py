@@ -477,8 +477,8 @@ def notebooks(session: nox.Session) -> None:
     """Run every page's downloadable notebook as a reader would, top to bottom.
 
     The notebooks are taken from the built site (brought up to date first) and run in a
-    fresh virtual environment holding only the zerograd wheel, matplotlib, SymPy, ipykernel
-    and nbclient: no myst-nb, no Sphinx.
+    fresh virtual environment holding only the zerograd wheel, matplotlib, SymPy, mpmath,
+    ipykernel and nbclient: no myst-nb, no Sphinx.
     """
     install_group(session, "docs", "test", editable=True)
     build_html(session)
@@ -494,8 +494,9 @@ def notebooks(session: nox.Session) -> None:
         external=True,
     )
     (wheel,) = wheels.glob("*.whl")
-    # SymPy: several pages prove formulas symbolically, in the reader's kernel too.
-    reader_packages = ["matplotlib", "sympy", "ipykernel", "nbclient"]
+    # SymPy: several pages prove formulas symbolically; mpmath: the batch page computes to
+    # 50 digits. Both in the reader's kernel too.
+    reader_packages = ["matplotlib", "sympy", "mpmath", "ipykernel", "nbclient"]
     session.run(
         str(reader / "bin" / "python"),
         *("-m", "pip", "install", "-q", "--constraint", str(CONSTRAINTS)),
