@@ -7,6 +7,7 @@ that each branch of the helpers is pinned down without Jupyter installed.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import re
@@ -171,9 +172,19 @@ def test_a_malformed_id_is_refused_before_the_block_runs(bad: str) -> None:
     assert str(caught.value).endswith(f"got {bad!r}")
 
 
+class SpelledAsAnId:
+    def __str__(self) -> str:
+        return "one-sample:forces-zero"
+
+
 def test_a_non_string_id_is_refused() -> None:
     with pytest.raises(ValueError, match=r"got 3$"):
         claim(3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"got <int of 16610 bits>$"):
+        claim(10**5000)  # type: ignore[arg-type]
+    # an object that only prints as an id is not one
+    with pytest.raises(ValueError, match=r"got <.*SpelledAsAnId object at"):
+        claim(SpelledAsAnId())  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("good", ["index:n-claims", "how-we-know:every-rule", "part/one:x2"])
@@ -579,12 +590,23 @@ NOT_A_NUMBER = "value must be a finite number (int, float, or a numpy float of a
         ((True, "upper"), f"{NOT_A_NUMBER}; got True"),
         ((np.longdouble(0.5), "upper"), f"{NOT_A_NUMBER}; got np.longdouble('0.5')"),
         ((0.5, "upper", np.True_), "digits must be an integer from 1 to 15; got np.True_"),
-        ((10**400, "upper"), "value must be a finite number; got an int of 1329 bits"),
-        ((-(10**5000), "lower"), "value must be a finite number; got an int of 16610 bits"),
+        ((10**400, "upper"), "value must be a finite number; got <int of 1329 bits>"),
+        ((-(10**5000), "lower"), "value must be a finite number; got <negative int of 16610 bits>"),
         ((0.5, "above"), "side must be 'upper' or 'lower'; got 'above'"),
         ((0.5, "upper", 0), "digits must be an integer from 1 to 15; got 0"),
         ((0.5, "upper", 16), "digits must be an integer from 1 to 15; got 16"),
         ((0.5, "upper", 2.0), "digits must be an integer from 1 to 15; got 2.0"),
+        # ints Python refuses to print (more than 4,300 digits) are given by their bits
+        (
+            (0.5, "upper", 10**5000),
+            "digits must be an integer from 1 to 15; got <int of 16610 bits>",
+        ),
+        ((0.5, -(10**5000)), "side must be 'upper' or 'lower'; got <negative int of 16610 bits>"),
+        (
+            (0.5, np.array(["upper"])),
+            "side must be 'upper' or 'lower'; got array(['upper'], dtype='<U5')",
+        ),
+        (([10**5000], "upper"), f"{NOT_A_NUMBER}; got [<int of 16610 bits>]"),
     ],
 )
 def test_bound_refuses_what_it_cannot_round(args: tuple[Any, ...], message: str) -> None:
@@ -617,7 +639,9 @@ def test_same_bits_needs_one_shape() -> None:
     ],
 )
 def test_same_bits_refuses_other_dtypes(actual: Any, expected: Any, name: str, dtype: str) -> None:
-    with pytest.raises(ValueError, match=rf"^{name} must be float64; got dtype {dtype}$"):
+    with pytest.raises(
+        ValueError, match=rf"^{name} must be float64 \(native byte order\); got dtype {dtype}$"
+    ):
         same_bits(actual, expected)
 
 
@@ -639,7 +663,7 @@ def test_bound_refuses_an_int_from_where_it_rounds_to_infinity() -> None:
     assert largest == 2**1024 - 2**971
     assert bound(largest + 2**970 - 1, "upper") == "1.8e+308"  # a true upper bound
     with pytest.raises(
-        ValueError, match=r"^value must be a finite number; got an int of 1024 bits$"
+        ValueError, match=r"^value must be a finite number; got <int of 1024 bits>$"
     ):
         bound(2**1024 - 2**970, "upper")
 
@@ -649,9 +673,23 @@ def test_same_bits_refuses_ints_that_numpy_would_round() -> None:
     with pytest.raises(ValueError, match=r"^actual must") as caught:
         same_bits([2**53 + 1, 0.5], [2.0**53, 0.5])
     assert str(caught.value) == (
-        "actual must hold floats, not ints to be converted; got [9007199254740993, 0.5]"
+        "actual must hold float64 values, not ints or other dtypes to be converted; "
+        "got [9007199254740993, 0.5]"
     )
-    with pytest.raises(ValueError, match=r"^actual must hold floats, not ints"):
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints"):
         same_bits([np.array(2**53 + 1), 0.5], [2.0**53, 0.5])  # type: ignore[arg-type]
     # a 0-d float64 array in a list converts exactly, and is accepted
     assert same_bits([np.array(1.0), 2.0], [1.0, 2.0])  # type: ignore[arg-type]
+    # a float32 in a list is refused as a float32 array is, though this one converts exactly
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints or other"):
+        same_bits([np.float32(0.5), 2.0], [0.5, 2.0])  # type: ignore[arg-type]
+    # ints in another sequence numpy reads are refused too
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints"):
+        same_bits(collections.deque([2**53 + 1, 0.5]), [2.0**53, 0.5])
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints"):
+        same_bits([collections.deque([2**53 + 1, 0.5])], [[2.0**53, 0.5]])
+    # so is a float32 array inside a list
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints or other"):
+        same_bits([np.array([0.5], dtype=np.float32), np.array([2.0])], [[0.5], [2.0]])
+    with pytest.raises(ValueError, match=r"^expected must be float64 \(native byte order\)"):
+        same_bits([0.5], np.array([0.5], dtype=">f8"))

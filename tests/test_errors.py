@@ -7,9 +7,11 @@ instance of each template is matched whole, so that a change of wording is a dec
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from contracts import refuses
 
@@ -108,12 +110,12 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("whole number", lambda: zg.ConvNetwork([np.ones((1, 1, 1))], [[0.0]], "tanh", length=2.0),  # type: ignore[arg-type]
      zg.ArgumentTypeError, "length must be a whole number (int); got float 2.0"),
     ("changed parameter", lambda: changed_weight().forward(X), zg.ArgumentTypeError,
-     ("W[1] must be a float64 array of shape (4, 3), as when the model was built; "
+     ("W[1] must be a float64 array (native byte order) of shape (4, 3), as when the model was built; "
       "got ndarray of dtype int64")),
     ("changed to no array", changed([[1.0] * 3] * 4), zg.ArgumentTypeError,
-     "W[1] must be a float64 array of shape (4, 3), as when the model was built; got list"),
+     "W[1] must be a float64 array (native byte order) of shape (4, 3), as when the model was built; got list"),
     ("changed shape", changed(np.ones((3, 4))), zg.ArgumentValueError,
-     ("W[1] must be a float64 array of shape (4, 3), as when the model was built; "
+     ("W[1] must be a float64 array (native byte order) of shape (4, 3), as when the model was built; "
       "got shape (3, 4)")),
     ("directions", lambda: zg.check_gradients(TWICE, [3.0], [0.0], directions=3),
      zg.ArgumentValueError,
@@ -602,3 +604,387 @@ def test_a_recurrent_u_of_the_wrong_kind_reads_as_written() -> None:
         "U must be an array of shape (n_1, n_1), or a mapping holding it under 1; got NoneType None"
     )
     assert (caught_type.value.expected, caught_type.value.received) == ("array_like", None)
+
+
+# Python refuses to print an int of more than 4,300 digits (sys.get_int_max_str_digits):
+# a message that printed one would fail with a bare ValueError naming no argument.
+TOO_LONG = 10**5000
+CONV = zg.ConvNetwork([np.ones((1, 1, 1))], [[0.0]], "identity", length=3)
+ONE = zg.Network.random([2, 1], "identity", seed=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "argument", "got"),
+    [
+        (
+            lambda: zg.Network.random([2, TOO_LONG], "identity"),
+            zg.ArgumentValueError,
+            "sizes",
+            "got parameters needing at least 2**16615 bytes",
+        ),
+        (
+            lambda: zg.Network.random([2, -TOO_LONG], "identity"),
+            zg.ArgumentValueError,
+            "sizes",
+            "got [2, <negative int of 16610 bits>]",
+        ),
+        (
+            lambda: zg.Network.random([2, 1], "identity", seed=-TOO_LONG),
+            zg.ArgumentValueError,
+            "seed",
+            "got <negative int of 16610 bits>",
+        ),
+        (
+            lambda: ONE.check_gradients(np.ones(2), np.ones(1), directions=TOO_LONG),
+            zg.ArgumentValueError,
+            "directions",
+            "got <int of 16610 bits>",
+        ),
+        (
+            lambda: ONE.loss(np.ones(2), np.ones(1), loss=TOO_LONG),  # type: ignore[arg-type]
+            zg.ArgumentTypeError,
+            "loss",
+            "got int <int of 16610 bits>",
+        ),
+        (
+            lambda: zg.Network({TOO_LONG: [[1.0]]}, [[0.0]], "identity"),
+            zg.ArgumentValueError,
+            "W",
+            "got the keys [<int of 16610 bits>]",
+        ),
+        (
+            lambda: ONE.check_gradients(np.ones(2), np.ones(1), step=TOO_LONG),
+            zg.ArgumentValueError,
+            "step",
+            "got <int of 16610 bits>",
+        ),
+        (
+            lambda: zero_output_bias_batch([2, 1], ["relu"], n_samples=TOO_LONG),
+            zg.ArgumentValueError,
+            "n_samples",
+            "got a batch of at least 2**16609 samples needing at least 2**16615 bytes",
+        ),
+    ],
+)
+def test_an_int_too_long_to_print_is_named_by_its_bits(
+    call: Callable[[], object], kind: type[zg.ArgumentError], argument: str, got: str
+) -> None:
+    with refuses(kind, argument):
+        call()
+    with pytest.raises(kind) as info:
+        call()
+    assert got in str(info.value), info.value
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        lambda: ONE.W[TOO_LONG],
+        lambda: ONE.f(TOO_LONG),
+        lambda: CONV.shape(TOO_LONG),
+        lambda: CONV.is_conv(-TOO_LONG),
+    ],
+)
+def test_a_layer_number_too_long_to_print_is_a_layer_index_error(
+    lookup: Callable[[], object],
+) -> None:
+    with pytest.raises(zg.LayerIndexError, match=r"; got <(negative )?int of 16610 bits>$"):
+        lookup()
+
+
+def test_memory_counts_beyond_64_bits_are_given_as_powers_of_two() -> None:
+    assert _checks.count_text(2**128 - 1) == f"{2**128 - 1:,}"
+    assert _checks.count_text(2**128) == "at least 2**128"
+    assert _checks.count_text(2**129 - 1) == "at least 2**128"
+
+
+def test_the_identity_activation_takes_what_the_others_take() -> None:
+    for given in (2.0, np.array([[0.5]])):
+        shown = {
+            name: (np.asarray(out).dtype, np.shape(out))
+            for name in zg.ACTIVATIONS
+            for out in [zg.get_activation(name).f(given)]  # type: ignore[arg-type]
+        }
+        assert len(set(shown.values())) == 1, shown
+    z = np.array([1.0, -2.0])
+    assert zg.get_activation("identity").f(z) is not z, "a copy, as the other rules give"
+
+
+@pytest.mark.parametrize("length", [2**60, TOO_LONG], ids=["2**60", "10**5000"])
+def test_a_convolution_no_input_could_reach_is_refused(length: int) -> None:
+    # 8 bytes times the length of one channel is beyond what numpy can hold (2**63 - 1)
+    needing = f"needing {8 * length:,}" if length == 2**60 else "needing at least 2**16612"
+    with refuses(zg.ArgumentValueError, "input_shape", received=8 * length) as info:
+        zg.ConvNetwork.random((1, length), [(2, 1)], seed=0)
+    assert f"got one input channel {needing} bytes" in str(info.value)
+    with refuses(zg.ArgumentValueError, "length", received=8 * length) as info:
+        zg.ConvNetwork([np.ones((1, 1, 1))], [[0.0]], "identity", length=length)
+    assert f"got one input channel {needing} bytes" in str(info.value)
+
+
+def test_a_kernel_width_too_long_to_print_is_named() -> None:
+    with refuses(zg.ArgumentValueError, "conv", expected=3, received=TOO_LONG) as info:
+        zg.ConvNetwork.random((1, 3), [(1, TOO_LONG)])
+    assert str(info.value).endswith("; got width <int of 16610 bits>")
+
+
+def refuse_repr(self: object) -> str:
+    msg = "no repr"
+    raise RuntimeError(msg)
+
+
+class UnprintableInt(int):
+    __repr__ = refuse_repr
+
+
+def test_a_repr_that_raises_does_not_replace_the_error() -> None:
+    with pytest.raises(zg.ArgumentTypeError) as info:
+        ONE.loss(np.ones(2), np.ones(1), loss=UnprintableInt(3))  # type: ignore[arg-type]
+    assert str(info.value).endswith("got UnprintableInt <int of 2 bits>")
+    with pytest.raises(zg.LayerIndexError) as lookup:
+        ONE.W[UnprintableInt(7)]
+    assert str(lookup.value).endswith("; got <int of 3 bits>")
+    with pytest.raises(zg.ArgumentTypeError) as typed:
+        ONE.loss(np.ones(2), np.ones(1), loss=UNPRINTABLE)  # type: ignore[arg-type]
+    assert str(typed.value).endswith(
+        "got Unprintable <Unprintable whose repr raised RuntimeError: no repr>"
+    )
+
+
+class Unprintable:
+    __repr__ = refuse_repr
+
+
+UNPRINTABLE = Unprintable()
+
+
+def test_a_layered_container_far_from_zero_reports_its_range() -> None:
+    far = zg.Layered([np.zeros(1)], TOO_LONG)
+    with pytest.raises(zg.LayerIndexError) as info:
+        far[1]
+    assert str(info.value) == (
+        "layer number must be an int from <int of 16610 bits> to <int of 16610 bits>; got 1"
+    )
+    assert repr(far) == "Layered({<int of 16610 bits>: (1,)})"
+
+
+def test_a_too_long_int_in_a_sequence_is_shown_entry_by_entry() -> None:
+    with refuses(zg.ArgumentValueError, "sizes", expected=1) as info:
+        zg.Network.random([2, 0, TOO_LONG], "relu")
+    assert str(info.value).endswith("; got [2, 0, <int of 16610 bits>]")
+    assert _checks.short_repr((TOO_LONG,)) == "(<int of 16610 bits>,)"
+    # cut to 80 characters, as a printable value is
+    shown = _checks.short_repr([TOO_LONG] * 1000)
+    assert len(shown) == 80, shown
+    assert shown.endswith("..."), shown
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda step: zg.numerical_gradients(ONE, np.ones(2), np.ones(1), step=step), "step"),
+        (lambda rtol: zg.check_gradients(ONE, np.ones(2), np.ones(1), rtol=rtol), "rtol"),
+        (lambda atol: zg.check_gradients(ONE, np.ones(2), np.ones(1), atol=atol), "atol"),
+        (lambda decay: ONE.loss(np.ones(2), np.ones(1), weight_decay=decay), "weight_decay"),
+    ],
+    ids=["step", "rtol", "atol", "weight_decay"],
+)
+def test_a_number_whose_repr_fails_is_still_named(
+    call: Callable[[object], object], argument: str
+) -> None:
+    # a Fraction of 5,000 digits is a real number float64 rounds to -1.0; so is an
+    # int subclass whose repr raises
+    for bad, shown in (
+        (Fraction(-TOO_LONG - 1, TOO_LONG), "<Fraction whose repr raised ValueError: Exceeds"),
+        (UnprintableInt(-1), "<negative int of 1 bits>"),
+    ):
+        with refuses(zg.ArgumentValueError, argument) as info:
+            call(bad)
+        assert shown in str(info.value), info.value
+
+
+def test_a_fraction_beyond_float64_is_shown_as_a_fraction() -> None:
+    with refuses(zg.ArgumentValueError, "weight_decay", received=Fraction(10**400)) as info:
+        ONE.loss(np.ones(2), np.ones(1), weight_decay=Fraction(10**400))  # type: ignore[arg-type]
+    # "Fraction(1" and 67 zeros: the first 77 characters of the repr, then the dots
+    assert str(info.value).endswith("; got Fraction(1" + "0" * 67 + "...")
+    with refuses(zg.ArgumentValueError, "step") as info:
+        zg.numerical_gradients(ONE, np.ones(2), np.ones(1), step=Fraction(TOO_LONG, 3))  # type: ignore[arg-type]
+    assert str(info.value).endswith(
+        "; got <Fraction whose repr raised ValueError: Exceeds the limit (4300 digits) for i..."
+    )
+
+
+EXTENDED = np.finfo(np.longdouble).eps < np.finfo(np.float64).eps
+
+
+@pytest.mark.skipif(not EXTENDED, reason="long double is float64 on this platform")
+def test_a_long_double_target_is_shown_as_refused_not_rounded() -> None:
+    sigmoid = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="sigmoid")
+    above_one = np.longdouble(1) + np.longdouble(2) ** -62  # float64 rounds it to 1.0
+    with refuses(zg.ArgumentValueError, "y", received=above_one) as info:
+        sigmoid.loss([0.5], np.array([above_one]), loss="binary_cross_entropy")
+    assert str(info.value).endswith(f"; got {above_one!r}"), info.value
+    tiny = -(np.longdouble(2) ** -16000)  # float64 rounds it to -0.0
+    two = zg.Network(W=[[[1.0], [1.0]]], b=[[0.0, 0.0]], activations="identity")
+    with refuses(zg.ArgumentValueError, "y", received=tiny) as info:
+        two.loss([0.5], np.array([1 - tiny, tiny]), loss="softmax_cross_entropy")
+    assert str(info.value).endswith(f"; got {tiny!r}"), info.value
+    off = np.array([0.5, 0.5], dtype=np.longdouble)
+    off[1] += np.longdouble(2) ** -57  # a sum of 1 + 2**-57, which float64 rounds to 1.0
+    with refuses(zg.ArgumentValueError, "y", received=off.sum()) as info:
+        two.loss([0.5], off, loss="softmax_cross_entropy")
+    assert str(info.value).endswith(f"; got a sum of {off.sum()!r}"), info.value
+
+
+def test_a_parameter_in_the_other_byte_order_is_refused_saying_why() -> None:
+    net = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
+    net.W[1] = net.W[1].astype(">f8")
+    with refuses(zg.ArgumentTypeError, "W[1]") as info:
+        net.loss(X, Y)
+    assert "(native byte order)" in str(info.value)
+    assert str(info.value).endswith("; got ndarray of dtype >f8")
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda t: ONE.loss(np.ones(2), np.ones(1), weight_decay=t), "weight_decay"),
+        (lambda t: zg.numerical_gradients(ONE, np.ones(2), np.ones(1), step=t), "step"),
+        (lambda t: zg.check_gradients(ONE, np.ones(2), np.ones(1), directions=t), "directions"),
+        (lambda t: zg.Network.random([2, 1], "identity", seed=t), "seed"),
+        (lambda t: zg.Network.random([2, t], "identity"), "sizes"),
+        (lambda t: worked_example(target=t), "target"),
+        (lambda t: zero_output_bias_batch([2, 1], ["relu"], n_samples=t), "n_samples"),
+    ],
+    ids=["weight_decay", "step", "directions", "seed", "sizes", "target", "n_samples"],
+)
+@pytest.mark.parametrize("duration", [np.timedelta64(2, "s"), np.timedelta64(2)])
+def test_a_timedelta_is_not_a_number(
+    call: Callable[[object], object], argument: str, duration: np.timedelta64
+) -> None:
+    # numpy makes timedelta64 an integer type; with a unit, int() of it raised a bare
+    # TypeError, and without one it was taken as the number 2
+    with refuses(zg.ArgumentTypeError, argument) as info:
+        call(duration)
+    assert repr(duration) in str(info.value), info.value
+
+
+def test_a_timedelta_is_not_a_layer_number() -> None:
+    with pytest.raises(zg.LayerIndexError):
+        ONE.W[np.timedelta64(1)]
+
+
+def test_a_softmax_target_whose_sum_overflows_is_refused_without_a_warning() -> None:
+    three = zg.Network.random([2, 3], "identity", seed=0)
+    with refuses(zg.ArgumentValueError, "y", received=np.inf) as info:
+        three.loss([0.5, 0.5], [1e308, 1e308, 1.0], loss="softmax_cross_entropy")
+    assert str(info.value).endswith("; got a sum of inf")
+
+
+def test_a_total_norm_beyond_float64_is_refused_naming_the_sample() -> None:
+    norms = zg.GradientNorms(
+        parameters={"W": zg.Layered([np.array([1.0, 1.44e308])], 1),
+                    "b": zg.Layered([np.array([1.0, 1.44e308])], 1)},
+    )  # fmt: skip
+    with refuses(zg.NonFiniteError, "the total norm", index=(1,), received="inf") as info:
+        norms.total()
+    assert str(info.value) == (
+        "the total norm must be finite; got inf at index (1,): the values overflowed float64"
+    )
+
+
+@pytest.mark.parametrize(
+    ("candidates", "shown"),
+    [
+        (np.array([0.0, np.longdouble(2) ** -16000]), "at index 1, 0.0 in float64"),
+        (np.array([-(2**53) - 1], dtype=np.int64), "at index 0, -9007199254740992.0 in float64"),
+    ],
+)
+def test_zeros_of_refuses_candidates_float64_would_round(
+    candidates: npt.NDArray[Any], shown: str
+) -> None:
+    index = 1 if candidates.size == 2 else 0
+    value = candidates[index].item()  # a Python int, or the long double itself
+    with refuses(
+        zg.ArgumentValueError, "candidates", expected="float64 values", received=value
+    ) as info:
+        zeros_of("relu", candidates)
+    assert str(info.value) == (
+        f"candidates must hold numbers float64 holds exactly; got {value!r} {shown}"
+    )
+
+
+def test_zeros_of_refuses_an_int_that_numpy_rounds_in_a_mixed_list() -> None:
+    # numpy turns [-(2**53) - 1, 1.0] into float64, rounding the int to -2**53
+    with refuses(zg.ArgumentValueError, "candidates", received=-(2**53) - 1) as info:
+        zeros_of("relu", [-(2**53) - 1, 1.0])
+    assert str(info.value).endswith(
+        "; got -9007199254740993 at index 0, -9007199254740992.0 in float64"
+    )
+    assert zeros_of("relu", [-(2**53), 1.0]).tolist() == [-(2.0**53)]
+    # a numpy int in a list: numpy would compare it with the float by rounding it too
+    with refuses(zg.ArgumentValueError, "candidates", received=-(2**53) - 1):
+        zeros_of("relu", [np.int64(-(2**53) - 1), 1.0])  # type: ignore[arg-type]
+
+
+class UnprintableMessageError(Exception):
+    def __str__(self) -> str:
+        msg = "no message"
+        raise RuntimeError(msg)
+
+
+class ReprRaises:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (RuntimeError("boom"), "<ReprRaises whose repr raised RuntimeError: boom>"),
+        (RuntimeError(), "<ReprRaises whose repr raised RuntimeError>"),
+        (UnprintableMessageError(), "<ReprRaises whose repr raised UnprintableMessageError>"),
+        (
+            RuntimeError("x" * 100),
+            "<ReprRaises whose repr raised RuntimeError: " + "x" * 33 + "...",
+        ),
+    ],
+    ids=["message", "no message", "message fails", "long message"],
+)
+def test_a_repr_that_raises_is_shown_by_its_exception(error: Exception, shown: str) -> None:
+    assert _checks.short_repr(ReprRaises(error)) == shown
+
+
+def test_ints_are_described_by_sign_and_bits() -> None:
+    assert _checks.int_text(0) == "<int of 0 bits>"
+    assert _checks.int_text(1) == "<int of 1 bits>"
+    assert _checks.int_text(-(2**100)) == "<negative int of 101 bits>"
+
+
+def test_a_list_holding_itself_is_shown_without_recursing() -> None:
+    looped: list[object] = [TOO_LONG]
+    looped.append(looped)
+    with refuses(zg.ArgumentTypeError, "sizes") as info:
+        zg.Network.random(looped, "relu")  # type: ignore[arg-type]
+    assert "[<int of 16610 bits>, [<int of 16610 bits>, [" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "tiny",
+    [Fraction(1, 10**400), np.longdouble(2) ** -16000],
+    ids=["Fraction", "long double"],
+)
+def test_a_number_float64_rounds_to_zero_keeps_its_sign_and_its_zero(tiny: object) -> None:
+    # each rounds to 0.0 (or -0.0), which the checks would otherwise accept
+    batch = (np.ones((2, 2)), np.ones((2, 1)))
+    with refuses(zg.ArgumentValueError, "weight_decay", expected=0.0):
+        ONE.gradients(*batch, reduction="none", weight_decay=tiny)  # type: ignore[arg-type]
+    with refuses(zg.ArgumentValueError, "weight_decay", expected=">= 0"):
+        ONE.gradients(*batch, weight_decay=-tiny)  # type: ignore[operator]
+    for tolerance in ("rtol", "atol"):
+        with refuses(zg.ArgumentValueError, tolerance, expected=">= 0"):
+            ONE.check_gradients(*batch, **{tolerance: -tiny})  # type: ignore[operator]

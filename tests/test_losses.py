@@ -269,3 +269,17 @@ def test_a_missed_softmax_target_sum_can_move_the_gradient_by_as_much_as_it_is()
     of_computed_loss = zg.numerical_gradients(net, x, y, loss="softmax_cross_entropy").z[1]
     np.testing.assert_allclose(of_computed_loss, [2.0**-23, -(2.0**-23)], rtol=1e-3, atol=0.0)
     assert np.all(np.abs(g - of_computed_loss) >= 0.5 * np.abs(of_computed_loss))
+
+
+def test_long_double_targets_summing_to_1_in_their_own_precision_are_taken() -> None:
+    # summed in float64, about 4% of these rows missed 1 by more than 2 n eps of long double
+    rng = np.random.default_rng(5)
+    y = rng.dirichlet(np.ones(3), size=2000).astype(np.longdouble)
+    y /= y.sum(axis=-1, keepdims=True)
+    net = zg.Network.random([2, 3], "identity", seed=0)
+    x = rng.normal(size=(2000, 2))
+    zg.gradients(net, x, y, loss="softmax_cross_entropy")
+    off = y.copy()
+    off[:, 0] += 64 * np.finfo(np.longdouble).eps
+    with pytest.raises(zg.ArgumentValueError, match="summing to 1"):
+        zg.gradients(net, x, off, loss="softmax_cross_entropy")

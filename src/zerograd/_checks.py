@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -109,9 +110,83 @@ class NonFiniteError(ArgumentValueError):
 
 
 def short_repr(value: object, limit: int = 80) -> str:
-    """``repr(value)``, cut to ``limit`` characters for error messages."""
-    text = repr(value)
+    """``repr(value)``, cut to ``limit`` characters for error messages.
+
+    A repr that fails must not replace the error being reported. Python refuses
+    to print an int of more than 4,300 digits (its ``sys.get_int_max_str_digits()``):
+    such an int is shown by its sign and bit length, a container holding one entry
+    by entry (:mod:`reprlib`, which also stops at a container that holds itself),
+    and anything else whose repr raises by its type and the exception.
+
+    Examples
+    --------
+    >>> short_repr(-(10**5000))
+    '<negative int of 16610 bits>'
+    >>> short_repr([0, 10**5000])
+    '[0, <int of 16610 bits>]'
+    """
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001  (the caller's object; its repr may do anything)
+        text = _FallbackRepr().repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _FallbackRepr(reprlib.Repr):
+    """:mod:`reprlib`'s bounded repr, for a value whose own repr raised."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # as many entries as an 80-character message can show; reprlib's defaults are 6
+        self.maxlist = self.maxtuple = 80
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return str(super().repr_int(x, level))
+        except ValueError:  # more than 4,300 digits
+            return int_text(x)
+
+    def repr_instance(self, x: object, level: int) -> str:  # noqa: ARG002  (reprlib's signature)
+        try:
+            return repr(x)
+        except Exception as error:  # noqa: BLE001  (the caller's object)
+            if is_whole(x):  # an int subclass
+                return int_text(int(cast("Whole", x)))
+            return f"<{type(x).__name__} whose repr raised {_exception_text(error)}>"
+
+
+def _exception_text(error: Exception) -> str:
+    """``error``'s type and message; its type alone if it has no message or the message fails."""
+    try:
+        message = str(error)
+    except Exception:  # noqa: BLE001  (an exception whose message cannot be made)
+        return type(error).__name__
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def int_text(number: int) -> str:
+    """``number`` described by its sign and bit length, for an int too long to print.
+
+    Examples
+    --------
+    >>> int_text(2**100), int_text(-1)
+    ('<int of 101 bits>', '<negative int of 1 bits>')
+    """
+    sign = "negative " if number < 0 else ""
+    return f"<{sign}int of {number.bit_length()} bits>"
+
+
+def count_text(count: int) -> str:
+    """``count`` with thousands separators, or from 2**128 on as a power of two it reaches.
+
+    Examples
+    --------
+    >>> count_text(1234567), count_text(3 * 2**200)
+    ('1,234,567', 'at least 2**201')
+    """
+    if count.bit_length() <= 128:
+        return f"{count:,}"
+    return f"at least 2**{count.bit_length() - 1}"
 
 
 def received(value: object) -> str:
@@ -304,13 +379,14 @@ def check_choice(value: object, choices: Collection[str], name: str) -> str:
             expected=tuple(choices), received=value,
         )  # fmt: skip
     raise ArgumentValueError(
-        name, f"be one of {known}", repr(value), expected=tuple(choices), received=value
+        name, f"be one of {known}", short_repr(value), expected=tuple(choices), received=value
     )
 
 
 def is_whole(value: object) -> bool:
-    """Whether ``value`` is a Python or numpy integer (a bool is not)."""
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+    """Whether ``value`` is a Python or numpy integer (a bool and a timedelta64 are not)."""
+    # numpy makes a timedelta64 an integer type; it is a duration, not a count
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.timedelta64)
 
 
 def whole_number(value: object, name: str, *, minimum: int = 0) -> int:
@@ -335,7 +411,7 @@ def whole_number(value: object, name: str, *, minimum: int = 0) -> int:
     number = int(cast("Whole", value))
     if number < minimum:
         raise ArgumentValueError(
-            name, f"be at least {minimum}", repr(number), expected=minimum, received=number
+            name, f"be at least {minimum}", short_repr(number), expected=minimum, received=number
         )
     return number
 
@@ -462,7 +538,11 @@ def check_seed(seed: object) -> int | np.random.Generator:
 
 
 def real_number(value: object, name: str) -> float:
-    """``value`` as a float if it is a real number (int or float, not bool), else raise.
+    """``value`` as a float if it is a real number, else raise.
+
+    A real number here is a :class:`numbers.Real` (ints, floats, numpy integers
+    and floats, fractions); a bool and a numpy timedelta64, which Python and
+    numpy count as ints, are not.
 
     An int too large for float64 (beyond about ``1.8e308``) is refused with an
     :class:`ArgumentValueError`, not Python's bare ``OverflowError``.
@@ -470,7 +550,7 @@ def real_number(value: object, name: str) -> float:
     if type(value) is float:
         return value
     finite_numpy_float = isinstance(value, np.floating) and bool(np.isfinite(value))
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool | np.timedelta64) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(
             name, "be a real number (int or float)", received(value),
             expected=float, received=value,
@@ -478,11 +558,11 @@ def real_number(value: object, name: str) -> float:
     try:
         number = float(value)
     except OverflowError:
-        # not repr(value): Python refuses to print an int of more than 4,300 digits
-        bits = int(abs(math.trunc(value))).bit_length()
+        # an int by its bits, however short: Python refuses to print one of more than 4,300
+        # digits, and a cut repr would hide its size
+        shown = int_text(int(cast("Whole", value))) if is_whole(value) else short_repr(value)
         raise ArgumentValueError(
-            name, "be a number within float64's range",
-            f"{type(value).__name__} of {bits} bits",
+            name, "be a number within float64's range", shown,
             expected="a finite float64", received=value,
         ) from None  # fmt: skip
     if math.isinf(number) and finite_numpy_float:
@@ -527,17 +607,19 @@ def check_weight_decay(weight_decay: object, reduction: str) -> float:
     >= 0; got -0.1
     """
     decay = real_number(weight_decay, "weight_decay")
-    if not (math.isfinite(decay) and decay >= 0.0):
+    # the sign and zero of the value given: a Fraction or long double can round to 0.0
+    given = cast("float", weight_decay)
+    if not (math.isfinite(decay) and given >= 0):
         raise ArgumentValueError(
-            "weight_decay", "be a finite number >= 0", repr(weight_decay),
+            "weight_decay", "be a finite number >= 0", short_repr(weight_decay),
             expected=">= 0", received=weight_decay,
         )  # fmt: skip
-    if decay != 0.0 and reduction == "none":
+    if given != 0 and reduction == "none":
         raise ArgumentValueError(
             "weight_decay",
             "be 0 with reduction='none' (the penalty belongs to the whole objective, "
             "not to one sample)",
-            repr(weight_decay),
+            short_repr(weight_decay),
             expected=0.0,
             received=weight_decay,
         )
@@ -563,6 +645,23 @@ def available_memory() -> int | None:
         return None
 
 
+def check_addressable(n_bytes: int, name: str, what: str) -> None:
+    """Raise ``ArgumentValueError`` if ``n_bytes`` exceed what numpy can hold in one array.
+
+    That is ``np.iinfo(np.intp).max`` bytes; no machine can meet such a request, and
+    numpy would raise its own ``ValueError``. Parameters as for :func:`check_memory`.
+    """
+    addressable = int(np.iinfo(np.intp).max)
+    if n_bytes > addressable:
+        raise ArgumentValueError(
+            name,
+            f"give arrays numpy can hold (at most {addressable:,} bytes)",
+            f"{what} needing {count_text(n_bytes)} bytes",
+            expected=addressable,
+            received=n_bytes,
+        )
+
+
 def check_memory(n_bytes: int, name: str, what: str) -> None:
     """Raise ``ArgumentValueError`` if ``n_bytes`` exceed the available memory.
 
@@ -581,21 +680,13 @@ def check_memory(n_bytes: int, name: str, what: str) -> None:
     """
     if n_bytes <= MEMORY_CHECKED_ABOVE:
         return
-    addressable = int(np.iinfo(np.intp).max)
-    if n_bytes > addressable:
-        raise ArgumentValueError(
-            name,
-            f"give arrays numpy can hold (at most {addressable:,} bytes)",
-            f"{what} needing {n_bytes:,} bytes",
-            expected=addressable,
-            received=n_bytes,
-        )
+    check_addressable(n_bytes, name, what)
     available = available_memory()
     if available is not None and n_bytes > available:
         raise ArgumentValueError(
             name,
             f"give arrays that fit in the available memory ({available:,} bytes)",
-            f"{what} needing {n_bytes:,} bytes",
+            f"{what} needing {count_text(n_bytes)} bytes",
             expected=available,
             received=n_bytes,
         )

@@ -56,9 +56,11 @@ class Activation:
     name : str
         The name it is looked up by.
     f : callable
-        ``f(z)``, elementwise, same shape out as in.
+        ``f(z)`` for a float64 array ``z`` (or a float), elementwise: float64, of
+        ``z``'s shape. The rules do not check ``z``: the models check their inputs
+        and parameters before calling them.
     df : callable
-        ``df(z)`` is :math:`f'(z)`, elementwise, same shape out as in.
+        ``df(z)`` is :math:`f'(z)`, elementwise, as ``f``.
     formula : str
         :math:`f` in LaTeX, for documentation.
     df_of_output : callable or None
@@ -115,7 +117,7 @@ def sigmoid(z: FloatArray) -> FloatArray:
 
 
 def _identity(z: FloatArray) -> FloatArray:
-    return z.copy()
+    return np.positive(z)  # a ufunc, as the other rules are: a new array, or a numpy float
 
 
 def _d_identity(z: FloatArray) -> FloatArray:

@@ -47,6 +47,7 @@ import numbers
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,7 +57,7 @@ from typing import Any, Final, Literal, Self
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._checks import short_repr
+from zerograd._checks import int_text, short_repr
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -445,11 +446,12 @@ def claim(claim_id: str) -> ClaimCheck:
     ...
     ValueError: expected a claim id '<page>:<short-name>' ..., got 'forces-zero'
     """
-    if not CLAIM_ID.fullmatch(str(claim_id)):
+    given: object = claim_id  # the caller's code may be untyped
+    if not (isinstance(given, str) and CLAIM_ID.fullmatch(given)):
         msg = (
             "expected a claim id '<page>:<short-name>' (the page's document name, a colon, "
             "then lowercase letters, digits and hyphens, e.g. 'one-sample:forces-zero'), "
-            f"got {claim_id!r}"
+            f"got {short_repr(claim_id)}"
         )
         raise ValueError(msg)
     # The `with` statement is the caller's line, one frame up; under `nox -s mutation`
@@ -461,8 +463,11 @@ def claim(claim_id: str) -> ClaimCheck:
 
 
 def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:
-    """Whether ``value`` is one of ``kinds`` and not a bool, which Python counts as an int."""
-    return isinstance(value, kinds) and not isinstance(value, bool)
+    """Whether ``value`` is one of ``kinds``: not a bool or a numpy timedelta64.
+
+    Python counts a bool as an int, and numpy a timedelta64 as an integer.
+    """
+    return isinstance(value, kinds) and not isinstance(value, bool | np.timedelta64)
 
 
 def bound(
@@ -515,11 +520,12 @@ def bound(
     >>> bound(2.4696e-4, "lower"), format(2.4696e-4, ".2g")
     ('0.00024', '0.00025')
     """
-    if side not in ("upper", "lower"):
-        msg = f"side must be 'upper' or 'lower'; got {side!r}"
+    given: object = side  # the caller's code may be untyped
+    if not (isinstance(given, str) and given in ("upper", "lower")):
+        msg = f"side must be 'upper' or 'lower'; got {short_repr(side)}"
         raise ValueError(msg)
     if not _is_number(digits, numbers.Integral) or not 1 <= int(digits) <= 15:
-        msg = f"digits must be an integer from 1 to 15; got {digits!r}"
+        msg = f"digits must be an integer from 1 to 15; got {short_repr(digits)}"
         raise ValueError(msg)
     places = int(digits)  # a numpy integer too
     # numpy floats of at most 64 bits and numpy integers convert exactly; a longer
@@ -532,13 +538,13 @@ def bound(
     if number is None:
         msg = (
             "value must be a finite number (int, float, or a numpy float of at most "
-            f"64 bits); got {value!r}"
+            f"64 bits); got {short_repr(value)}"
         )
         raise ValueError(msg)
     try:
         finite = math.isfinite(number)
     except OverflowError:  # an int that rounds to infinity; not repr'd, it may be huge
-        msg = f"value must be a finite number; got an int of {int(number).bit_length()} bits"
+        msg = f"value must be a finite number; got {int_text(int(number))}"
         raise ValueError(msg) from None
     if not finite:
         msg = f"value must be a finite number; got {number!r}"
@@ -557,6 +563,16 @@ def bound(
     return format(rounded, f".{places}g")
 
 
+def _holds_other_than_float64(given: object) -> bool:
+    """Whether a nest of sequences holds a value whose own dtype is not float64.
+
+    ``given`` is one that numpy converted to an array: lists, tuples, deques, ...
+    """
+    if isinstance(given, np.ndarray | str | bytes) or not isinstance(given, Iterable):
+        return bool(np.asarray(given).dtype != np.float64)
+    return any(_holds_other_than_float64(item) for item in given)
+
+
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """Whether two float64 results have one shape and the same bits in each entry.
 
@@ -567,8 +583,9 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     Parameters
     ----------
     actual, expected : array_like of float64
-        Python floats are float64; other dtypes, and lists that mix ints with
-        floats, are refused rather than converted, which could make unequal
+        Python floats are float64; other dtypes (a float64 array in the other
+        byte order too), and lists holding ints or numpy values of another
+        dtype, are refused rather than converted, which could make unequal
         values equal.
 
     Returns
@@ -597,15 +614,16 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
         except (ValueError, TypeError):  # ragged nesting: numpy's message names neither
             msg = f"{name} must be a rectangular float64 array; got {short_repr(given)}"
             raise ValueError(msg) from None
-        if array.dtype != np.float64:
-            msg = f"{name} must be float64; got dtype {array.dtype}"
+        if array.dtype != np.float64:  # the bits are compared as native uint64
+            msg = f"{name} must be float64 (native byte order); got dtype {array.dtype}"
             raise ValueError(msg)
-        # numpy turns a list that mixes ints and floats into float64, rounding the ints
-        if not isinstance(given, np.ndarray) and any(
-            isinstance(item, int) or np.asarray(item).dtype.kind in "iub"
-            for item in np.asarray(given, dtype=object).ravel()
-        ):
-            msg = f"{name} must hold floats, not ints to be converted; got {short_repr(given)}"
+        # numpy turns a list that mixes ints, or other floats, with floats into float64,
+        # rounding the ints and converting the rest
+        if not isinstance(given, np.ndarray) and _holds_other_than_float64(given):
+            msg = (
+                f"{name} must hold float64 values, not ints or other dtypes to be converted; "
+                f"got {short_repr(given)}"
+            )
             raise ValueError(msg)
         arrays.append(array)
     first, second = arrays

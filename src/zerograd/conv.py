@@ -11,13 +11,16 @@ from collections.abc import Mapping, Sequence
 import numpy.typing as npt
 
 from zerograd._checks import (
+    FLOAT64,
     ArgumentValueError,
     FloatArray,
     Seed,
     Whole,
+    check_addressable,
     check_shape,
     is_whole,
     sequence,
+    short_repr,
     whole_number,
     whole_numbers,
 )
@@ -61,7 +64,8 @@ class ConvNetwork(Model):
     Raises
     ------
     zerograd.ArgumentValueError
-        If shapes do not chain, a kernel is wider than its input, counts
+        If shapes do not chain, a kernel is wider than its input, one channel
+        of ``length`` would be more than numpy can hold in an array, counts
         differ, values are not finite or an activation name is unknown.
     zerograd.ArgumentTypeError
         If an argument is not of the documented kind.
@@ -90,6 +94,8 @@ class ConvNetwork(Model):
     ) -> None:
         weights, biases, functions = layer_lists(W, b, activations)
         length = whole_number(length, "length", minimum=1)
+        # a length no input could have is refused now, not at the first call
+        check_addressable(FLOAT64.itemsize * length, "length", "one input channel")
         self._shapes = _chain_shapes(weights, biases, length)
         self._conv = tuple(w.ndim == 3 for w in weights)
         super().__init__({"W": weights, "b": biases}, functions)
@@ -134,6 +140,7 @@ class ConvNetwork(Model):
                 "conv", "hold at least one (channels, width)", "[]", expected=1, received=0
             )
         channels, length = shape
+        check_addressable(FLOAT64.itemsize * length, "input_shape", "one input channel")
         shapes: list[tuple[int, ...]] = []  # of each weight array, in layer order
         for k, (c_out, width) in enumerate(layers, start=1):
             if width > length:
@@ -141,7 +148,7 @@ class ConvNetwork(Model):
                     "conv",
                     f"have kernels no wider than their inputs: layer {k}'s input has length "
                     f"{length}",
-                    f"width {width}",
+                    f"width {short_repr(width)}",
                     expected=length,
                     received=width,
                 )
@@ -182,7 +189,7 @@ class ConvNetwork(Model):
             If ``k`` is not an int from 0 to ``K``, as for ``forward(x).x[k]``.
         """
         if not (is_whole(k) and 0 <= k <= self.K):
-            msg = f"layer number must be an int from 0 to {self.K}; got {k!r}"
+            msg = f"layer number must be an int from 0 to {self.K}; got {short_repr(k)}"
             raise LayerIndexError(msg)
         return self._shapes[int(k)]
 
@@ -235,7 +242,7 @@ class ConvNetwork(Model):
                 self._f[k - 2].multiply_by_slope(delta, trace.z[k - 1], x_prev)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(str(shape) for shape in self._shapes)
+        shapes = ", ".join(short_repr(shape) for shape in self._shapes)
         return f"ConvNetwork(shapes=[{shapes}], activations={self.activations})"
 
 

@@ -40,7 +40,9 @@ from zerograd._checks import (
     check_choice,
     check_memory,
     check_seed,
+    count_text,
     real_number,
+    short_repr,
     whole_number,
 )
 from zerograd.activations import ACTIVATIONS, get_activation
@@ -274,7 +276,7 @@ def zero_output_bias_batch(
         )
     # x, the forward pass's copy of it, each layer's z and x, and y
     per_sample = 2 * net.sizes[0] + 2 * sum(net.sizes[1:]) + net.sizes[-1]
-    check_memory(8 * count * per_sample, "n_samples", f"a batch of {count:,} samples")
+    check_memory(8 * count * per_sample, "n_samples", f"a batch of {count_text(count)} samples")
     x = rng.normal(size=(count, net.sizes[0]))
     K = net.K
     trace = net.forward(x)
@@ -314,9 +316,12 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
     Raises
     ------
     ValueError
-        If ``candidates`` is not one-dimensional or holds NaN or inf.
+        If ``activation`` is not a key of :data:`zerograd.ACTIVATIONS`, or
+        ``candidates`` is not one-dimensional, holds NaN or inf, or holds a number
+        that float64 would round (a long double, an int beyond 2**53): a zero is
+        reported at a value the caller gave, never at its rounding.
     TypeError
-        If ``candidates`` does not hold real numbers.
+        If ``activation`` is not a str, or ``candidates`` does not hold real numbers.
 
     Examples
     --------
@@ -334,9 +339,28 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
             "candidates", "have shape (M,)", f"shape {points.shape}", expected=1,
             received=points.shape,
         )  # fmt: skip
+    if candidates is not None:
+        _refuse_rounded(np.asarray(candidates, dtype=object).tolist(), points.tolist())
     points = np.sort(points)
     zeros: FloatArray = points[f.f(points) == 0.0]
     return zeros
+
+
+def _refuse_rounded(given: list[object], floats: list[float]) -> None:
+    """Raise if a candidate as given differs from its float64 value.
+
+    ``given`` holds the caller's own objects: numpy rounds the ints of a list that
+    mixes them with floats. Python compares an int, and numpy a long double, with a
+    float exactly.
+    """
+    for index, value in enumerate(given):
+        exact = value.item() if isinstance(value, np.generic) else value
+        if floats[index] != exact:
+            raise ArgumentValueError(
+                "candidates", "hold numbers float64 holds exactly",
+                f"{short_repr(exact)} at index {index}, {floats[index]!r} in float64",
+                expected="float64 values", received=exact,
+            )  # fmt: skip
 
 
 def steepest_zero(activation: str) -> float:

@@ -17,6 +17,7 @@ from zerograd._checks import (
     Whole,
     is_whole,
     received,
+    short_repr,
     whole_number,
 )
 
@@ -98,7 +99,10 @@ class Layered(Mapping[int, FloatArray]):
             return k - self._first
         # Any integer type (int, numpy.int64) names a layer; bool and float do not.
         if not (is_whole(k) and self.first <= k <= self.last):  # type: ignore[operator]
-            msg = f"layer number must be an int from {self.first} to {self.last}; got {k!r}"
+            msg = (
+                f"layer number must be an int from {short_repr(self.first)} to "
+                f"{short_repr(self.last)}; got {short_repr(k)}"
+            )
             raise LayerIndexError(msg)
         return int(cast("Whole", k)) - self._first
 
@@ -109,5 +113,5 @@ class Layered(Mapping[int, FloatArray]):
         return len(self._arrays)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{k}: {np.shape(self[k])}" for k in self)
+        shapes = ", ".join(f"{short_repr(k)}: {np.shape(self[k])}" for k in self)
         return f"Layered({{{shapes}}})"

@@ -139,7 +139,9 @@ def _check_binary_target(y: FloatArray, output_activation: str) -> None:
         )
     outside = ~np.isin(y, (0, 1))
     if outside.any():
-        bad = float(y[outside][0])  # float(): numpy 2 scalars print as np.float64(0.5)
+        # item(): a Python number where it holds the value (numpy 2 prints np.float64(0.5)),
+        # a long double kept as one, so that the value shown is the one refused
+        bad = y[outside][0].item()
         raise ArgumentValueError(
             "y", "hold 0 or 1 for binary_cross_entropy", repr(bad), expected=(0, 1), received=bad
         )
@@ -184,15 +186,18 @@ def _check_probability_target(y: FloatArray, output_activation: str) -> None:
             received=n_units,
         )
     if (y < 0).any():
-        bad = float(y[y < 0][0])
+        bad = y[y < 0][0].item()  # as above: the value refused, not a rounding of it
         raise ArgumentValueError(
             "y", "be non-negative for softmax_cross_entropy", repr(bad), expected=0, received=bad
         )
-    sums = y.sum(axis=-1, dtype=np.float64)
+    # in the wider of y's dtype and float64: a long double row summing to 1 within
+    # its own 2 n eps can miss 1 by more than that once rounded to float64
+    with np.errstate(over="ignore"):  # a sum that overflows is inf, refused below
+        sums = y.sum(axis=-1, dtype=np.result_type(y.dtype, np.float64))
     tolerance = probability_sum_tolerance(y)
     off = np.abs(sums - 1.0) > tolerance
     if off.any():
-        bad = float(sums[off][0])
+        bad = sums[off][0].item()
         raise ArgumentValueError(
             "y",
             f"hold probability vectors summing to 1 (within {tolerance:.3g}) "

@@ -62,6 +62,7 @@ from zerograd._checks import (
     real_array,
     real_number,
     received,
+    short_repr,
     squared_norm,
     to_float64,
     whole_number,
@@ -276,6 +277,12 @@ class GradientNorms(ParameterArrays):
         -------
         ndarray, shape (N,), or shape () for one sample
 
+        Raises
+        ------
+        zerograd.NonFiniteError
+            If a sample's total exceeds float64's range (about ``1.8e308``), though
+            each of its norms is finite; the index is the sample's.
+
         Examples
         --------
         >>> from zerograd import Network, gradient_norms
@@ -286,9 +293,15 @@ class GradientNorms(ParameterArrays):
         (array([1., 6.]), array([1., 3.]), array([1.41421356, 6.70820393]))
         """
         # hypot, not the root of a sum of squares: no overflow for norms past 1e154
-        total: FloatArray = np.asarray(
-            np.hypot.reduce(np.stack([n for _, n in self.arrays()]), axis=0)
-        )
+        with np.errstate(over="ignore"):  # a total beyond float64 is named below
+            total: FloatArray = np.asarray(
+                np.hypot.reduce(np.stack([n for _, n in self.arrays()]))  # over parameters
+            )
+        beyond = np.argwhere(~np.isfinite(total))
+        if len(beyond):
+            raise NonFiniteError(
+                "the total norm", tuple(int(i) for i in beyond[0]), "inf", OVERFLOW
+            )
         return total
 
 
@@ -346,7 +359,8 @@ class Model(ABC):
 
     Parameters are checked at every use. ``net.W[k]`` is a plain float64 array
     that a training loop may update in place (``net.W[1] -= lr * g.W[1]``) or
-    replace by another float64 array of the same shape (``net.W[1] = new``).
+    replace by another float64 array of the same shape, in the machine's byte
+    order (``net.W[1] = new``).
     Every call (:meth:`forward`, :meth:`loss`, :meth:`gradients`, ...) first
     compares each parameter's type, dtype and shape with those the model was
     built with, and raises :class:`zerograd.ArgumentTypeError` or
@@ -697,7 +711,7 @@ class Model(ABC):
             trace = self._trace(batch.inputs, single=batch.single)
             size = float(np.max(np.abs(self._objective(batch))))
         absolute = DEFAULT_ATOL * max(1.0, size) if atol is None else _tolerance(atol, "atol")
-        checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {step!r}"
+        checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {short_repr(step)}"
         if count is None:
             estimate = self.numerical_gradients(x, y, loss, reduction, weight_decay, step)
             pairs = zip(_every_array(exact), _every_array(estimate), strict=True)
@@ -873,7 +887,7 @@ class Model(ABC):
                 f"be a finite number of at least {smallest:.3g} (float64's epsilon times the "
                 f"largest |parameter| or |raw activation|, {largest:.3g}, or 1: a smaller step "
                 "leaves some entry unmoved)",
-                repr(step),
+                short_repr(step),
                 expected=smallest,
                 received=step,
             )
@@ -891,7 +905,7 @@ class Model(ABC):
                 "directions",
                 f"be at most the number of parameters, {entries} (as many cost as much as "
                 "checking every entry, directions=None)",
-                repr(count),
+                short_repr(count),
                 expected=entries,
                 received=count,
             )
@@ -1068,7 +1082,9 @@ def check_model(net: object) -> Model:
 
 
 def _refuse_changed_parameter(name: str, shape: tuple[int, ...], array: object) -> None:
-    requirement = f"be a float64 array of shape {shape}, as when the model was built"
+    requirement = (
+        f"be a float64 array (native byte order) of shape {shape}, as when the model was built"
+    )
     if type(array) is not np.ndarray or array.dtype != FLOAT64:
         kind = getattr(array, "dtype", None)
         raise ArgumentTypeError(
@@ -1152,9 +1168,10 @@ def _central_differences(
 
 def _tolerance(value: object, name: str) -> float:
     tolerance = real_number(value, name)
-    if not (math.isfinite(tolerance) and tolerance >= 0.0):
+    # the sign of the value given: a negative Fraction or long double can round to -0.0
+    if not (math.isfinite(tolerance) and value >= 0):  # type: ignore[operator]
         raise ArgumentValueError(
-            name, "be a finite number >= 0", repr(value), expected=">= 0", received=value
+            name, "be a finite number >= 0", short_repr(value), expected=">= 0", received=value
         )
     return tolerance
 
