@@ -988,3 +988,26 @@ def test_a_number_float64_rounds_to_zero_keeps_its_sign_and_its_zero(tiny: objec
     for tolerance in ("rtol", "atol"):
         with refuses(zg.ArgumentValueError, tolerance, expected=">= 0"):
             ONE.check_gradients(*batch, **{tolerance: -tiny})  # type: ignore[operator]
+
+
+def test_ints_beyond_64_bits_read_as_floats_as_int64_ones_do() -> None:
+    # numpy keeps an all-int list holding 2**70 as Python objects
+    beyond = ONE.gradients([2**70, 1], [0.0])
+    same = ONE.gradients([2.0**70, 1.0], [0.0])
+    assert all(
+        np.array_equal(a, b) for (_, a), (_, b) in zip(beyond.arrays(), same.arrays(), strict=True)
+    )
+    assert zeros_of("relu", [-(2**70)]).tolist() == [-(2.0**70)]  # float64 holds it exactly
+    with refuses(zg.ArgumentValueError, "candidates", received=-(2**64) - 1):
+        zeros_of("relu", [-(2**64) - 1])  # float64 rounds it
+    with refuses(zg.ArgumentValueError, "x", received=10**400) as info:
+        ONE.gradients([1, 10**400], [0.0])
+    assert str(info.value) == (
+        "x must hold numbers within float64's range; got <int of 1329 bits> at index (1,)"
+    )
+
+
+def test_an_empty_conv_is_shown_as_given() -> None:
+    with refuses(zg.ArgumentValueError, "conv", expected=1, received=0) as info:
+        zg.ConvNetwork.random((1, 3), ())
+    assert str(info.value).endswith("; got ()")

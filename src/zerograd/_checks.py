@@ -210,6 +210,10 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     ArgumentTypeError
         For a masked array (its mask would be silently dropped), a ragged
         nesting, or anything but integers, floats (and bools, if allowed).
+    ArgumentValueError
+        For an int beyond float64's range (about ``1.8e308``). Ints beyond 64 bits,
+        which numpy keeps as Python objects, come back as float64, rounded as int64
+        ones are.
     """
     if isinstance(value, np.ma.MaskedArray):
         raise ArgumentTypeError(
@@ -229,6 +233,8 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
             expected="a rectangular array",
             received=value,
         ) from error
+    if array.dtype == object and array.size and all(type(entry) is int for entry in array.flat):
+        array = _long_ints_as_float64(array, name)
     if array.dtype.kind not in ("biuf" if bools else "iuf"):
         kinds = "integer, floating or bool" if bools else "integer or floating"
         raise ArgumentTypeError(
@@ -239,6 +245,23 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
             received=array.dtype,
         )
     return array
+
+
+def _long_ints_as_float64(array: npt.NDArray[Any], name: str) -> FloatArray:
+    """Python ints that numpy kept as objects (one beyond 64 bits), as float64, or raise.
+
+    They round to float64 as int64 ones do; one beyond float64's range is refused.
+    """
+    for index, entry in enumerate(array.flat):
+        try:
+            float(entry)
+        except OverflowError:
+            where = tuple(int(i) for i in np.unravel_index(index, array.shape))
+            raise ArgumentValueError(
+                name, "hold numbers within float64's range", f"{int_text(entry)} at index {where}",
+                expected="a finite float64", received=entry,
+            ) from None  # fmt: skip
+    return array.astype(np.float64)
 
 
 def as_real_array(value: object, name: str) -> FloatArray:

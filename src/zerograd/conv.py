@@ -137,7 +137,11 @@ class ConvNetwork(Model):
         widths = whole_numbers(dense, "dense")
         if not layers:
             raise ArgumentValueError(
-                "conv", "hold at least one (channels, width)", "[]", expected=1, received=0
+                "conv",
+                "hold at least one (channels, width)",
+                short_repr(conv),
+                expected=1,
+                received=0,
             )
         channels, length = shape
         check_addressable(FLOAT64.itemsize * length, "input_shape", "one input channel")
