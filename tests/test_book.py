@@ -142,6 +142,23 @@ def test_any_other_exception_fails_the_check_with_its_type_and_message() -> None
     assert isinstance(caught.value.__cause__, ValueError)
 
 
+class _Unprintable:
+    def __str__(self) -> str:
+        msg = "no text"
+        raise RuntimeError(msg)
+
+
+def test_a_message_that_cannot_be_shown_still_fails_the_check(in_build: Kernel) -> None:
+    with pytest.raises(ClaimError) as caught, claim("rule:chain"):
+        _fail(AssertionError(_Unprintable()))
+    assert str(caught.value) == "rule:chain: <a message that could not be shown: RuntimeError>"
+    with pytest.raises(ClaimError) as caught, claim("rule:chain"):
+        _fail(ValueError(_Unprintable()))
+    assert caught.value.message == "ValueError: <a message that could not be shown: RuntimeError>"
+    in_build.shell.end_cell()
+    assert [record["failed"] for record in _records(in_build.glue)] == [1, 1]
+
+
 def test_an_interrupt_is_not_a_verdict(in_build: Kernel) -> None:
     with pytest.raises(KeyboardInterrupt), claim("rule:chain"):
         raise KeyboardInterrupt
@@ -403,6 +420,28 @@ def test_source_digest_refuses_a_folder_without_python(tmp_path: Path) -> None:
 @pytest.mark.parametrize("package", [None, 3, b"src/zerograd"], ids=["None", "int", "bytes"])
 def test_source_digest_refuses_what_is_not_a_path(package: object) -> None:
     # As the errors page says of zerograd.book's helpers: a plain ValueError, naming the type
+    kind = type(package).__name__
+    with pytest.raises(
+        ValueError, match=rf"^expected a package folder as a str or a path, got {kind}$"
+    ):
+        source_digest(package)  # type: ignore[arg-type]
+
+
+class _BytesPath:
+    """An os.PathLike whose path is bytes, as an os.DirEntry of os.scandir(b".") is."""
+
+    def __fspath__(self) -> bytes:
+        return b"src/zerograd"
+
+
+class _BrokenPath:
+    def __fspath__(self) -> str:
+        msg = "no path"
+        raise OSError(msg)
+
+
+@pytest.mark.parametrize("package", [_BytesPath(), _BrokenPath()], ids=["bytes", "raising"])
+def test_source_digest_refuses_a_path_like_that_names_no_str_path(package: object) -> None:
     kind = type(package).__name__
     with pytest.raises(
         ValueError, match=rf"^expected a package folder as a str or a path, got {kind}$"

@@ -127,6 +127,16 @@ def test_random_directions_catch_errors_that_cancel_within_an_array() -> None:
         zg.check_gradients(wrong, X, Y, directions=3, seed=7)
 
 
+def test_a_direction_s_slope_does_not_overflow_where_the_gradients_are_finite() -> None:
+    # weight decay near float64's largest number: gradient entries near 1e308, whose
+    # products with an unnormalised direction sum beyond float64's range
+    net = zg.Network.random([2, 3, 1], ["tanh", "identity"], seed=0)
+    exact = zg.gradients(net, [0.1, 0.2], [0.5], weight_decay=1e308)
+    assert 1e307 < exact.max_abs() < np.finfo(np.float64).max
+    for count in (1, 2, 5):
+        zg.check_gradients(net, [0.1, 0.2], [0.5], weight_decay=1e308, directions=count)
+
+
 def test_the_same_seed_draws_the_same_directions() -> None:
     wrong = planted(NET, "b", 1, (0,), 0.5)
     reports = []

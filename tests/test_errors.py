@@ -157,7 +157,7 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("worked target", lambda: worked_example(target=[1.0, 2.0]), zg.ArgumentTypeError,  # type: ignore[arg-type]
      "target must be a real number (int or float); got list [1.0, 2.0]"),
     ("worked bias", lambda: worked_example(output_bias=float("inf")), zg.NonFiniteError,
-     "output_bias must be finite; got inf at index (0,)"),
+     "output_bias must be finite; got inf"),
     ("activation entry", lambda: zg.Network([[[1.0]], [[1.0]]], [[0.0], [0.0]], ["relu", "Tanh"]),
      zg.ArgumentValueError,
      ("activations[1] must be one of 'identity', 'relu', 'leaky_relu', 'tanh', 'sigmoid', "
@@ -379,7 +379,7 @@ OVERFLOWING_RECURRENT = zg.RecurrentNetwork(
         pytest.param(
             lambda: OVERFLOWING.loss(np.ones((3, 1)), np.zeros((3, 1))),
             "the objective",
-            "the objective must be finite; got inf at index (): the values overflowed float64",
+            "the objective must be finite; got inf: the values overflowed float64",
             id="objective",
         ),
         pytest.param(
@@ -405,7 +405,7 @@ OVERFLOWING_RECURRENT = zg.RecurrentNetwork(
         pytest.param(
             lambda: HEAVY.loss([1.0], [0.0], weight_decay=0.5),
             "the weight penalty",
-            "the weight penalty must be finite; got inf at index (): the values overflowed float64",
+            "the weight penalty must be finite; got inf: the values overflowed float64",
             id="penalty",
         ),
     ],
@@ -1005,6 +1005,73 @@ def test_ints_beyond_64_bits_read_as_floats_as_int64_ones_do() -> None:
     assert str(info.value) == (
         "x must hold numbers within float64's range; got <int of 1329 bits> at index (1,)"
     )
+
+
+def test_ints_beyond_64_bits_mixed_with_floats_read_as_floats() -> None:
+    # numpy keeps [2**70, 0.5] as Python objects too
+    beyond = ONE.gradients([2**70, 0.5], [0.0])
+    same = ONE.gradients([2.0**70, 0.5], [0.0])
+    assert all(
+        np.array_equal(a, b) for (_, a), (_, b) in zip(beyond.arrays(), same.arrays(), strict=True)
+    )
+    with refuses(zg.ArgumentValueError, "candidates", received=-(2**70) - 1):
+        zeros_of("relu", [-(2**70) - 1, 0.5])  # float64 rounds it
+    # the least int float64 cannot hold, and the int just below it, which rounds to max
+    with refuses(zg.ArgumentValueError, "x", received=2**1024 - 2**970) as info:
+        ONE.gradients([0.5, 2**1024 - 2**970], [0.0])
+    assert str(info.value).endswith("got <int of 1024 bits> at index (1,)")
+    assert ONE.forward([0.5, 2**1024 - 2**970 - 1]).x[0][1] == np.finfo(np.float64).max
+
+
+def test_numpy_scalars_beside_a_long_int_read_as_floats() -> None:
+    beyond = ONE.gradients([2**70, np.float32(0.5)], [0.0])  # type: ignore[arg-type]
+    same = ONE.gradients([2.0**70, 0.5], [0.0])
+    assert all(
+        np.array_equal(a, b) for (_, a), (_, b) in zip(beyond.arrays(), same.arrays(), strict=True)
+    )
+    assert zeros_of("relu", [2**70, np.float64(0.0), np.int64(-1)]).tolist() == [-1.0, 0.0]  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(
+    bool(np.finfo(np.longdouble).max <= np.finfo(np.float64).max),
+    reason="long double is float64 on this platform: none is beyond float64's range",
+)
+def test_a_long_double_beyond_float64_beside_a_long_int_is_refused() -> None:
+    huge = np.longdouble(2.0) ** 2000
+    with refuses(zg.ArgumentValueError, "x", received=huge) as info:
+        ONE.gradients([2**70, huge], [0.0])  # type: ignore[arg-type]
+    assert " at index (1,)" in str(info.value)
+
+
+def test_a_bool_inside_a_list_of_numbers_is_refused() -> None:
+    # numpy reads [0.5, True] as [0.5, 1.0]; a bool array is refused, and so is this
+    with refuses(zg.ArgumentTypeError, "x", expected="real numbers", received=bool) as info:
+        ONE.gradients([[0.5, 1.0], [True, 0.0]], [[0.0], [0.0]])
+    assert str(info.value).endswith("got a bool at index (1, 0)")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.gradients([np.array([0.5, 1.0]), np.array([False, True])], [[0.0], [0.0]])
+    assert str(info.value).endswith("got a bool at index (1, 0)")
+    with refuses(zg.ArgumentTypeError, "candidates"):
+        zeros_of("relu", [0.0, True])
+    with refuses(zg.ArgumentTypeError, "W[1]"):
+        zg.Network(W=[[[2**70, np.True_]]], b=[[0.0]], activations="identity")  # type: ignore[list-item]
+    # targets take bools as 0 and 1, inside a list too
+    with_bools = ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[True], [0.0]])  # type: ignore[arg-type]
+    with_floats = ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[1.0], [0.0]])
+    assert np.array_equal(with_bools.b[1], with_floats.b[1])
+
+
+def test_a_refused_long_int_target_is_shown_as_given() -> None:
+    net = zg.Network.random([1, 1], "sigmoid", seed=0)
+    with refuses(zg.ArgumentValueError, "y", received=2**70 + 1) as info:
+        net.gradients([0.5], [2**70 + 1], loss="binary_cross_entropy")
+    assert str(info.value).endswith(f"got {2**70 + 1}")
+    pair = zg.Network.random([1, 2], "identity", seed=0)
+    with refuses(zg.ArgumentValueError, "y", received=-(2**70)):
+        pair.gradients([0.5], [-(2**70), 0.5], loss="softmax_cross_entropy")
+    # a sum of long ints beyond float64's range is inf, refused without a warning
+    with refuses(zg.ArgumentValueError, "y", received=float("inf")):
+        pair.gradients([0.5], [2**1023, 2**1023], loss="softmax_cross_entropy")
 
 
 def test_an_empty_conv_is_shown_as_given() -> None:

@@ -22,6 +22,7 @@ from zerograd.examples import (
     CANCELLING_STEP_ERRORS,
     MIRRORED_ERROR,
     OPTIMUM_ERRORS,
+    Example,
     cancelling_batch,
     cancelling_batch_full_rank,
     conv_cancelling_positions,
@@ -33,6 +34,7 @@ from zerograd.examples import (
     zero_output_bias_batch,
     zeros_of,
 )
+from zerograd.rational import fractions_of, gradients_are_exact
 
 ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
 # f(z) = 0 at a point where f'(z) != 0: tanh, identity, leaky_relu and silu at z = 0.
@@ -455,8 +457,12 @@ def test_example_numerical_gradients_use_the_case_loss_and_reduction() -> None:
 
 
 def test_worked_example_names_a_bad_target() -> None:
-    with refuses(zg.NonFiniteError, "target", index=(0,)):
+    with refuses(zg.NonFiniteError, "target", index=(), received="NaN") as info:
         worked_example(target=float("nan"))
+    assert str(info.value) == "target must be finite; got NaN"
+    with refuses(zg.NonFiniteError, "output_bias", index=(), received="inf") as info:
+        worked_example(output_bias=-np.inf)
+    assert str(info.value) == "output_bias must be finite; got -inf"
 
 
 def test_zero_output_bias_batch_needs_at_least_one_sample() -> None:
@@ -574,3 +580,44 @@ def test_recurrent_cancelling_steps_by_hand() -> None:
     np.testing.assert_array_equal(g.U[1], [[3.0]])
     np.testing.assert_array_equal(g.b[1], [1.0])
     zg.check_gradients(case.net, case.x, case.y)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        worked_example(),
+        worked_example(output_activation="relu"),
+        worked_example(target=0.875),
+        worked_example(output_bias=0.0),
+        cancelling_batch("relu"),
+        cancelling_batch("identity"),
+        cancelling_batch_full_rank(),
+        output_optimum_batch(),
+        conv_cancelling_positions(),
+        recurrent_cancelling_steps(),
+    ],
+    ids=[
+        "worked",
+        "worked-relu-output",
+        "worked-target",
+        "worked-zero-bias",
+        "cancelling-relu",
+        "cancelling-identity",
+        "cancelling-full-rank",
+        "output-optimum",
+        "conv-positions",
+        "recurrent-steps",
+    ],
+)
+def test_the_examples_called_exact_are_exact(case: Example[zg.Model]) -> None:
+    # every value of the forward and backward pass, redone in rational arithmetic
+    assert case.loss == "squared_error"
+    assert gradients_are_exact(case.net, case.x, case.y)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu", "leaky_relu", "tanh", "silu"])
+def test_weight_only_counterexample_zero_is_real(activation: str) -> None:
+    case = weight_only_counterexample(activation)
+    W, b = case.net.W[1], case.net.b[1]
+    real_z1 = fractions_of(W) @ fractions_of(case.x) + fractions_of(b)
+    assert real_z1.tolist() == [0, 0]  # where each of these activations is 0

@@ -73,3 +73,13 @@ def test_numpy_integers_name_layers_like_ints() -> None:
     layers = Layered([np.zeros(1), np.ones(2)], first=1)
     assert layers[np.int64(2)].shape == (2,)
     assert layers[np.uint8(1)].shape == (1,)
+
+
+def test_a_type_error_of_the_caller_s_generator_is_its_own() -> None:
+    def arrays() -> object:
+        yield np.zeros(1)
+        msg = "the caller's own error"
+        raise TypeError(msg)
+
+    with pytest.raises(TypeError, match=r"^the caller's own error$"):
+        Layered(arrays(), first=1)  # type: ignore[arg-type]

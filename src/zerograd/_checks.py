@@ -37,6 +37,9 @@ Whole = int | np.integer[Any]
 Seed = int | np.integer[Any] | np.random.Generator
 """A seed for :func:`numpy.random.default_rng`: a non-negative whole number, or a generator."""
 
+INT_BEYOND_FLOAT64 = 2**1024 - 2**970
+"""The least int Python cannot convert to float64: halfway above the largest float64
+(``2**1024 - 2**971``), where round-half-to-even rounds up to ``2**1024``."""
 MEMORY_CHECKED_ABOVE = 2**26
 """Bytes (64 MiB) above which a request is compared with the available memory.
 
@@ -90,19 +93,23 @@ class ArgumentTypeError(ArgumentError, TypeError):
 class NonFiniteError(ArgumentValueError):
     """NaN or inf: in an argument, or where the computation overflowed float64.
 
-    ``received`` is ``"NaN"`` or ``"inf"``.
+    ``received`` is ``"NaN"`` or ``"inf"``; the message shows the sign of an
+    infinite scalar, and the index of an array's entry.
 
     Attributes
     ----------
     index : tuple of int
-        The index of the first such entry, in C order.
+        The index of the first such entry, in C order; ``()`` for a scalar.
     """
 
-    def __init__(self, argument: str, index: tuple[int, ...], kind: str, why: str = "") -> None:
+    def __init__(
+        self, argument: str, index: tuple[int, ...], kind: str, why: str = "", *, shown: str = ""
+    ) -> None:
+        where = f" at index {index}" if index else ""
         super().__init__(
             argument,
             "be finite",
-            f"{kind} at index {index}{why}",
+            f"{shown or kind}{where}{why}",
             expected="finite",
             received=kind,
         )
@@ -189,6 +196,25 @@ def count_text(count: int) -> str:
     return f"at least 2**{count.bit_length() - 1}"
 
 
+def shape_text(pattern: tuple[int | str, ...]) -> str:
+    """A shape as Python writes a tuple, with named sizes unquoted: ``(T, 2)``, ``(3,)``."""
+    inside = ", ".join(str(size) for size in pattern)
+    return f"({inside},)" if len(pattern) == 1 else f"({inside})"
+
+
+def as_given(entry: object) -> object:
+    """An entry of an array as the caller wrote it, for a message and ``received``.
+
+    A numpy scalar becomes the Python number that holds it (numpy 2 prints
+    ``np.float64(0.5)``; a long double stays one, which no Python float holds);
+    an entry of an object array is the caller's own object already, or a 0-d
+    array the caller put in a list, read as the number it holds.
+    """
+    if isinstance(entry, np.ndarray) and entry.ndim == 0:
+        entry = entry[()]  # numpy keeps a 0-d array inside a list it reads as objects
+    return entry.item() if isinstance(entry, np.generic) else entry
+
+
 def received(value: object) -> str:
     """The type and a short repr of ``value``, for the "got" part of a type error."""
     return f"{type(value).__name__} {short_repr(value)}"
@@ -210,10 +236,18 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     ArgumentTypeError
         For a masked array (its mask would be silently dropped), a ragged
         nesting, or anything but integers, floats (and bools, if allowed).
+        An entry that is a bool is refused also where numpy would read the
+        list as numbers.
     ArgumentValueError
-        For an int beyond float64's range (about ``1.8e308``). Ints beyond 64 bits,
-        which numpy keeps as Python objects, come back as float64, rounded as int64
-        ones are.
+        For an int beyond float64's range (about ``1.8e308``).
+
+    Notes
+    -----
+    A list holding an int beyond 64 bits, which numpy keeps as an object array,
+    comes back as that object array of the caller's numbers (and bools, if
+    allowed): :func:`to_float64` then rounds the ints as it rounds int64 ones.
+    Where bools are not allowed, one inside a list is refused too (numpy would
+    read it as 0 or 1 beside numbers).
     """
     if isinstance(value, np.ma.MaskedArray):
         raise ArgumentTypeError(
@@ -233,8 +267,14 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
             expected="a rectangular array",
             received=value,
         ) from error
-    if array.dtype == object and array.size and all(type(entry) is int for entry in array.flat):
-        array = _long_ints_as_float64(array, name)
+    if not bools and not isinstance(value, np.ndarray):
+        # numpy reads a bool beside floats or ints as 0 or 1 without a word
+        _refuse_nested_bool(value, name)
+    if array.dtype == object and array.size and all(_is_number(e, bools) for e in array.flat):
+        # what numpy makes of a list holding an int beyond 64 bits: kept as the caller's
+        # numbers, so that a value refused later is shown as given; to_float64 rounds them
+        _refuse_beyond_float64(array, name)
+        return array
     if array.dtype.kind not in ("biuf" if bools else "iuf"):
         kinds = "integer, floating or bool" if bools else "integer or floating"
         raise ArgumentTypeError(
@@ -247,21 +287,55 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     return array
 
 
-def _long_ints_as_float64(array: npt.NDArray[Any], name: str) -> FloatArray:
-    """Python ints that numpy kept as objects (one beyond 64 bits), as float64, or raise.
+def _is_number(entry: object, bools: bool) -> bool:
+    """Whether an entry of an object array is a number numpy would read (a bool if allowed)."""
+    if isinstance(entry, np.ndarray) and entry.ndim == 0:
+        entry = entry[()]
+    if isinstance(entry, bool | np.bool_):
+        return bools
+    # subclasses too (an IntEnum member, a float subclass), as numpy reads them
+    return isinstance(entry, int | float) or (
+        isinstance(entry, np.integer | np.floating) and not isinstance(entry, np.timedelta64)
+    )
 
-    They round to float64 as int64 ones do; one beyond float64's range is refused.
+
+def _refuse_nested_bool(value: object, name: str) -> None:
+    """Raise, naming its index, if a bool sits among the numbers of a value numpy read.
+
+    Read through an object array, so that the entries are the caller's own objects
+    (a numpy bool, a 0-d bool array) whatever container holds them.
     """
-    for index, entry in enumerate(array.flat):
-        try:
-            float(entry)
-        except OverflowError:
+    if not isinstance(value, list | tuple):
+        return  # an array-like object reads as one dtype, which the caller checks
+    try:
+        entries = np.asarray(value, dtype=object)
+    except TypeError:  # an entry whose __array__ takes no dtype: numpy read its numbers
+        return
+    for where, entry in np.ndenumerate(entries):
+        if type(as_given(entry)) is bool:
+            raise ArgumentTypeError(
+                name, "hold real numbers (integer or floating dtype)", f"a bool at index {where}",
+                expected="real numbers", received=bool,
+            )  # fmt: skip
+
+
+def _refuse_beyond_float64(array: npt.NDArray[Any], name: str) -> None:
+    """Raise, naming the first, if an object array of numbers holds one float64 cannot."""
+    for index, given in enumerate(array.flat):
+        entry = as_given(given)
+        if isinstance(entry, int):
+            beyond = abs(int(entry)) >= INT_BEYOND_FLOAT64
+        else:  # a float; a long double can be beyond float64's range
+            with np.errstate(over="ignore"):
+                number = cast("float", entry)
+                beyond = bool(np.isfinite(number)) and not np.isfinite(np.float64(number))
+        if beyond:
             where = tuple(int(i) for i in np.unravel_index(index, array.shape))
+            shown = int_text(entry) if isinstance(entry, int) else repr(entry)
             raise ArgumentValueError(
-                name, "hold numbers within float64's range", f"{int_text(entry)} at index {where}",
+                name, "hold numbers within float64's range", f"{shown} at index {where}",
                 expected="a finite float64", received=entry,
-            ) from None  # fmt: skip
-    return array.astype(np.float64)
+            )  # fmt: skip
 
 
 def as_real_array(value: object, name: str) -> FloatArray:
@@ -304,7 +378,9 @@ def as_real_array(value: object, name: str) -> FloatArray:
 def to_float64(given: npt.NDArray[Any], name: str, *, copy: bool = True) -> FloatArray:
     """``given``, an array of real numbers, as float64, or raise if that turns finite into inf.
 
-    Integers and floats of at most 64 bits convert without overflow; a longer
+    ``given`` comes from :func:`real_array`: integers and floats of at most 64
+    bits, and Python numbers no larger than float64 holds, convert without
+    overflow; a longer
     float (numpy's long double, where it is longer) can hold a finite number
     beyond float64's range, which is refused here, naming ``name``, rather
     than turned into inf with numpy's overflow warning.
@@ -597,6 +673,45 @@ def real_number(value: object, name: str) -> float:
     return number
 
 
+def non_negative_number(value: object, name: str) -> float:
+    """``value`` as a float if it is a real number, finite and ``>= 0``, else raise.
+
+    The sign is that of the value given: a negative Fraction or long double
+    that rounds to ``-0.0`` is refused, not taken as 0.
+
+    Raises
+    ------
+    ArgumentTypeError
+        As :func:`real_number`.
+    ArgumentValueError
+        If it is negative, NaN or inf, or beyond float64's range.
+    """
+    number = real_number(value, name)
+    if not (math.isfinite(number) and cast("float", value) >= 0):
+        raise ArgumentValueError(
+            name, "be a finite number >= 0", short_repr(value), expected=">= 0", received=value
+        )
+    return number
+
+
+def finite_number(value: object, name: str) -> float:
+    """``value`` as a float if it is a finite real number, else raise.
+
+    Raises
+    ------
+    ArgumentTypeError, ArgumentValueError
+        As :func:`real_number`.
+    NonFiniteError
+        For NaN or an infinity, shown with its sign.
+    """
+    number = real_number(value, name)
+    if not math.isfinite(number):
+        kind = "NaN" if math.isnan(number) else "inf"
+        shown = "-inf" if number < 0 else kind
+        raise NonFiniteError(name, (), kind, shown=shown)
+    return number
+
+
 def check_weight_decay(weight_decay: object, reduction: str) -> float:
     r"""Return the weight decay :math:`\lambda` as a float, or raise.
 
@@ -629,15 +744,9 @@ def check_weight_decay(weight_decay: object, reduction: str) -> float:
     zerograd._checks.ArgumentValueError: weight_decay must be a finite number
     >= 0; got -0.1
     """
-    decay = real_number(weight_decay, "weight_decay")
-    # the sign and zero of the value given: a Fraction or long double can round to 0.0
-    given = cast("float", weight_decay)
-    if not (math.isfinite(decay) and given >= 0):
-        raise ArgumentValueError(
-            "weight_decay", "be a finite number >= 0", short_repr(weight_decay),
-            expected=">= 0", received=weight_decay,
-        )  # fmt: skip
-    if given != 0 and reduction == "none":
+    decay = non_negative_number(weight_decay, "weight_decay")
+    # zero as given: a Fraction or long double can round to 0.0
+    if cast("float", weight_decay) != 0 and reduction == "none":
         raise ArgumentValueError(
             "weight_decay",
             "be 0 with reduction='none' (the penalty belongs to the whole objective, "

@@ -27,7 +27,8 @@ every claim to the checks that ran. Outside a build (a reader
 running a downloaded notebook in Jupyter) nothing is recorded: a passing check
 is silent and a failing one raises, so the claim machinery adds no
 dependency: a page's notebook needs zerograd, numpy, matplotlib and a kernel,
-and what the page itself imports (SymPy on two pages) or reads (the records of
+and what the page itself imports (SymPy on the pages with symbolic checks, mpmath on
+those with high-precision ones) or reads (the records of
 *How we know this is right*). The same holds for :func:`glue`, which needs
 myst-nb only to paste values into a built page.
 
@@ -196,8 +197,17 @@ class CheckRecord:
 
 
 def _is_path(value: object) -> bool:
-    """Whether ``value`` names a path as ``pathlib.Path`` takes it: a str or an os.PathLike."""
-    return isinstance(value, str | os.PathLike)
+    """Whether ``value`` names a path as ``pathlib.Path`` takes it.
+
+    A str, or an os.PathLike of a str: ``pathlib.Path`` refuses one of bytes (an
+    ``os.DirEntry`` from ``os.scandir(b".")``).
+    """
+    if isinstance(value, str):
+        return True
+    try:
+        return isinstance(value, os.PathLike) and isinstance(os.fspath(value), str)
+    except Exception:  # noqa: BLE001  a __fspath__ that raises names no path
+        return False
 
 
 def source_digest(package: Path | str) -> str:
@@ -222,7 +232,7 @@ def source_digest(package: Path | str) -> str:
     Raises
     ------
     ValueError
-        If ``package`` is not a path (a ``str`` or a :class:`os.PathLike`), or
+        If ``package`` is not a path (a ``str``, or a :class:`os.PathLike` of one), or
         not a folder with at least one ``*.py`` file.
 
     Examples
@@ -392,15 +402,28 @@ class ClaimCheck:
         if error is not None and not isinstance(error, Exception):
             return  # KeyboardInterrupt, SystemExit: not a verdict on the claim
         message = None
-        if isinstance(error, AssertionError) and str(error):
-            message = str(error)
+        text = "" if error is None else _error_text(error)
+        if isinstance(error, AssertionError) and text:
+            message = text
         elif isinstance(error, AssertionError):
             message = "an assert without a message failed"
         elif error is not None:
-            message = f"{type(error).__name__}: {error}"
+            message = f"{type(error).__name__}: {text}"
         _record(self.claim_id, self.line, message)
         if message is not None:
             raise ClaimError(self.claim_id, message) from error
+
+
+def _error_text(error: BaseException) -> str:
+    """``str(error)``, or what stands for it where that raises.
+
+    A message object whose ``__str__`` fails: the check failed all the same, and
+    must be recorded.
+    """
+    try:
+        return str(error)
+    except Exception as failure:  # noqa: BLE001  any exception: the verdict must stand
+        return f"<a message that could not be shown: {type(failure).__name__}>"
 
 
 def claim(claim_id: str) -> ClaimCheck:

@@ -8,10 +8,11 @@ is exactly 0.0. Where exactness rests on floating-point facts (two samples with
 equal hidden outputs, a subtraction that cannot round),
 :func:`cancelling_batch`, whose hidden activation is an argument, checks them
 with the library and raises if they fail. The fixed examples are built from
-small dyadic constants; :func:`zero_output_bias_batch` gives a
-:math:`\delta^{(K)}` of exactly 0.0 by construction (targets equal to the
-computed predictions, in float64, or relu's flat side, in exact arithmetic
-too), and :func:`weight_only_counterexample` gives a hidden output
+small dyadic constants, and where the docstrings call their values exact
+the tests check it in rational arithmetic (:mod:`zerograd.rational`);
+:func:`zero_output_bias_batch` gives a :math:`\delta^{(K)}` of 0.0 by
+construction (targets equal to the computed predictions, or relu's flat side
+at raw activations of at most about :math:`-1` in float64), and :func:`weight_only_counterexample` gives a hidden output
 :math:`x^{(1)}` of exactly 0.0, and so a zero :math:`\partial L/\partial
 W^{(2)}`, by a bias at a point where the activation is exactly 0.0. Their
 doctests and the tests assert their properties.
@@ -36,12 +37,13 @@ import numpy.typing as npt
 from zerograd._checks import (
     ArgumentValueError,
     FloatArray,
+    as_given,
     as_real_array,
     check_choice,
     check_memory,
     check_seed,
     count_text,
-    real_number,
+    finite_number,
     short_repr,
     whole_number,
 )
@@ -179,8 +181,8 @@ def worked_example(
     # Checked here, so that the error names the argument given and not y, b[2] or
     # activations[1].
     check_choice(output_activation, ACTIVATIONS, "output_activation")
-    y = as_real_array([real_number(target, "target")], "target")
-    b2 = as_real_array([real_number(output_bias, "output_bias")], "output_bias")
+    y = np.array([finite_number(target, "target")])
+    b2 = np.array([finite_number(output_bias, "output_bias")])
     net = Network(
         W=[[[1.0, -1.0], [0.5, 2.0], [-1.0, 0.5]], [[1.0, -0.5, 2.0]]],
         b=[[0.5, -1.0, 0.0], b2],
@@ -219,9 +221,10 @@ def zero_output_bias_batch(
         the same float64 numbers, gives
         :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot 0 = 0.0`. That is a float64
         zero: in exact arithmetic the real :math:`\delta^{(K)}` at these
-        parameters is :math:`f_K'(z^{(K)})` times the rounding error of the
-        computed prediction (or of its softmax), which need not be 0 (it is
-        0 where a relu output is below its kink). ``"flat"``: the output
+        parameters need not be 0, as it carries the rounding error of the
+        computed prediction (for softmax cross-entropy, of its float softmax,
+        whose entries, as rationals, need not sum to 1); it is 0 where a relu
+        output is below its kink. ``"flat"``: the output
         activation must be ``relu``; the output bias is lowered to
         :math:`b^{(K)}_j = -(1 + \max_n |(W^{(K)} x^{(K-1)}_n)_j|)`, so that
         every sample's :math:`z^{(K)}` is at most :math:`-1` up to rounding
@@ -250,6 +253,10 @@ def zero_output_bias_batch(
         ``n_samples`` whose batch and forward pass would take more than 64 MiB
         and more than the available memory (where the operating system
         reports it), or more than numpy can index.
+    TypeError
+        For an argument of the wrong kind: ``way``, ``loss`` or an activation
+        name that is not a str, ``sizes`` that are not a sequence of ints, an
+        ``n_samples`` or ``seed`` that is not an int (a bool is not one).
 
     Examples
     --------
@@ -354,7 +361,7 @@ def _refuse_rounded(given: list[object], floats: list[float]) -> None:
     float exactly.
     """
     for index, value in enumerate(given):
-        exact = value.item() if isinstance(value, np.generic) else value
+        exact = as_given(value)
         if floats[index] != exact:
             raise ArgumentValueError(
                 "candidates", "hold numbers float64 holds exactly",
@@ -377,7 +384,10 @@ def steepest_zero(activation: str) -> float:
     Raises
     ------
     ValueError
-        If the activation has no zero on :data:`ZERO_SEARCH_GRID`.
+        If the activation is not a known name, or has no zero on
+        :data:`ZERO_SEARCH_GRID`.
+    TypeError
+        If ``activation`` is not a str.
 
     Examples
     --------
@@ -402,7 +412,8 @@ def weight_only_counterexample(activation: str = "tanh") -> Example[Network]:
     :math:`W^{(1)}`, so :math:`z^{(1)} = b^{(1)} = (z_0, z_0)` with
     :math:`z_0` = :func:`steepest_zero` ``(activation)``, and
     :math:`x^{(1)} = f_1(z_0) = 0` in float64, and in exact arithmetic too
-    except for sigmoid and softplus, whose :math:`z_0` is where
+    (:math:`z^{(1)} = (z_0, z_0)` exactly; the tests check it in rational
+    arithmetic) except for sigmoid and softplus, whose :math:`z_0` is where
     :math:`e^{z_0}` underflows (in exact arithmetic :math:`f_1(z_0) > 0`
     there, so for them the case holds in float64 alone). The output is then
     :math:`x^{(2)} = b^{(2)} = 0.5` and the target 1.5 gives
@@ -441,7 +452,7 @@ def weight_only_counterexample(activation: str = "tanh") -> Example[Network]:
 
 
 def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
-    r"""Two samples whose output-layer gradients cancel exactly in the sum.
+    r"""Two samples whose output-layer gradients, as zerograd computes them, sum to 0.0.
 
     :math:`W^{(1)}` has the rows :math:`(1, 1, 0)` and :math:`(0, 1, 1)`,
     :math:`b^{(1)} = (0.25, 0)`, :math:`W^{(2)} = (0.5, -0.25)` and
@@ -449,13 +460,19 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     second adds :math:`v = (1, -1, 1)`, a null vector of :math:`W^{(1)}`, so
     both samples have the same :math:`z^{(1)} = (0.75, 0.25)`, the same
     :math:`x^{(1)}` and the same prediction :math:`p`. Their targets are
-    :math:`p \mp d` with :math:`d` = :data:`MIRRORED_ERROR`, so
+    :math:`p \mp d` with :math:`d` = :data:`MIRRORED_ERROR`, where :math:`p`
+    is zerograd's float64 prediction, so zerograd's
     :math:`\delta^{(2)}_1 = d` and :math:`\delta^{(2)}_2 = -d` (the output is
     ``identity``). Summed over the batch,
-    :math:`\partial L/\partial b^{(2)} = d - d = 0` and
-    :math:`\partial L/\partial W^{(2)} = d\,x^{(1)\top} - d\,x^{(1)\top} = 0`,
-    while :math:`\partial L/\partial W^{(1)} = \delta^{(1)}_1 (x^{(0)}_1 - x^{(0)}_2)^\top
-    = -\delta^{(1)}_1 v^\top \neq 0`.
+    :math:`\partial L/\partial b^{(2)} = d - d` and
+    :math:`\partial L/\partial W^{(2)} = d\,x^{(1)\top} - d\,x^{(1)\top}` are
+    0.0, while :math:`\partial L/\partial W^{(1)} = \delta^{(1)}_1 (x^{(0)}_1 -
+    x^{(0)}_2)^\top = -\delta^{(1)}_1 v^\top \neq 0`. With an ``identity`` or
+    ``relu`` hidden layer float64 computes :math:`p` and every gradient without
+    rounding, so these are the real values (the tests check it in rational
+    arithmetic); with ``tanh`` and the other activations :math:`p` is a
+    rounding of the real prediction, and the real summed gradients need not
+    be zero (the book's batch page computes one that is not).
 
     Parameters
     ----------

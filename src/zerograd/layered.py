@@ -66,7 +66,7 @@ class Layered(Mapping[int, FloatArray]):
         try:
             if not isinstance(arrays, list) and isinstance(arrays, str | bytes | Mapping):
                 raise TypeError  # iterable, but not one array per layer
-            self._arrays: list[FloatArray] = list(arrays)
+            each = iter(arrays)
         except TypeError as error:  # not iterable, a 0-d array included
             raise ArgumentTypeError(
                 "arrays",
@@ -75,6 +75,8 @@ class Layered(Mapping[int, FloatArray]):
                 expected="iterable",
                 received=arrays,
             ) from error
+        # outside the try: a TypeError the caller's own generator raises is its own
+        self._arrays: list[FloatArray] = list(each)
         self._first = first if type(first) is int and first >= 0 else whole_number(first, "first")
         self._last = self._first + len(self._arrays) - 1
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zerograd._checks import ArgumentValueError, FloatArray, check_choice
+from zerograd._checks import ArgumentValueError, FloatArray, as_given, check_choice
 from zerograd.activations import Activation
 
 
@@ -139,9 +139,7 @@ def _check_binary_target(y: FloatArray, output_activation: str) -> None:
         )
     outside = ~np.isin(y, (0, 1))
     if outside.any():
-        # item(): a Python number where it holds the value (numpy 2 prints np.float64(0.5)),
-        # a long double kept as one, so that the value shown is the one refused
-        bad = y[outside][0].item()
+        bad = as_given(y[outside][0])
         raise ArgumentValueError(
             "y", "hold 0 or 1 for binary_cross_entropy", repr(bad), expected=(0, 1), received=bad
         )
@@ -186,18 +184,20 @@ def _check_probability_target(y: FloatArray, output_activation: str) -> None:
             received=n_units,
         )
     if (y < 0).any():
-        bad = y[y < 0][0].item()  # as above: the value refused, not a rounding of it
+        bad = as_given(y[y < 0][0])
         raise ArgumentValueError(
             "y", "be non-negative for softmax_cross_entropy", repr(bad), expected=0, received=bad
         )
     # in the wider of y's dtype and float64: a long double row summing to 1 within
     # its own 2 n eps can miss 1 by more than that once rounded to float64
     with np.errstate(over="ignore"):  # a sum that overflows is inf, refused below
-        sums = y.sum(axis=-1, dtype=np.result_type(y.dtype, np.float64))
+        # (float64 for an object array of Python numbers, whose ints may be long)
+        wider = np.float64 if y.dtype == object else np.result_type(y.dtype, np.float64)
+        sums = y.sum(axis=-1, dtype=wider)
     tolerance = probability_sum_tolerance(y)
     off = np.abs(sums - 1.0) > tolerance
     if off.any():
-        bad = sums[off][0].item()
+        bad = as_given(sums[off][0])
         raise ArgumentValueError(
             "y",
             f"hold probability vectors summing to 1 (within {tolerance:.3g}) "

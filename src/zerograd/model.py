@@ -59,9 +59,11 @@ from zerograd._checks import (
     check_seed,
     check_weight_decay,
     layer_sequence,
+    non_negative_number,
     real_array,
     real_number,
     received,
+    shape_text,
     short_repr,
     squared_norm,
     to_float64,
@@ -702,7 +704,7 @@ class Model(ABC):
         seed: Seed = 0,
     ) -> None:
         """Compare exact gradients with central differences: see :func:`zerograd.check_gradients`."""
-        relative = _tolerance(rtol, "rtol")
+        relative = non_negative_number(rtol, "rtol")
         count = None if directions is None else self._check_directions(directions)
         rng = np.random.default_rng(check_seed(seed))
         batch = self._batch(x, y, loss, reduction, weight_decay)
@@ -710,7 +712,9 @@ class Model(ABC):
         with _quiet():
             trace = self._trace(batch.inputs, single=batch.single)
             size = float(np.max(np.abs(self._objective(batch))))
-        absolute = DEFAULT_ATOL * max(1.0, size) if atol is None else _tolerance(atol, "atol")
+        absolute = (
+            DEFAULT_ATOL * max(1.0, size) if atol is None else non_negative_number(atol, "atol")
+        )
         checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {short_repr(step)}"
         if count is None:
             estimate = self.numerical_gradients(x, y, loss, reduction, weight_decay, step)
@@ -766,7 +770,7 @@ class Model(ABC):
             return inputs, False, squares
         raise ArgumentValueError(
             "x",
-            f"have shape {_shape_text(sample)} for one sample or {_shape_text(('N', *sample))} "
+            f"have shape {shape_text(sample)} for one sample or {shape_text(('N', *sample))} "
             "for a batch, each named length at least 1",
             f"shape {inputs.shape}",
             expected=sample,
@@ -967,22 +971,20 @@ class Model(ABC):
         for number in range(1, count + 1):
             v = {(name, k): rng.standard_normal(shape) for name, k, shape in self._layout}
             length = math.sqrt(sum(squared_norm(direction) for direction in v.values()))
-            slope: FloatArray = (
-                sum(
-                    (
-                        (exact.parameters[name][k] * direction).reshape(*lead, -1).sum(axis=-1)
-                        for (name, k), direction in v.items()
-                    ),
-                    start=np.zeros(lead),
-                )
-                / length
+            # unit length before the products are summed: a sum over v itself can
+            # overflow where the slope along v / |v| is finite
+            unit = {key: direction / length for key, direction in v.items()}
+            slope: FloatArray = sum(
+                (
+                    (exact.parameters[name][k] * direction).reshape(*lead, -1).sum(axis=-1)
+                    for (name, k), direction in unit.items()
+                ),
+                start=np.zeros(lead),
             )
             objectives = []
             for sign in (1.0, -1.0):
-                for (name, k), direction in v.items():
-                    moved._parameters[name][k] = (
-                        self._parameters[name][k] + (sign * step / length) * direction
-                    )
+                for (name, k), direction in unit.items():
+                    moved._parameters[name][k] = self._parameters[name][k] + sign * step * direction
                 try:
                     objectives.append(moved._objective(batch))
                 except NonFiniteError as error:
@@ -1107,11 +1109,6 @@ def _fits(shape: tuple[int, ...], pattern: tuple[int | str, ...]) -> bool:
     )
 
 
-def _shape_text(pattern: tuple[int | str, ...]) -> str:
-    inside = ", ".join(str(size) for size in pattern)
-    return f"({inside},)" if len(pattern) == 1 else f"({inside})"
-
-
 def _layered(arrays: LayerArrays) -> Layered:
     """Arrays keyed by consecutive layer numbers (in any order), as a Layered."""
     first = min(arrays)
@@ -1164,16 +1161,6 @@ def _central_differences(
         theta[where] = kept
         columns.append((up - down) / (2.0 * step))
     return np.stack(columns, axis=1).reshape(-1, *theta.shape[together:])
-
-
-def _tolerance(value: object, name: str) -> float:
-    tolerance = real_number(value, name)
-    # the sign of the value given: a negative Fraction or long double can round to -0.0
-    if not (math.isfinite(tolerance) and value >= 0):  # type: ignore[operator]
-        raise ArgumentValueError(
-            name, "be a finite number >= 0", short_repr(value), expected=">= 0", received=value
-        )
-    return tolerance
 
 
 def gradients(

@@ -183,10 +183,13 @@ class Network(Model):
         Raises
         ------
         ValueError
-            If ``W`` or ``b`` does not hold ``K`` arrays, or an array's shape
-            does not fit the others; also, as at every call, if a parameter to
-            be copied was changed through the setter (``TypeError`` for another
-            type or dtype).
+            If ``W`` or ``b`` does not hold ``K`` arrays, an array's shape does
+            not fit the others or a value is not finite; also, as at every call,
+            if a parameter to be copied was changed through the setter.
+        TypeError
+            If ``W`` or ``b`` is not a sequence of arrays of real numbers (as
+            for :class:`Network`), or a parameter to be copied was changed
+            through the setter to another type or dtype.
         """
         # a parameter to be copied may have been changed through the setter
         self._check_parameters([name for name, given in (("W", W), ("b", b)) if given is None])

@@ -43,6 +43,7 @@ def test_every_public_name_has_a_page() -> None:
 def test_documented_names_are_public() -> None:
     public = {f"zerograd.{name}" for name in zerograd.__all__} | {
         "zerograd.examples",
+        "zerograd.rational",
         "zerograd.book",
         # its description holds the equations RecurrentNetwork's docstring points to
         "zerograd.recurrent",
