@@ -732,3 +732,9 @@ def test_same_bits_refuses_ints_that_numpy_would_round() -> None:
         same_bits([np.array([0.5], dtype=np.float32), np.array([2.0])], [[0.5], [2.0]])
     with pytest.raises(ValueError, match=r"^expected must be float64 \(native byte order\)"):
         same_bits([0.5], np.array([0.5], dtype=">f8"))
+
+
+def test_same_bits_reads_a_memoryview_whole() -> None:
+    view = memoryview(np.array([[0.5, -0.0]]).tobytes()).cast("d", (1, 2))
+    assert same_bits(view, np.array([[0.5, -0.0]]))
+    assert not same_bits([view], np.array([[[0.5, 0.0]]]))  # type: ignore[arg-type]

@@ -621,3 +621,14 @@ def test_weight_only_counterexample_zero_is_real(activation: str) -> None:
     W, b = case.net.W[1], case.net.b[1]
     real_z1 = fractions_of(W) @ fractions_of(case.x) + fractions_of(b)
     assert real_z1.tolist() == [0, 0]  # where each of these activations is 0
+
+
+class _NoDtypeArray:
+    """An array-like whose __array__ takes no dtype argument, which numpy reads."""
+
+    def __array__(self) -> np.ndarray:
+        return np.array([-1.0, 0.5])
+
+
+def test_zeros_of_reads_an_array_like_without_a_dtype_argument() -> None:
+    assert zeros_of("relu", _NoDtypeArray()).tolist() == [-1.0]

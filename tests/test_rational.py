@@ -422,3 +422,11 @@ def test_subclasses_of_int_and_float_beside_a_long_int_are_numbers() -> None:
     assert fractions_of([_Half(0.5), 2**70]).tolist() == [Fraction(1, 2), 2**70]
     net = zg.Network(W=[[[1.0, 0.0]]], b=[[0.0]], activations="identity")
     assert net.forward([_Half(0.5), 2**70]).z[1].tolist() == [0.5]
+
+
+def test_a_rounded_input_is_seen_for_one_sample_and_for_a_batch() -> None:
+    # W = 0: the output ignores the input, which float64 rounds (2**53 + 1)
+    net = zg.Network(W=[[[0.0]]], b=[[1.0]], activations="identity")
+    assert not gradients_are_exact(net, [2**53 + 1], [1.0])
+    assert not gradients_are_exact(net, [[2**53 + 1]], [[1.0]])
+    assert gradients_are_exact(net, [[2**52 + 1]], [[1.0]])

@@ -591,7 +591,8 @@ def _holds_other_than_float64(given: object) -> bool:
 
     ``given`` is one that numpy converted to an array: lists, tuples, deques, ...
     """
-    if isinstance(given, np.ndarray | str | bytes) or not isinstance(given, Iterable):
+    # a memoryview is read whole: Python cannot iterate one of two or more axes
+    if isinstance(given, np.ndarray | str | bytes | memoryview) or not isinstance(given, Iterable):
         return bool(np.asarray(given).dtype != np.float64)
     return any(_holds_other_than_float64(item) for item in given)
 

@@ -347,7 +347,11 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
             received=points.shape,
         )  # fmt: skip
     if candidates is not None:
-        _refuse_rounded(np.asarray(candidates, dtype=object).tolist(), points.tolist())
+        try:  # the caller's own numbers: numpy rounds the ints of a list it reads as float64
+            given = np.asarray(candidates, dtype=object)
+        except TypeError:  # an __array__ without a dtype argument: its values in its dtype
+            given = np.asarray(candidates).astype(object)
+        _refuse_rounded(given.tolist(), points.tolist())
     points = np.sort(points)
     zeros: FloatArray = points[f.f(points) == 0.0]
     return zeros

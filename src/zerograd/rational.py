@@ -443,9 +443,11 @@ def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
         passes = [exact_forward(net, sample) for sample in samples]
         batched = net.forward(x)
         forward_exact = all(
-            bool(np.all(np.stack([p.z[k] for p in passes]) == batched.z[k]))
-            and bool(np.all(np.stack([p.x[k] for p in passes]) == batched.x[k]))
-            for k in net.W
+            bool(np.all(np.stack([p.z[k] for p in passes]) == batched.z[k])) for k in net.W
+        ) and all(
+            # the input x[0] too, as forward_is_exact compares it for one sample
+            bool(np.all(np.stack([p.x[k] for p in passes]) == batched.x[k]))
+            for k in range(net.K + 1)
         )
     return (
         forward_exact
