@@ -6,6 +6,7 @@ instance of each template is matched whole, so that a change of wording is a dec
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -26,6 +27,7 @@ from zerograd.examples import (
     zero_output_bias_batch,
     zeros_of,
 )
+from zerograd.rational import fractions_of
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
 X, Y = np.zeros((5, 3)), np.zeros((5, 2))
@@ -197,7 +199,7 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("step", lambda: zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e-300),
      zg.ArgumentValueError,
      ("step must be a finite number of at least 1.33e-15 (float64's epsilon times the largest "
-      "|parameter| or |raw activation|, 6, or 1: a smaller step leaves some entry unmoved); "
+      "|parameter| or |raw activation|, 6, or 1: a smaller step can leave an entry unmoved); "
       "got 1e-300")),
     ("layer number", lambda: NET.W[0], zg.LayerIndexError,
      "layer number must be an int from 1 to 2; got 0"),
@@ -580,6 +582,10 @@ def test_replace_names_the_given_array_and_checks_the_copied_ones() -> None:
         "b[1] must keep layer 1's width, 4, as the copied W[1] has (pass W too to change a "
         "width); got shape (7,)"
     )
+    # both given: each list's count is checked before the constructor sees it
+    with pytest.raises(zg.ArgumentValueError) as caught:
+        net.replace(W=[np.zeros((4, 3)), np.zeros((2, 4))], b=[np.zeros(4)])
+    assert str(caught.value) == "b must hold 2 arrays, one per layer of the network; got 1"
     changed = zg.Network.random([3, 4, 2], "tanh", seed=1)
     changed.b[1] = [0.0, 0.0, 0.0, 0.0]  # type: ignore[assignment]
     with refuses(zg.ArgumentTypeError, "b[1]"):
@@ -979,10 +985,23 @@ def test_a_list_holding_itself_is_shown_without_recursing() -> None:
     ids=["Fraction", "long double"],
 )
 def test_a_number_float64_rounds_to_zero_keeps_its_sign_and_its_zero(tiny: object) -> None:
-    # each rounds to 0.0 (or -0.0), which the checks would otherwise accept
+    # each rounds to 0.0 (or -0.0), which the checks would otherwise accept: a
+    # positive one would silently turn weight decay (or a tolerance) off
     batch = (np.ones((2, 2)), np.ones((2, 1)))
-    with refuses(zg.ArgumentValueError, "weight_decay", expected=0.0):
-        ONE.gradients(*batch, reduction="none", weight_decay=tiny)  # type: ignore[arg-type]
+    for reduction in ("sum", "none"):
+        with refuses(zg.ArgumentValueError, "weight_decay", expected=">= 5e-324") as info:
+            ONE.gradients(*batch, reduction=reduction, weight_decay=tiny)  # type: ignore[arg-type]
+        assert str(info.value).startswith(
+            "weight_decay must be 0 or a positive number float64 holds (at least 5e-324); got "
+        )
+        assert str(info.value).endswith(", which float64 rounds to 0.0")
+    with refuses(zg.ArgumentValueError, "weight_decay", received=tiny):
+        ONE.weight_penalty(tiny)  # type: ignore[arg-type]
+    for tolerance in ("rtol", "atol"):
+        with refuses(zg.ArgumentValueError, tolerance, expected=">= 5e-324"):
+            ONE.check_gradients(*batch, **{tolerance: tiny})  # type: ignore[arg-type]
+    # the smallest positive float64 is taken
+    assert np.all(ONE.gradients(*batch, weight_decay=5e-324).W[1] == ONE.gradients(*batch).W[1])
     with refuses(zg.ArgumentValueError, "weight_decay", expected=">= 0"):
         ONE.gradients(*batch, weight_decay=-tiny)  # type: ignore[operator]
     for tolerance in ("rtol", "atol"):
@@ -1038,16 +1057,20 @@ def test_numpy_scalars_beside_a_long_int_read_as_floats() -> None:
 )
 def test_a_long_double_beyond_float64_beside_a_long_int_is_refused() -> None:
     huge = np.longdouble(2.0) ** 2000
-    with refuses(zg.ArgumentValueError, "x", received=huge) as info:
+    with refuses(zg.ArgumentValueError, "x", expected="a finite float64", received=huge) as info:
         ONE.gradients([2**70, huge], [0.0])  # type: ignore[arg-type]
-    assert " at index (1,)" in str(info.value)
+    assert str(info.value) == (
+        f"x must hold numbers within float64's range; got {huge!r} at index (1,)"
+    )
 
 
 def test_a_bool_inside_a_list_of_numbers_is_refused() -> None:
     # numpy reads [0.5, True] as [0.5, 1.0]; a bool array is refused, and so is this
     with refuses(zg.ArgumentTypeError, "x", expected="real numbers", received=bool) as info:
         ONE.gradients([[0.5, 1.0], [True, 0.0]], [[0.0], [0.0]])
-    assert str(info.value).endswith("got a bool at index (1, 0)")
+    assert str(info.value) == (
+        "x must hold real numbers (integer or floating dtype); got a bool at index (1, 0)"
+    )
     with refuses(zg.ArgumentTypeError, "x") as info:
         ONE.gradients([np.array([0.5, 1.0]), np.array([False, True])], [[0.0], [0.0]])
     assert str(info.value).endswith("got a bool at index (1, 0)")
@@ -1055,7 +1078,13 @@ def test_a_bool_inside_a_list_of_numbers_is_refused() -> None:
         zeros_of("relu", [0.0, True])
     with refuses(zg.ArgumentTypeError, "W[1]"):
         zg.Network(W=[[[2**70, np.True_]]], b=[[0.0]], activations="identity")  # type: ignore[list-item]
-    # targets take bools as 0 and 1, inside a list too
+    # targets take bools as 0 and 1, inside a list too, and beside an int numpy keeps as
+    # an object
+    beside_long = ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[True], [2**70]])  # type: ignore[arg-type]
+    assert (
+        beside_long.b[1].tolist()
+        == ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[1.0], [2.0**70]]).b[1].tolist()
+    )
     with_bools = ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[True], [0.0]])  # type: ignore[arg-type]
     with_floats = ONE.gradients([[0.5, 1.0], [1.0, 0.0]], [[1.0], [0.0]])
     assert np.array_equal(with_bools.b[1], with_floats.b[1])
@@ -1078,3 +1107,95 @@ def test_an_empty_conv_is_shown_as_given() -> None:
     with refuses(zg.ArgumentValueError, "conv", expected=1, received=0) as info:
         zg.ConvNetwork.random((1, 3), ())
     assert str(info.value).endswith("; got ()")
+
+
+class _BoolsWithoutDtype:
+    """An array-like of bools whose __array__ takes no dtype, as numpy allows."""
+
+    def __array__(self) -> np.ndarray:
+        return np.array([True, True])
+
+
+def test_a_masked_array_inside_a_list_is_refused_with_its_index() -> None:
+    # numpy reads [masked] by its data and drops the mask: the masked 100.0 would count
+    masked = np.ma.array([1.0, 100.0], mask=[False, True])
+    message = "must be a plain array (a masked array's mask would be ignored); got a masked array"
+    with refuses(
+        zg.ArgumentTypeError, "x", expected=np.ndarray, received=np.ma.MaskedArray
+    ) as info:
+        ONE.forward([masked])
+    assert str(info.value) == f"x {message} at index (0,)"
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward(([0.5, 0.5], masked))  # type: ignore[arg-type]
+    assert str(info.value) == f"x {message} at index (1,)"
+    with refuses(zg.ArgumentTypeError, "y") as info:
+        ONE.gradients([[1.0, 1.0]], [np.ma.array([3.0], mask=[True])])
+    assert str(info.value) == f"y {message} at index (0,)"
+    with refuses(zg.ArgumentTypeError, "W[1]"):
+        zg.Network(W=[[masked]], b=[[0.0]], activations="identity")
+    with refuses(zg.ArgumentTypeError, "values"):
+        fractions_of([masked])
+    # a masked constant: numpy would warn and read NaN; refused before numpy reads it
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([np.ma.masked, 1.0])  # type: ignore[arg-type]
+    assert str(info.value) == f"x {message} at index (0,)"
+
+
+def test_bools_from_an_array_like_without_a_dtype_argument_are_refused() -> None:
+    with refuses(zg.ArgumentTypeError, "x", expected="real numbers", received=bool) as info:
+        ONE.forward([_BoolsWithoutDtype(), [0.5, 0.5]])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got a bool at index (0, 0)")
+    with refuses(zg.ArgumentTypeError, "values"):
+        fractions_of([[0.5, 0.5], _BoolsWithoutDtype()])  # type: ignore[arg-type]
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([0.5, np.True_])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got a bool at index (1,)")
+    # numbers from numpy scalars and array-likes are still read
+    assert ONE.forward([np.float64(0.5), np.int64(1)]).x[0].tolist() == [0.5, 1.0]
+
+
+class _GivesMasked:
+    """An array-like whose __array__ returns a masked array, which numpy unmasks."""
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return np.ma.array([1.0, 100.0], mask=[False, True])
+
+
+def test_other_sequences_and_array_likes_are_read_as_numpy_reads_them() -> None:
+    message = "must be a plain array (a masked array's mask would be ignored); got a masked array"
+    masked = np.ma.array([1.0, 100.0], mask=[False, True])
+    # numpy reads a deque or a UserList entry by entry, as a list
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward(collections.deque([True, 1.0]))
+    assert str(info.value).endswith("got a bool at index (0,)")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([collections.UserList([0.5, True])])
+    assert str(info.value).endswith("got a bool at index (0, 1)")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward(collections.deque([np.ma.masked, 1.0]))  # type: ignore[arg-type]
+    assert str(info.value) == f"x {message} at index (0,)"
+    with refuses(zg.ArgumentTypeError, "y") as info:
+        ONE.gradients([[1.0, 1.0]], collections.deque([masked[:1]]))
+    assert str(info.value) == f"y {message} at index (0,)"
+    # an array-like that gives a masked array, alone or in a list
+    with refuses(zg.ArgumentTypeError, "x", received=np.ma.MaskedArray) as info:
+        ONE.forward(_GivesMasked())
+    assert str(info.value) == f"x {message}"
+    with refuses(zg.ArgumentTypeError, "W[1]") as info:
+        zg.Network(W=[[_GivesMasked()]], b=[[0.0]], activations="identity")
+    assert str(info.value) == f"W[1] {message} at index (0,)"
+    # a range or a deque of numbers is read as numbers
+    assert ONE.forward(range(2)).x[0].tolist() == [0.0, 1.0]
+    assert ONE.forward(collections.deque([0.5, 2])).x[0].tolist() == [0.5, 2.0]
+
+
+def test_a_list_that_holds_itself_is_refused_as_not_rectangular() -> None:
+    looped: list[object] = [1.0]
+    looped.append(looped)
+    with refuses(zg.ArgumentTypeError, "x", expected="a rectangular array"):
+        ONE.forward(looped)  # type: ignore[arg-type]
+    deep: list[object] = [1.0]
+    for _ in range(100):
+        deep = [deep]
+    with refuses(zg.ArgumentTypeError, "values"):
+        fractions_of(deep)  # type: ignore[arg-type]

@@ -6,17 +6,20 @@ with the library's float64 pass, an independent implementation.
 
 from __future__ import annotations
 
+import collections
 import enum
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+from contracts import refuses
 from gradient_cases import Case, any_cases
 from hypothesis import given
 from hypothesis import strategies as st
 
 import zerograd as zg
+from zerograd.model import Model
 from zerograd.rational import (
     RATIONAL_ACTIVATIONS,
     exact_forward,
@@ -430,3 +433,67 @@ def test_a_rounded_input_is_seen_for_one_sample_and_for_a_batch() -> None:
     assert not gradients_are_exact(net, [2**53 + 1], [1.0])
     assert not gradients_are_exact(net, [[2**53 + 1]], [[1.0]])
     assert gradients_are_exact(net, [[2**52 + 1]], [[1.0]])
+
+
+def test_refusals_carry_what_was_expected_and_received() -> None:
+    tanh = zg.Network.random([2, 1], activations="tanh", seed=0)
+    with refuses(zg.ArgumentValueError, "net", expected=RATIONAL_ACTIVATIONS, received="tanh"):
+        exact_forward(tanh, [1.0, 1.0])
+    with refuses(zg.ArgumentTypeError, "net", expected=Model, received="a"):
+        exact_forward("a", [1.0])  # type: ignore[arg-type]
+    with refuses(zg.ArgumentValueError, "x", expected=(2,), received=(3, 2)):
+        exact_forward(dense_example(), np.ones((3, 2)))
+    with refuses(zg.ArgumentTypeError, "values"):
+        fractions_of([True])
+
+
+def test_exact_gradients_name_a_bad_target() -> None:
+    with refuses(zg.NonFiniteError, "y", index=(0,)):
+        exact_gradients(dense_example(), [1.0, 1.0], [np.nan])
+    with refuses(zg.ArgumentTypeError, "y"):
+        exact_gradients(dense_example(), [1.0, 1.0], ["a"])
+
+
+def test_a_batch_list_s_samples_are_read_as_given() -> None:
+    # numpy would round 2**53 + 1 in an array; the list's samples keep it
+    identity = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="identity")
+    got = exact_gradients(identity, [[2**53 + 1], [1]], [[0], [0]])
+    assert got.parameters["W[1]"].tolist() == [[(2**53 + 1) ** 2 + 1]]
+    assert got.z[1].tolist() == [[2**53 + 1], [1]]
+
+
+def test_a_convolution_s_rounded_raw_activation_is_seen() -> None:
+    # 0.1 + 0.2 in float64 is not the sum of the two floats' exact values
+    conv = zg.ConvNetwork(
+        W=[[[[1.0, 1.0]]], [[1.0, 1.0]]],
+        b=[[0.0], [0.0]],
+        activations=["identity", "identity"],
+        length=3,
+    )
+    exact = exact_forward(conv, [[0.1, 0.2, 0.0]])
+    assert exact.z[1].dtype == object
+    assert exact.z[1].tolist() == [[Fraction(0.1) + Fraction(0.2), Fraction(0.2)]]
+    assert not forward_is_exact(conv, [[0.1, 0.2, 0.0]])
+    assert forward_is_exact(conv, [[0.5, 0.25, 0.0]])
+
+
+def test_a_rounded_raw_activation_relu_switches_off_is_seen() -> None:
+    # z^(1) = 0.1 - 1 rounds in float64; relu turns it into an exact 0, and the
+    # output, the error and every gradient are then exact: only z^(1) shows it
+    net = zg.Network(W=[[[1.0]], [[1.0]]], b=[[-1.0], [0.0]], activations=["relu", "identity"])
+    assert net.forward([0.1]).z[1][0] != Fraction(0.1) - 1
+    assert not forward_is_exact(net, [0.1])
+    assert not gradients_are_exact(net, [0.1], [0.0])
+    assert not gradients_are_exact(net, [[0.1], [0.5]], [[0.0], [0.0]])
+    assert gradients_are_exact(net, [0.5], [0.0])
+
+
+def test_any_sequence_is_read_as_given() -> None:
+    # numpy would round 2**53 + 1 beside 0.5; a deque's entries are the caller's
+    big = 2**53 + 1
+    identity = zg.Network(W=[[[1.0, 0.0]]], b=[[0.0]], activations="identity")
+    assert fractions_of(collections.deque([big, 0.5])).tolist() == [big, Fraction(1, 2)]
+    assert not forward_is_exact(identity, collections.deque([big, 0.5]))
+    assert not gradients_are_exact(identity, collections.deque([big, 0.5]), [0.0])
+    assert not gradients_are_exact(identity, collections.deque([[big, 0.5]]), [[0.0]])
+    assert gradients_are_exact(identity, collections.deque([[2**52, 0.5]]), [[0.0]])

@@ -234,3 +234,12 @@ def test_weight_decay_with_per_sample_reduction_is_refused(entry_point: str, mod
     as_sum = gradients(net, x, y, weight_decay=0.2)
     for (name, a), (_, b) in zip(as_none.arrays(), as_sum.arrays(), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_a_penalty_whose_sum_of_squares_overflows_is_refused_as_documented() -> None:
+    # the sum 2e308 overflows float64, though 0.5 / 2 times it would not
+    net = zg.Network(W=[[[1e154, 1e154]], [[3.0]]], b=[[0.0], [0.0]], activations="identity")
+    with pytest.raises(zg.NonFiniteError, match=r"^the weight penalty must be finite; got inf"):
+        net.weight_penalty(0.5)
+    g = zg.gradients(net, [0.0, 0.0], [1.0], weight_decay=0.5)
+    assert np.all(np.isfinite(g.W[1]))  # gradients add lambda W and form no penalty

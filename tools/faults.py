@@ -336,6 +336,13 @@ CATALOGUE: tuple[Fault, ...] = (
         "from_later = delta[:, t] @ U\n",
         "from_later = delta[:, t] @ U.T\n",
     ),
+    Fault(
+        "rational-relu-slope-dropped",
+        "the exact backward pass of zerograd.rational forgets the slope of a hidden relu",
+        "rational.py",
+        "delta = back * _slope(names[k - 2], forward.z[k - 1])",
+        "delta = back",
+    ),
 )
 """Every fault, in the order the table shows them."""
 

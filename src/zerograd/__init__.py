@@ -1,4 +1,4 @@
-"""zerograd: exact gradients of small networks, and the tools to check them.
+"""zerograd: gradients of small networks by backpropagation in float64, and the tools to check them.
 
 The notation follows the book: ``W[k]`` is :math:`W^{(k)}`, ``b[k]`` is
 :math:`b^{(k)}`, ``x[0]`` is the input :math:`x^{(0)}`.

@@ -162,12 +162,26 @@ class _FallbackRepr(reprlib.Repr):
             return f"<{type(x).__name__} whose repr raised {_exception_text(error)}>"
 
 
+def message_of(error: BaseException) -> str | None:
+    """``str(error)``, or None where making it raises (a message whose ``__str__`` fails).
+
+    Examples
+    --------
+    >>> class Unprintable(Exception):
+    ...     def __str__(self) -> str:
+    ...         raise RuntimeError
+    >>> message_of(ValueError("no")), message_of(Unprintable())
+    ('no', None)
+    """
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001  (any exception: the caller still needs a text)
+        return None
+
+
 def _exception_text(error: Exception) -> str:
     """``error``'s type and message; its type alone if it has no message or the message fails."""
-    try:
-        message = str(error)
-    except Exception:  # noqa: BLE001  (an exception whose message cannot be made)
-        return type(error).__name__
+    message = message_of(error)
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
@@ -234,10 +248,11 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     Raises
     ------
     ArgumentTypeError
-        For a masked array (its mask would be silently dropped), a ragged
-        nesting, or anything but integers, floats (and bools, if allowed).
-        An entry that is a bool is refused also where numpy would read the
-        list as numbers.
+        For a masked array (its mask would be silently dropped), also one
+        inside a list or tuple, a ragged nesting, or anything but integers,
+        floats (and bools, if allowed). An entry of a list that is a bool, or
+        an array or array-like of bools, is refused also where numpy would read
+        the list as numbers.
     ArgumentValueError
         For an int beyond float64's range (about ``1.8e308``).
 
@@ -249,14 +264,20 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     Where bools are not allowed, one inside a list is refused too (numpy would
     read it as 0 or 1 beside numbers).
     """
-    if isinstance(value, np.ma.MaskedArray):
+    # before numpy reads it: numpy would drop a mask, warn for a masked constant, and
+    # read a bool beside numbers as 0 or 1
+    hidden = None if type(value) is np.ndarray else hidden_entry(value, bools=bools)
+    if hidden is not None and hidden[0] == "masked":
+        at = f" at index {hidden[1]}" if hidden[1] else ""
         raise ArgumentTypeError(
-            name,
-            "be a plain array (a masked array's mask would be ignored)",
-            "a masked array",
-            expected=np.ndarray,
-            received=type(value),
-        )
+            name, "be a plain array (a masked array's mask would be ignored)",
+            f"a masked array{at}", expected=np.ndarray, received=np.ma.MaskedArray,
+        )  # fmt: skip
+    if hidden is not None and hidden[1]:  # a bool inside; a bool array alone: its dtype below
+        raise ArgumentTypeError(
+            name, "hold real numbers (integer or floating dtype)",
+            f"a bool at index {hidden[1]}", expected="real numbers", received=bool,
+        )  # fmt: skip
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:  # ragged nested lists
@@ -267,9 +288,6 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
             expected="a rectangular array",
             received=value,
         ) from error
-    if not bools and not isinstance(value, np.ndarray):
-        # numpy reads a bool beside floats or ints as 0 or 1 without a word
-        _refuse_nested_bool(value, name)
     if array.dtype == object and array.size and all(_is_number(e, bools) for e in array.flat):
         # what numpy makes of a list holding an int beyond 64 bits: kept as the caller's
         # numbers, so that a value refused later is shown as given; to_float64 rounds them
@@ -299,24 +317,79 @@ def _is_number(entry: object, bools: bool) -> bool:
     )
 
 
-def _refuse_nested_bool(value: object, name: str) -> None:
-    """Raise, naming its index, if a bool sits among the numbers of a value numpy read.
+_NUMPY_MAX_DIMS = 64
+"""The most axes a numpy 2 array has: a deeper nesting (a list holding itself) is refused."""
 
-    Read through an object array, so that the entries are the caller's own objects
-    (a numpy bool, a 0-d bool array) whatever container holds them.
+
+def reads_by_entries(value: object) -> bool:
+    """Whether numpy reads ``value`` entry by entry, as a nest of sequences.
+
+    A list, a tuple or another sequence (a deque, a ``UserList``); not an array,
+    an array-like (``__array__``, the array interface), a buffer, a str or a
+    mapping, which numpy takes whole.
     """
-    if not isinstance(value, list | tuple):
-        return  # an array-like object reads as one dtype, which the caller checks
+    if isinstance(value, list | tuple):
+        return True
+    if isinstance(value, np.ndarray | np.generic | str | bytes | bytearray | memoryview | Mapping):
+        return False
+    if any(hasattr(value, a) for a in ("__array__", "__array_interface__", "__array_struct__")):
+        return False
     try:
-        entries = np.asarray(value, dtype=object)
-    except TypeError:  # an entry whose __array__ takes no dtype: numpy read its numbers
-        return
-    for where, entry in np.ndenumerate(entries):
-        if type(as_given(entry)) is bool:
-            raise ArgumentTypeError(
-                name, "hold real numbers (integer or floating dtype)", f"a bool at index {where}",
-                expected="real numbers", received=bool,
-            )  # fmt: skip
+        memoryview(value)  # type: ignore[arg-type]
+    except TypeError:
+        return hasattr(value, "__len__") and hasattr(value, "__getitem__")
+    return False  # a buffer
+
+
+def hidden_entry(value: object, *, bools: bool) -> tuple[str, tuple[int, ...]] | None:
+    """The first entry of ``value`` that numpy would read without a word, and its index.
+
+    ``("masked", index)`` for a masked array (or an array-like that gives one,
+    or the masked constant), whose mask numpy drops; ``("bool", index)``, unless
+    ``bools``, for a bool among numbers, which numpy reads as 0 or 1. Walks the
+    caller's own sequences, and reads an array-like entry as numpy does; the
+    index of an entry inside an array is that array's position followed by the
+    entry's. None when there is neither.
+    """
+    return _hidden_entry(value, (), bools)
+
+
+def _hidden_entry(
+    value: object, where: tuple[int, ...], bools: bool
+) -> tuple[str, tuple[int, ...]] | None:
+    # numbers first: they are most of the entries
+    if isinstance(value, bool | np.bool_):
+        return None if bools else ("bool", where)
+    if isinstance(value, int | float | np.generic):
+        return None
+    if reads_by_entries(value):
+        if len(where) >= _NUMPY_MAX_DIMS:  # numpy refuses a deeper nesting, with its error
+            return None
+        try:
+            # as numpy reads a sequence: by iteration, or by index until IndexError
+            entries = list(cast("Sequence[object]", value))
+        except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
+            return None
+        if all(type(entry) in (float, int) for entry in entries):
+            return None  # plain numbers (not bools, whose type is bool)
+        for position, entry in enumerate(entries):
+            found = _hidden_entry(entry, (*where, position), bools)
+            if found is not None:
+                return found
+        return None
+    try:  # an array or an array-like entry, as numpy reads it (a subclass kept)
+        array = np.asanyarray(value)
+    except Exception:  # noqa: BLE001  numpy fails on it again, and the caller says so
+        return None
+    if isinstance(array, np.ma.MaskedArray):
+        return ("masked", where)
+    if bools:
+        return None
+    if array.dtype == object:
+        first = next((i for i, e in np.ndenumerate(array) if type(as_given(e)) is bool), None)
+    else:
+        first = (0,) * array.ndim if array.dtype == np.bool_ and array.size else None
+    return None if first is None else ("bool", (*where, *first))
 
 
 def _refuse_beyond_float64(array: npt.NDArray[Any], name: str) -> None:
@@ -684,13 +757,21 @@ def non_negative_number(value: object, name: str) -> float:
     ArgumentTypeError
         As :func:`real_number`.
     ArgumentValueError
-        If it is negative, NaN or inf, or beyond float64's range.
+        If it is negative, NaN or inf, or beyond float64's range; or positive
+        but rounded to ``0.0`` by float64 (below ``5e-324``), which would
+        silently turn it off.
     """
     number = real_number(value, name)
     if not (math.isfinite(number) and cast("float", value) >= 0):
         raise ArgumentValueError(
             name, "be a finite number >= 0", short_repr(value), expected=">= 0", received=value
         )
+    if number == 0.0 and cast("float", value) > 0:  # a Fraction or long double below 5e-324
+        raise ArgumentValueError(
+            name, "be 0 or a positive number float64 holds (at least 5e-324)",
+            f"{short_repr(value)}, which float64 rounds to 0.0", expected=">= 5e-324",
+            received=value,
+        )  # fmt: skip
     return number
 
 

@@ -48,17 +48,17 @@ import numbers
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal, Self
+from typing import Any, Final, Literal, Self, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._checks import int_text, short_repr
+from zerograd._checks import hidden_entry, int_text, message_of, reads_by_entries, short_repr
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -210,6 +210,22 @@ def _is_path(value: object) -> bool:
         return False
 
 
+def _python_files(root: Path) -> list[Path]:
+    """Each path named ``*.py`` under ``root`` (symbolic links to folders not followed).
+
+    Raises the :class:`OSError` of a folder that cannot be read, which
+    :meth:`pathlib.Path.rglob` would skip without a word.
+    """
+
+    def refuse(error: OSError) -> None:
+        raise error
+
+    found: list[Path] = []
+    for folder, folders, names in os.walk(root, onerror=refuse):
+        found += [Path(folder, name) for name in (*folders, *names) if name.endswith(".py")]
+    return found
+
+
 def source_digest(package: Path | str) -> str:
     """SHA-256 of a package's Python source, the same wherever the package lies.
 
@@ -232,8 +248,12 @@ def source_digest(package: Path | str) -> str:
     Raises
     ------
     ValueError
-        If ``package`` is not a path (a ``str``, or a :class:`os.PathLike` of one), or
-        not a folder with at least one ``*.py`` file.
+        If ``package`` is not a path (a ``str``, or a :class:`os.PathLike` of one),
+        is empty, or is not a folder with at least one ``*.py`` file; or if a
+        ``*.py`` under it is not a regular file (a folder, a broken link), or
+        the folder or a file cannot be read (an :class:`OSError`, such as a
+        name too long for the file system, or a path the file system cannot
+        take: a NUL byte, a lone surrogate).
 
     Examples
     --------
@@ -248,15 +268,28 @@ def source_digest(package: Path | str) -> str:
     if not _is_path(package):
         msg = f"expected a package folder as a str or a path, got {type(package).__name__}"
         raise ValueError(msg)
+    if not os.fspath(package):  # Path("") would be the current folder
+        msg = "expected a package folder, got an empty path"
+        raise ValueError(msg)
     root = Path(package)
-    files = sorted(root.rglob("*.py"), key=lambda path: path.relative_to(root).as_posix())
+    try:
+        files = sorted(_python_files(root), key=lambda path: path.relative_to(root).as_posix())
+        odd = [path for path in files if not path.is_file()]  # a folder, a broken link
+        contents = [] if odd else [path.read_bytes() for path in files]
+    except (OSError, ValueError) as error:  # too long, unreadable; a NUL, a lone surrogate
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        msg = f"expected a readable package folder, got {short_repr(str(root))}: {reason}"
+        raise ValueError(msg) from error
+    if odd:
+        msg = f"expected *.py files under {str(root)!r}; {str(odd[0])!r} is not a readable file"
+        raise ValueError(msg)
     if not files:
         msg = f"expected a package folder with *.py files, got {str(root)!r}, which has none"
         raise ValueError(msg)
     digest = hashlib.sha256()
-    for path in files:
-        content = path.read_bytes()
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for path, content in zip(files, contents, strict=True):
+        # the name's own bytes, also where it is not valid UTF-8
+        digest.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0")
         digest.update(str(len(content)).encode() + b"\0" + content)
     return digest.hexdigest()
 
@@ -317,7 +350,19 @@ def glue(name: str, value: object, display: bool = True) -> None:
     >>> glue("hidden_units", 3)
     3
     >>> glue("hidden_units", 3, display=False)
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a non-empty ``str``, or ``display`` not a bool.
     """
+    given: tuple[object, object] = (name, display)  # as called, whatever the hints say
+    if not isinstance(given[0], str) or not name:
+        msg = f"name must be a non-empty str, got {short_repr(name)}"
+        raise ValueError(msg)
+    if not isinstance(given[1], bool | np.bool_):
+        msg = f"display must be a bool, got {short_repr(display)}"
+        raise ValueError(msg)  # noqa: TRY004  (the book's helpers raise ValueError)
     shell = _ipython_shell()
     in_build = shell is not None and os.environ.get(BUILD_VARIABLE)
     myst_glue = _myst_nb_glue() if in_build else None
@@ -402,7 +447,10 @@ class ClaimCheck:
         if error is not None and not isinstance(error, Exception):
             return  # KeyboardInterrupt, SystemExit: not a verdict on the claim
         message = None
-        text = "" if error is None else _error_text(error)
+        # a message whose __str__ fails: the check failed all the same, and is recorded
+        text = "" if error is None else message_of(error)
+        if text is None:
+            text = "<a message that could not be shown>"
         if isinstance(error, AssertionError) and text:
             message = text
         elif isinstance(error, AssertionError):
@@ -412,18 +460,6 @@ class ClaimCheck:
         _record(self.claim_id, self.line, message)
         if message is not None:
             raise ClaimError(self.claim_id, message) from error
-
-
-def _error_text(error: BaseException) -> str:
-    """``str(error)``, or what stands for it where that raises.
-
-    A message object whose ``__str__`` fails: the check failed all the same, and
-    must be recorded.
-    """
-    try:
-        return str(error)
-    except Exception as failure:  # noqa: BLE001  any exception: the verdict must stand
-        return f"<a message that could not be shown: {type(failure).__name__}>"
 
 
 def claim(claim_id: str) -> ClaimCheck:
@@ -589,12 +625,14 @@ def bound(
 def _holds_other_than_float64(given: object) -> bool:
     """Whether a nest of sequences holds a value whose own dtype is not float64.
 
-    ``given`` is one that numpy converted to an array: lists, tuples, deques, ...
+    ``given`` is one that numpy converted to a float64 array, so its nesting is
+    as deep as that array's axes at most: lists, tuples, deques, ...
     """
-    # a memoryview is read whole: Python cannot iterate one of two or more axes
-    if isinstance(given, np.ndarray | str | bytes | memoryview) or not isinstance(given, Iterable):
-        return bool(np.asarray(given).dtype != np.float64)
-    return any(_holds_other_than_float64(item) for item in given)
+    # entry by entry where numpy reads it so (a memoryview, an array-like: whole)
+    if reads_by_entries(given):
+        # as numpy reads a sequence: by iteration, or by index until IndexError
+        return any(_holds_other_than_float64(item) for item in cast("Sequence[object]", given))
+    return bool(np.asarray(given).dtype != np.float64)
 
 
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
@@ -619,7 +657,8 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     Raises
     ------
     ValueError
-        If either is not a rectangular array of dtype float64.
+        If either is not a rectangular array of dtype float64, or is or holds
+        a masked array (whose mask numpy would drop).
 
     Examples
     --------
@@ -633,6 +672,13 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """
     arrays = []
     for name, given in (("actual", actual), ("expected", expected)):
+        hidden = hidden_entry(given, bools=True)
+        if hidden is not None:  # numpy would drop the mask (and warn for a masked constant)
+            msg = (
+                f"{name} must be a plain float64 array (a masked array's mask would be "
+                f"ignored); got {short_repr(given)}"
+            )
+            raise ValueError(msg)
         try:
             array = np.asarray(given)
         except (ValueError, TypeError):  # ragged nesting: numpy's message names neither

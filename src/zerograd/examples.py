@@ -104,7 +104,7 @@ class Example(Generic[_ModelT]):
     loss: str = "squared_error"
 
     def gradients(self, reduction: str = "sum") -> Gradients:
-        """Exact gradients of this case, by :func:`zerograd.gradients`."""
+        """The gradients of this case, by :func:`zerograd.gradients`."""
         return gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
 
     def numerical_gradients(self, reduction: str = "sum") -> Gradients:

@@ -308,7 +308,11 @@ class GradientNorms(ParameterArrays):
 
 
 class GradientCheckError(AssertionError):
-    """Exact gradients and central differences disagree beyond the tolerance.
+    """Backpropagated gradients and central differences disagree beyond the tolerance.
+
+    "Exact" in the message and the attribute name means the analytic gradient,
+    as backpropagation computes it in float64, beside the estimate; it need not
+    be the real value to the last bit.
 
     Attributes
     ----------
@@ -319,7 +323,7 @@ class GradientCheckError(AssertionError):
         The entry's index (with the batch axis first for per-sample gradients);
         for a direction, ``()``, or ``(n,)`` for sample ``n`` of a per-sample check.
     exact, estimate, error, tolerance : float
-        The exact value, the central difference, ``|exact - estimate|`` and the
+        The backpropagated value, the central difference, ``|exact - estimate|`` and the
         tolerance ``atol + rtol * |estimate|`` that the error exceeds.
     """
 
@@ -514,6 +518,17 @@ class Model(ABC):
         -------
         float
 
+        Raises
+        ------
+        zerograd.NonFiniteError
+            Where the penalty overflows float64, and also where the sum of
+            squares it is formed from does (in float64, before the factor
+            :math:`\lambda/2`): weights of about ``1e154`` can make that sum
+            inf while the penalty itself would be finite. :meth:`loss`,
+            :meth:`numerical_gradients` and :meth:`check_gradients` form the
+            penalty the same way; :meth:`gradients` adds :math:`\lambda\theta`
+            instead and does not form it.
+
         Examples
         --------
         >>> from zerograd import Network
@@ -605,7 +620,7 @@ class Model(ABC):
         reduction: str = "sum",
         weight_decay: float = 0.0,
     ) -> Gradients:
-        """Exact gradients by backpropagation: see :func:`zerograd.gradients`."""
+        """Gradients by backpropagation, in float64: see :func:`zerograd.gradients`."""
         batch = self._batch(x, y, loss, reduction, weight_decay)
         if batch.per_sample and len(batch.inputs) > 1:  # one sample's fit as the parameters do
             self._check_per_sample_memory(batch, copies=1)
@@ -703,7 +718,7 @@ class Model(ABC):
         directions: Whole | None = None,
         seed: Seed = 0,
     ) -> None:
-        """Compare exact gradients with central differences: see :func:`zerograd.check_gradients`."""
+        """Compare backpropagated gradients with central differences: see :func:`zerograd.check_gradients`."""
         relative = non_negative_number(rtol, "rtol")
         count = None if directions is None else self._check_directions(directions)
         rng = np.random.default_rng(check_seed(seed))
@@ -890,7 +905,7 @@ class Model(ABC):
                 "step",
                 f"be a finite number of at least {smallest:.3g} (float64's epsilon times the "
                 f"largest |parameter| or |raw activation|, {largest:.3g}, or 1: a smaller step "
-                "leaves some entry unmoved)",
+                "can leave an entry unmoved)",
                 short_repr(step),
                 expected=smallest,
                 received=step,
@@ -1171,11 +1186,15 @@ def gradients(
     reduction: str = "sum",
     weight_decay: float = 0.0,
 ) -> Gradients:
-    r"""Exact gradients of the objective by backpropagation.
+    r"""Gradients of the objective by backpropagation, computed in float64.
 
-    Exact where each activation is differentiable at its raw activation; at a
-    raw activation exactly on the kink of ``relu`` or ``leaky_relu`` they use
-    the library's slope there (see :class:`~zerograd.Gradients`).
+    The analytic derivatives (not finite differences), where each activation
+    is differentiable at its raw activation, each rounded as float64 rounds
+    the products and sums that form it (:mod:`zerograd.rational` says, for
+    identity and relu layers under squared error, whether a result is the
+    real value); at a raw activation exactly on the kink of ``relu`` or
+    ``leaky_relu`` they use the library's slope there (see
+    :class:`~zerograd.Gradients`).
 
     Parameters
     ----------
@@ -1499,7 +1518,7 @@ def check_gradients(
     ``rtol = 1e-6`` for the truncation term of large gradients. With the
     default ``h = 1e-6`` the round-off term is :math:`\varepsilon S / h
     \approx 2.2 \times 10^{-10} S`. Where :math:`J` is a small difference of
-    large numbers, :math:`S` is far above :math:`|J|`, and exact gradients can
+    large numbers, :math:`S` is far above :math:`|J|`, and correct gradients can
     fail the default check: pass an ``atol`` of about :math:`10^{-8} S`. On the random networks of the three
     kinds that the tests draw, away from kinks (each raw activation of a
     ``relu`` or ``leaky_relu`` layer more than ``1e-4`` from 0, so that no
@@ -1530,7 +1549,7 @@ def check_gradients(
     ------
     zerograd.GradientCheckError
         An :class:`AssertionError` naming the gradient (``"W[1]"``, or
-        ``"direction 2"``), the entry, the exact value, the estimate, the error
+        ``"direction 2"``), the entry, the backpropagated value, the estimate, the error
         and the tolerance, for the entry that exceeds its tolerance the most.
     zerograd.ArgumentValueError, zerograd.ArgumentTypeError
         For bad arguments, as :func:`gradients` and :func:`numerical_gradients`.

@@ -33,10 +33,10 @@ array([Fraction(1, 1)], dtype=object)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -46,13 +46,14 @@ from zerograd._checks import (
     ArgumentValueError,
     as_given,
     check_finite,
+    reads_by_entries,
     real_array,
     received,
     shape_text,
     to_float64,
 )
 from zerograd.conv import ConvNetwork
-from zerograd.model import Model
+from zerograd.model import ForwardPass, Gradients, Model
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
 
@@ -105,7 +106,7 @@ def _fractions(values: npt.ArrayLike, name: str, *, bools: bool = False) -> Obje
     check_finite(to_float64(array, name), name)
     # the caller's own numbers: numpy rounds the ints of a list it reads as float64
     given = array
-    if isinstance(values, list | tuple):
+    if reads_by_entries(values):  # a list, a tuple, a deque, ...
         try:
             given = np.asarray(values, dtype=object)
         except TypeError:  # an entry whose __array__ takes no dtype: as numpy read it
@@ -287,10 +288,9 @@ def _slope(name: str, z: ObjectArray) -> ObjectArray:
 
 
 def _sample_gradients(
-    net: Model, sample: npt.ArrayLike, target: ObjectArray
+    net: Model, forward: RationalPass, target: ObjectArray
 ) -> tuple[dict[str, ObjectArray], dict[int, ObjectArray]]:
-    """One sample's gradients of 1/2 ||x^(K) - y||^2 and its deltas."""
-    forward = exact_forward(net, sample)
+    """One sample's gradients of 1/2 ||x^(K) - y||^2 and its deltas, from its exact pass."""
     if isinstance(net, RecurrentNetwork):
         return _recurrent_gradients(net, forward, target)
     names = net.activations
@@ -392,27 +392,51 @@ def exact_gradients(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> RationalG
         Where zerograd's float64 pass overflows, forward or backward (it runs
         first, as the check of ``x`` and ``y``).
     """
+    return _backpropagate(net, x, y).exact
+
+
+class _Backpropagation(NamedTuple):
+    """The exact gradients and each sample's exact forward pass, beside zerograd's.
+
+    ``forward`` is zerograd's pass of ``x`` as given: of the whole batch, for a batch.
+    """
+
+    exact: RationalGradients
+    passes: list[RationalPass]
+    computed: Gradients
+    forward: ForwardPass
+
+
+def _backpropagate(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> _Backpropagation:
+    """Exact gradients and forward passes, beside zerograd's, each computed once."""
     _check_model(net)
-    net.gradients(x, y)  # checks x and y as the library does
+    computed = net.gradients(x, y)  # checks x and y as the library does
+    forward = net.forward(x)
     targets = _fractions(y, "y", bools=True)
-    samples = _batch_samples(net, x)
+    samples = _batch_samples(net, x, forward)
     if samples is None:
-        grads, deltas = _sample_gradients(net, x, targets)
-        return RationalGradients(parameters=grads, z=deltas)
+        passes = [exact_forward(net, x)]
+        grads, deltas = _sample_gradients(net, passes[0], targets)
+        exact = RationalGradients(parameters=grads, z=deltas)
+        return _Backpropagation(exact, passes, computed, forward)
+    passes = [exact_forward(net, sample) for sample in samples]
     # a slice, not targets[n]: a batch of one-unit targets may be given as shape (N,)
-    each = [_sample_gradients(net, sample, targets[n : n + 1]) for n, sample in enumerate(samples)]
+    each = [_sample_gradients(net, p, targets[n : n + 1]) for n, p in enumerate(passes)]
     summed = {name: sum((g[name] for g, _ in each[1:]), each[0][0][name]) for name in each[0][0]}
     stacked = {k: np.stack([d[k] for _, d in each]) for k in each[0][1]}
-    return RationalGradients(parameters=summed, z=stacked)
+    exact = RationalGradients(parameters=summed, z=stacked)
+    return _Backpropagation(exact, passes, computed, forward)
 
 
-def _batch_samples(net: Model, x: npt.ArrayLike) -> list[npt.ArrayLike] | None:
+def _batch_samples(
+    net: Model, x: npt.ArrayLike, forward: ForwardPass
+) -> list[npt.ArrayLike] | None:
     """The samples of a batch as the caller gave them, or None for one sample."""
-    if np.ndim(net.forward(x).x[0]) == len(net.sample_shape):
+    if forward.x[0].ndim == len(net.sample_shape):
         return None
-    # a list's samples as given (its ints unrounded); anything else as numpy reads it
-    given = x if isinstance(x, list | tuple) else np.asarray(x)
-    return [cast("npt.ArrayLike", given[n]) for n in range(len(given))]
+    # a sequence's samples as given (its ints unrounded); anything else as numpy reads it
+    given = x if reads_by_entries(x) else np.asarray(x)
+    return list(cast("Sequence[npt.ArrayLike]", given))  # as numpy reads a sequence
 
 
 def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
@@ -421,8 +445,9 @@ def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
     True when every entry of :func:`zerograd.gradients` ``(net, x, y)``, each
     parameter's gradient and each :math:`\delta^{(k)}`, equals
     :func:`exact_gradients`, and each raw activation and output of zerograd's
-    forward pass (of the batch, for a batch) equals the rational one: then each value zerograd returned, and each
-    raw activation and output, is the real one, and a value the book asserts of
+    forward pass (of the batch, for a batch), the input ``x[0]`` included,
+    equals the rational one: then each value zerograd returned, and each raw
+    activation and output, is the real one, and a value the book asserts of
     zerograd's result is the real value. These are derivatives where each relu
     raw activation is off its kink; at one that is exactly 0 the library's
     slope 0 there is a convention, and the loss need not have a gradient. (A
@@ -432,25 +457,18 @@ def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
 
     Parameters and Raises as for :func:`exact_gradients`.
     """
-    exact = exact_gradients(net, x, y)
-    computed = net.gradients(x, y)
-    samples = _batch_samples(net, x)
-    if samples is None:
-        forward_exact = forward_is_exact(net, x)
+    exact, passes, computed, forward = _backpropagate(net, x, y)
+    if forward.x[0].ndim == len(net.sample_shape):  # one sample
+        exact_z, exact_x = passes[0].z, passes[0].x
     else:
         # the batch's own forward pass, which zerograd computes in one product per
         # layer and which can round otherwise than a pass of one sample
-        passes = [exact_forward(net, sample) for sample in samples]
-        batched = net.forward(x)
-        forward_exact = all(
-            bool(np.all(np.stack([p.z[k] for p in passes]) == batched.z[k])) for k in net.W
-        ) and all(
-            # the input x[0] too, as forward_is_exact compares it for one sample
-            bool(np.all(np.stack([p.x[k] for p in passes]) == batched.x[k]))
-            for k in range(net.K + 1)
-        )
+        exact_z = {k: np.stack([p.z[k] for p in passes]) for k in net.W}
+        exact_x = {k: np.stack([p.x[k] for p in passes]) for k in range(net.K + 1)}
     return (
-        forward_exact
+        # the input x[0] too (float64 rounds an int beyond 2**53), as forward_is_exact does
+        all(bool(np.all(exact_x[k] == forward.x[k])) for k in range(net.K + 1))
+        and all(bool(np.all(exact_z[k] == forward.z[k])) for k in net.W)
         and all(bool(np.all(exact.parameters[name] == value)) for name, value in computed.arrays())
         and all(bool(np.all(exact.z[k] == computed.z[k])) for k in computed.z)
     )
