@@ -85,14 +85,19 @@ def test_a_rounded_output_alone_is_seen() -> None:
     assert forward_is_exact(net, [0.125])
 
 
-def test_conv_pass_by_hand() -> None:
-    # kernel (1, -1), bias 1/2: z_t = x_t - x_(t+1) + 1/2; then a dense sum
-    net = zg.ConvNetwork(
+def conv_example() -> zg.ConvNetwork:
+    """Kernel (1, -1), bias 1/2 on three positions, then a dense sum: relu, identity."""
+    return zg.ConvNetwork(
         W=[[[[1.0, -1.0]]], [[1.0, 1.0]]],
         b=[[0.5], [0.0]],
         activations=["relu", "identity"],
         length=3,
     )
+
+
+def test_conv_pass_by_hand() -> None:
+    # kernel (1, -1), bias 1/2: z_t = x_t - x_(t+1) + 1/2; then a dense sum
+    net = conv_example()
     exact = exact_forward(net, [[1.0, 4.0, 2.5]])
     assert exact.z[1].tolist() == [[Fraction(-5, 2), Fraction(2)]]
     assert exact.x[1].tolist() == [[Fraction(0), Fraction(2)]]
@@ -275,12 +280,7 @@ def test_a_rounded_gradient_is_seen() -> None:
 def test_conv_gradients_by_hand() -> None:
     # z^(1) = (-5/2, 2), x^(1) = (0, 2), x^(2) = 2, y = 0: delta^(2) = 2,
     # delta^(1) = (2, 2) relu'(z^(1)) = (0, 2); dL/dW^(1)_j = 2 x_(1 + j)
-    net = zg.ConvNetwork(
-        W=[[[[1.0, -1.0]]], [[1.0, 1.0]]],
-        b=[[0.5], [0.0]],
-        activations=["relu", "identity"],
-        length=3,
-    )
+    net = conv_example()
     exact = exact_gradients(net, [[1.0, 4.0, 2.5]], [0.0])
     assert exact.parameters["W[2]"].tolist() == [[0, 4]]
     assert exact.parameters["b[2]"].tolist() == [2]
