@@ -464,4 +464,10 @@ def test_a_module_added_to_the_library_fails_the_next_incremental_build(tmp_path
     added.write_text('"""A module added after the first build."""\n', encoding="utf-8")
     again = _build(copy, "again")
     assert again.ledger.get("pages_read") == [], again.ledger.get("pages_read")
+    line = _line(PAGE, 'with claim("page:fits")')
+    _fails_with(
+        again,
+        f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} ran "
+        "against zerograd source ",
+    )
     _fails_with(again, "not the source being built")
