@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -750,6 +750,9 @@ def test_same_bits_refuses_a_masked_array_anywhere() -> None:
             same_bits(actual, [1.0, 2.0])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"^expected must be a plain float64 array"):
         same_bits([1.0, 2.0], ([1.0, 2.0], masked))  # type: ignore[arg-type]
+    # after an int, which is refused too: the mask first, as numpy would warn for it
+    with pytest.raises(ValueError, match=r"^actual must be a plain float64 array \(a masked"):
+        same_bits([1, np.ma.masked], [1.0, 1.0])  # type: ignore[arg-type]
 
 
 class _GivesMasked:
@@ -787,6 +790,25 @@ class _IndexOnly:
 
     def __getitem__(self, index: int) -> object:
         return self.values[index]
+
+
+class _CountsIterations(collections.UserList[object]):
+    """A list that counts how often it is iterated."""
+
+    iterations = 0
+
+    def __iter__(self) -> Iterator[object]:
+        type(self).iterations += 1
+        return super().__iter__()
+
+
+def test_same_bits_walks_a_sequence_once_besides_numpys_read() -> None:
+    _CountsIterations.iterations = 0  # the test may run more than once in a process
+    np.asarray(_CountsIterations([0.5, 1.0]))
+    by_numpy = _CountsIterations.iterations
+    _CountsIterations.iterations = 0
+    assert same_bits(_CountsIterations([0.5, 1.0]), [0.5, 1.0])  # type: ignore[arg-type]
+    assert _CountsIterations.iterations == by_numpy + 1
 
 
 def test_same_bits_reads_a_sequence_by_index_as_numpy_does() -> None:

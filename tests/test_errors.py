@@ -198,7 +198,8 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      "weight_decay must be a finite number >= 0; got -0.1"),
     ("step", lambda: zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e-300),
      zg.ArgumentValueError,
-     ("step must be a finite number of at least 1.33e-15 (float64's epsilon times the largest "
+     ("step must be a finite number of at least 1.3322676295501878e-15 (float64's epsilon "
+      "times the largest "
       "|parameter| or |raw activation|, 6, or 1: a smaller step can leave an entry unmoved); "
       "got 1e-300")),
     ("layer number", lambda: NET.W[0], zg.LayerIndexError,
@@ -445,6 +446,11 @@ def test_a_gradient_check_failure_reads_as_written() -> None:
     assert str(error) == (
         "gradient check failed for W[1] at index (2, 1): exact 0.5, central difference 0.25, "
         "error 0.25 > tolerance 1e-08 (rtol 1e-06, atol 1e-08)"
+    )
+    # an error and a tolerance that agree to 3 digits are printed in full
+    close = zg.GradientCheckError("b[1]", (0,), 1.0, 1.0 + 3.964949e-11, 3.964945e-11, "rtol 0")
+    assert str(close).endswith(
+        f"error {abs(1.0 - (1.0 + 3.964949e-11))!r} > tolerance 3.964945e-11 (rtol 0)"
     )
     along = zg.GradientCheckError("direction 3", (), 1.0, 2.0, 1e-6, "rtol 1e-06")
     assert str(along) == (
@@ -1139,6 +1145,87 @@ def test_a_masked_array_inside_a_list_is_refused_with_its_index() -> None:
     with refuses(zg.ArgumentTypeError, "x") as info:
         ONE.forward([np.ma.masked, 1.0])  # type: ignore[arg-type]
     assert str(info.value) == f"x {message} at index (0,)"
+
+
+def test_a_masked_entry_after_a_bool_is_refused_as_masked_without_a_warning() -> None:
+    # numpy would warn for the masked constant; the mask is named, not the bool
+    with refuses(zg.ArgumentTypeError, "x", received=np.ma.MaskedArray) as info:
+        ONE.forward([True, np.ma.masked])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got a masked array at index (1,)")
+
+
+def test_bools_alone_are_refused_by_dtype_and_bools_among_numbers_by_index() -> None:
+    # numpy reads a list of bools as a bool array: refused by its dtype, as that array is
+    for alone in ([True, False], np.array([True, False]), collections.deque([False, True])):
+        with refuses(zg.ArgumentTypeError, "x", expected="real numbers") as info:
+            ONE.forward(alone)
+        assert str(info.value).endswith("got dtype bool")
+    # a bool beside an int beyond 64 bits is kept by numpy as an object, in an array too
+    with refuses(zg.ArgumentTypeError, "x", expected="real numbers", received=bool) as info:
+        ONE.forward(np.array([2**70, True], dtype=object))
+    assert str(info.value).endswith("got a bool at index (1,)")
+
+
+def test_an_object_array_refused_names_the_entry_that_is_not_a_number() -> None:
+    with refuses(zg.ArgumentTypeError, "x", expected="real numbers") as info:
+        ONE.forward(None)  # type: ignore[arg-type]
+    assert str(info.value).endswith("got dtype object (None)")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([[0.5, None]])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got dtype object (None at index (0, 1))")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward(np.array([], dtype=object))
+    assert str(info.value).endswith("got dtype object")
+    # the first entry that is not a number is named, a bool or not
+    for given in (np.array([None, True], dtype=object), [None, True]):
+        with refuses(zg.ArgumentTypeError, "x") as info:
+            ONE.forward(given)  # type: ignore[arg-type]
+        assert str(info.value).endswith("got dtype object (None at index (0,))")
+    # a numpy value that is not a number is shown as itself, not as the int it holds
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward(np.array([1.0, np.timedelta64(1)], dtype=object))
+    assert str(info.value).endswith("got dtype object (np.timedelta64(1) at index (1,))")
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([np.array(None), 1.0])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got dtype object (None at index (0,))")
+    # numpy keeps a 0-d object array in a list as an array: shown by the value it holds
+    with refuses(zg.ArgumentTypeError, "x") as info:
+        ONE.forward([np.array("text", dtype=object), 1.0])  # type: ignore[arg-type]
+    assert str(info.value).endswith("got dtype object ('text' at index (0,))")
+    # an object array inside a list, holding a bool beside a long int: by the bool's index
+    with refuses(zg.ArgumentTypeError, "x", received=bool) as info:
+        ONE.forward([np.array([2**70, True], dtype=object)])
+    assert str(info.value).endswith("got a bool at index (0, 1)")
+
+
+class _CountsReads:
+    """An array-like that counts how often numpy asks it for its array."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        self.reads += 1
+        return np.array([0.5, 2.0])
+
+
+class _RefusesToGiveAnArray:
+    """An array-like whose __array__ fails, as numpy reports for a ragged one."""
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        msg = "no array here"
+        raise ValueError(msg)
+
+
+def test_an_array_like_that_fails_to_give_an_array_is_refused_by_name() -> None:
+    with refuses(zg.ArgumentTypeError, "x", expected="a rectangular array"):
+        ONE.forward(_RefusesToGiveAnArray())
+
+
+def test_an_array_like_argument_is_read_once() -> None:
+    given = _CountsReads()
+    assert ONE.forward(given).x[0].tolist() == [0.5, 2.0]
+    assert given.reads == 1
 
 
 def test_bools_from_an_array_like_without_a_dtype_argument_are_refused() -> None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import zerograd as zg
 from zerograd import _checks
 from zerograd.activations import Activation
+from zerograd.book import same_bits
 from zerograd.examples import (
     CANCELLING_POSITION_ERRORS,
     CANCELLING_STEP_ERRORS,
@@ -613,6 +614,17 @@ def test_the_examples_called_exact_are_exact(case: Example[zg.Model]) -> None:
     # every value of the forward and backward pass, redone in rational arithmetic
     assert case.loss == "squared_error"
     assert gradients_are_exact(case.net, case.x, case.y)
+
+
+def test_cancelling_batch_with_leaky_relu_is_identitys_bit_for_bit() -> None:
+    # its z^(1) is positive, where leaky relu is the identity: identity's values are real
+    leaky, linear = cancelling_batch("leaky_relu"), cancelling_batch("identity")
+    assert np.all(leaky.net.forward(leaky.x).z[1] > 0)
+    assert same_bits(leaky.y, linear.y)
+    ours, theirs = leaky.gradients(reduction="none"), linear.gradients(reduction="none")
+    for k in (1, 2):
+        assert same_bits(ours.W[k], theirs.W[k]), k
+        assert same_bits(ours.b[k], theirs.b[k]), k
 
 
 @pytest.mark.parametrize("activation", ["identity", "relu", "leaky_relu", "tanh", "silu"])

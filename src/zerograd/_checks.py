@@ -18,9 +18,9 @@ import math
 import numbers
 import os
 import reprlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, NoReturn, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -249,10 +249,11 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     ------
     ArgumentTypeError
         For a masked array (its mask would be silently dropped), also one
-        inside a list or tuple, a ragged nesting, or anything but integers,
-        floats (and bools, if allowed). An entry of a list that is a bool, or
-        an array or array-like of bools, is refused also where numpy would read
-        the list as numbers.
+        inside a list or other sequence, a ragged nesting, or anything but
+        integers, floats (and bools, if allowed). Where bools are not allowed,
+        an array of bools is refused by its dtype, and a bool among numbers (in
+        a sequence, an array-like inside one, or an object array), which numpy
+        would read as 0 or 1, by its index.
     ArgumentValueError
         For an int beyond float64's range (about ``1.8e308``).
 
@@ -261,26 +262,66 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     A list holding an int beyond 64 bits, which numpy keeps as an object array,
     comes back as that object array of the caller's numbers (and bools, if
     allowed): :func:`to_float64` then rounds the ints as it rounds int64 ones.
-    Where bools are not allowed, one inside a list is refused too (numpy would
-    read it as 0 or 1 beside numbers).
     """
-    # before numpy reads it: numpy would drop a mask, warn for a masked constant, and
-    # read a bool beside numbers as 0 or 1
-    hidden = None if type(value) is np.ndarray else hidden_entry(value, bools=bools)
-    if hidden is not None and hidden[0] == "masked":
-        at = f" at index {hidden[1]}" if hidden[1] else ""
+    if type(value) is np.ndarray:
+        array = value
+    elif reads_by_entries(value):
+        # before numpy reads it: numpy would drop a mask, warn for a masked constant, and
+        # read a bool beside numbers as 0 or 1
+        hidden = hidden_entry(value, bools=bools)
+        if hidden is not None and hidden.masked:
+            _refuse_masked(name, hidden.where)
+        array = _rectangular(value, name, np.asarray)
+        # bools alone: by dtype; in an object array: by the first entry that is not a
+        # number, below
+        if hidden is not None and array.dtype not in (np.bool_, object):
+            _refuse_bool(name, hidden.where)
+    else:  # an array-like or a number, which numpy reads whole: read once, subclass kept
+        array = _rectangular(value, name, np.asanyarray)
+        if isinstance(array, np.ma.MaskedArray):
+            _refuse_masked(name, ())
+        array = np.asarray(array)
+    # the first entry of an object array that is not a number (not a bool either,
+    # unless allowed): numpy keeps a list holding an int beyond 64 bits as objects
+    odd = (
+        next(((i, e) for i, e in np.ndenumerate(array) if not _is_number(e, bools)), None)
+        if array.dtype == object
+        else None
+    )
+    if odd is not None and type(as_given(odd[1])) is bool:  # a bool beside a long int
+        _refuse_bool(name, odd[0])
+    if array.dtype == object and array.size and odd is None:
+        # kept as the caller's numbers, so that a value refused later is shown as
+        # given; to_float64 rounds them
+        _refuse_beyond_float64(array, name)
+        return array
+    if array.dtype.kind not in ("biuf" if bools else "iuf"):
+        kinds = "integer, floating or bool" if bools else "integer or floating"
+        shown = f"dtype {array.dtype}"
+        if odd is not None:  # "dtype object" alone would not say what the caller gave
+            index, entry = odd
+            if isinstance(entry, np.ndarray) and entry.ndim == 0:
+                entry = entry[()]  # a 0-d array in a list: the value it holds
+            at = f" at index {index}" if array.ndim else ""
+            # by its own repr: as_given would show a timedelta64 as the int it holds
+            shown += f" ({short_repr(entry)}{at})"
         raise ArgumentTypeError(
-            name, "be a plain array (a masked array's mask would be ignored)",
-            f"a masked array{at}", expected=np.ndarray, received=np.ma.MaskedArray,
-        )  # fmt: skip
-    if hidden is not None and hidden[1]:  # a bool inside; a bool array alone: its dtype below
-        raise ArgumentTypeError(
-            name, "hold real numbers (integer or floating dtype)",
-            f"a bool at index {hidden[1]}", expected="real numbers", received=bool,
-        )  # fmt: skip
+            name,
+            f"hold real numbers ({kinds} dtype)",
+            shown,
+            expected="real numbers",
+            received=array.dtype,
+        )
+    return array
+
+
+def _rectangular(
+    value: object, name: str, read: Callable[[object], npt.NDArray[Any]]
+) -> npt.NDArray[Any]:
+    """``read(value)``, or raise naming ``name`` for a ragged nesting numpy refuses."""
     try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as error:  # ragged nested lists
+        return read(value)
+    except (ValueError, TypeError) as error:
         raise ArgumentTypeError(
             name,
             "be a rectangular array of real numbers",
@@ -288,21 +329,21 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
             expected="a rectangular array",
             received=value,
         ) from error
-    if array.dtype == object and array.size and all(_is_number(e, bools) for e in array.flat):
-        # what numpy makes of a list holding an int beyond 64 bits: kept as the caller's
-        # numbers, so that a value refused later is shown as given; to_float64 rounds them
-        _refuse_beyond_float64(array, name)
-        return array
-    if array.dtype.kind not in ("biuf" if bools else "iuf"):
-        kinds = "integer, floating or bool" if bools else "integer or floating"
-        raise ArgumentTypeError(
-            name,
-            f"hold real numbers ({kinds} dtype)",
-            f"dtype {array.dtype}",
-            expected="real numbers",
-            received=array.dtype,
-        )
-    return array
+
+
+def _refuse_masked(name: str, where: tuple[int, ...]) -> NoReturn:
+    at = f" at index {where}" if where else ""
+    raise ArgumentTypeError(
+        name, "be a plain array (a masked array's mask would be ignored)",
+        f"a masked array{at}", expected=np.ndarray, received=np.ma.MaskedArray,
+    )  # fmt: skip
+
+
+def _refuse_bool(name: str, where: tuple[int, ...]) -> NoReturn:
+    raise ArgumentTypeError(
+        name, "hold real numbers (integer or floating dtype)",
+        f"a bool at index {where}", expected="real numbers", received=bool,
+    )  # fmt: skip
 
 
 def _is_number(entry: object, bools: bool) -> bool:
@@ -341,55 +382,78 @@ def reads_by_entries(value: object) -> bool:
     return False  # a buffer
 
 
-def hidden_entry(value: object, *, bools: bool) -> tuple[str, tuple[int, ...]] | None:
-    """The first entry of ``value`` that numpy would read without a word, and its index.
+class HiddenEntry(NamedTuple):
+    """An entry of the caller's sequences that numpy would read without a word."""
 
-    ``("masked", index)`` for a masked array (or an array-like that gives one,
-    or the masked constant), whose mask numpy drops; ``("bool", index)``, unless
-    ``bools``, for a bool among numbers, which numpy reads as 0 or 1. Walks the
-    caller's own sequences, and reads an array-like entry as numpy does; the
-    index of an entry inside an array is that array's position followed by the
-    entry's. None when there is neither.
+    masked: bool
+    """A masked array (or the masked constant); otherwise a bool, or with ``float64`` an
+    entry whose own dtype is not float64."""
+    where: tuple[int, ...]
+    """Its index in the caller's nesting; inside an array, the array's followed by its own
+    (for an array that is not float64, the array's)."""
+
+
+def hidden_entry(value: object, *, bools: bool, float64: bool = False) -> HiddenEntry | None:
+    """The first entry of ``value`` that numpy would read without a word, a masked one first.
+
+    A masked array (or an array-like that gives one, or the masked constant),
+    whose mask numpy drops, anywhere: numpy would warn for a masked constant,
+    so it comes before the rest; otherwise the first bool among numbers, unless
+    ``bools``, which numpy reads as 0 or 1 (a bool inside an object array is
+    left to the caller, who sees the array numpy makes); with ``float64``, the
+    first entry whose own dtype is not float64 (an int, a bool, a float32,
+    ...), which numpy converts to float64 beside floats. Walks the caller's own
+    sequences, and reads an array-like entry as numpy does. None when there is
+    none of these.
     """
-    return _hidden_entry(value, (), bools)
+    other = None
+    for found in _hidden_entries(value, (), bools, float64):
+        if found.masked:
+            return found
+        other = other or found
+    return other
 
 
-def _hidden_entry(
-    value: object, where: tuple[int, ...], bools: bool
-) -> tuple[str, tuple[int, ...]] | None:
+def _hidden_entries(
+    value: object, where: tuple[int, ...], bools: bool, float64: bool
+) -> Iterator[HiddenEntry]:
+    """Each entry :func:`hidden_entry` looks for, in the order numpy reads them."""
     # numbers first: they are most of the entries
     if isinstance(value, bool | np.bool_):
-        return None if bools else ("bool", where)
+        if float64 or not bools:
+            yield HiddenEntry(False, where)
+        return
     if isinstance(value, int | float | np.generic):
-        return None
+        if float64 and not isinstance(value, float):  # float64 is a float subclass
+            yield HiddenEntry(False, where)
+        return
     if reads_by_entries(value):
         if len(where) >= _NUMPY_MAX_DIMS:  # numpy refuses a deeper nesting, with its error
-            return None
+            return
         try:
             # as numpy reads a sequence: by iteration, or by index until IndexError
             entries = list(cast("Sequence[object]", value))
         except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
-            return None
-        if all(type(entry) in (float, int) for entry in entries):
-            return None  # plain numbers (not bools, whose type is bool)
+            return
+        # plain numbers (not bools, whose type is bool): nothing to find, and no walk
+        if all(type(entry) in ((float,) if float64 else (float, int)) for entry in entries):
+            return
         for position, entry in enumerate(entries):
-            found = _hidden_entry(entry, (*where, position), bools)
-            if found is not None:
-                return found
-        return None
+            yield from _hidden_entries(entry, (*where, position), bools, float64)
+        return
     try:  # an array or an array-like entry, as numpy reads it (a subclass kept)
         array = np.asanyarray(value)
     except Exception:  # noqa: BLE001  numpy fails on it again, and the caller says so
-        return None
+        return
     if isinstance(array, np.ma.MaskedArray):
-        return ("masked", where)
-    if bools:
-        return None
-    if array.dtype == object:
-        first = next((i for i, e in np.ndenumerate(array) if type(as_given(e)) is bool), None)
-    else:
-        first = (0,) * array.ndim if array.dtype == np.bool_ and array.size else None
-    return None if first is None else ("bool", (*where, *first))
+        yield HiddenEntry(True, where)
+    elif float64:
+        if array.dtype != np.float64:
+            yield HiddenEntry(False, where)
+    elif not bools and array.dtype == np.bool_ and array.size:
+        # numpy reads these as numbers beside other arrays; an object array keeps its
+        # bools as objects, which the caller finds in the array numpy makes
+        yield HiddenEntry(False, (*where, *(0,) * array.ndim))
 
 
 def _refuse_beyond_float64(array: npt.NDArray[Any], name: str) -> None:

@@ -1,4 +1,4 @@
-r"""Activation functions, each beside its exact derivative.
+r"""Activation functions, each beside its derivative (the analytic formula, in float64).
 
 .. rubric:: Conventions at kinks
 

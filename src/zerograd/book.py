@@ -48,17 +48,16 @@ import numbers
 import os
 import re
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal, Self, cast
+from typing import Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._checks import hidden_entry, int_text, message_of, reads_by_entries, short_repr
+from zerograd._checks import hidden_entry, int_text, message_of, short_repr
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -622,19 +621,6 @@ def bound(
     return format(rounded, f".{places}g")
 
 
-def _holds_other_than_float64(given: object) -> bool:
-    """Whether a nest of sequences holds a value whose own dtype is not float64.
-
-    ``given`` is one that numpy converted to a float64 array, so its nesting is
-    as deep as that array's axes at most: lists, tuples, deques, ...
-    """
-    # entry by entry where numpy reads it so (a memoryview, an array-like: whole)
-    if reads_by_entries(given):
-        # as numpy reads a sequence: by iteration, or by index until IndexError
-        return any(_holds_other_than_float64(item) for item in cast("Sequence[object]", given))
-    return bool(np.asarray(given).dtype != np.float64)
-
-
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """Whether two float64 results have one shape and the same bits in each entry.
 
@@ -672,8 +658,10 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """
     arrays = []
     for name, given in (("actual", actual), ("expected", expected)):
-        hidden = hidden_entry(given, bools=True)
-        if hidden is not None:  # numpy would drop the mask (and warn for a masked constant)
+        # numpy would drop a mask (and warn for a masked constant), and turn a list that
+        # mixes ints, or other floats, with floats into float64, rounding the ints
+        hidden = hidden_entry(given, bools=True, float64=True)
+        if hidden is not None and hidden.masked:
             msg = (
                 f"{name} must be a plain float64 array (a masked array's mask would be "
                 f"ignored); got {short_repr(given)}"
@@ -687,9 +675,7 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
         if array.dtype != np.float64:  # the bits are compared as native uint64
             msg = f"{name} must be float64 (native byte order); got dtype {array.dtype}"
             raise ValueError(msg)
-        # numpy turns a list that mixes ints, or other floats, with floats into float64,
-        # rounding the ints and converting the rest
-        if not isinstance(given, np.ndarray) and _holds_other_than_float64(given):
+        if hidden is not None:  # an entry of another dtype, converted to float64
             msg = (
                 f"{name} must hold float64 values, not ints or other dtypes to be converted; "
                 f"got {short_repr(given)}"

@@ -11,8 +11,9 @@ with the library and raises if they fail. The fixed examples are built from
 small dyadic constants, and where the docstrings call their values exact
 the tests check it in rational arithmetic (:mod:`zerograd.rational`);
 :func:`zero_output_bias_batch` gives a :math:`\delta^{(K)}` of 0.0 by
-construction (targets equal to the computed predictions, or relu's flat side
-at raw activations of at most about :math:`-1` in float64), and :func:`weight_only_counterexample` gives a hidden output
+construction (targets equal to the computed predictions for squared error,
+or to their softmax for softmax cross-entropy, or relu's flat side at raw
+activations of at most about :math:`-1` in float64), and :func:`weight_only_counterexample` gives a hidden output
 :math:`x^{(1)}` of exactly 0.0, and so a zero :math:`\partial L/\partial
 W^{(2)}`, by a bias at a point where the activation is exactly 0.0. Their
 doctests and the tests assert their properties.
@@ -474,9 +475,12 @@ def cancelling_batch(hidden: str = "tanh") -> Example[Network]:
     x^{(0)}_2)^\top = -\delta^{(1)}_1 v^\top \neq 0`. With an ``identity`` or
     ``relu`` hidden layer float64 computes :math:`p` and every gradient without
     rounding, so these are the real values (the tests check it in rational
-    arithmetic); with ``tanh`` and the other activations :math:`p` is a
-    rounding of the real prediction, and the real summed gradients need not
-    be zero (the book's batch page computes one that is not).
+    arithmetic), and so with ``leaky_relu``, which is the identity on these
+    positive :math:`z^{(1)}` (the tests check that its values are identity's,
+    bit for bit); with ``tanh``, ``sigmoid``, ``softplus`` and ``silu``
+    :math:`p` is a rounding of the real prediction, and the real summed
+    gradients need not be zero (the book's batch page computes one that is
+    not).
 
     Parameters
     ----------

@@ -3,9 +3,9 @@ r"""The gradient engine: one base class for every model, and the functions built
 A model holds parameters numbered by layer, by name (``W[k]``, ``b[k]`` and, for
 the recurrent layer, ``U[k]``), and knows its forward pass and its backward pass.
 :class:`Model` turns those two into everything else, the same way for every
-model: argument checks, the loss and its reductions, weight decay, exact
-gradients, each sample's gradient norms, central differences and the gradient
-check.
+model: argument checks, the loss and its reductions, weight decay, gradients by
+backpropagation (in float64), each sample's gradient norms, central differences
+and the gradient check.
 
 The backward pass is one sweep per model. It hands each layer's
 :math:`\delta^{(k)}`, with the layer's input, to a consumer as soon as it is
@@ -343,9 +343,12 @@ class GradientCheckError(AssertionError):
         self.error = abs(exact - estimate)
         self.tolerance = tolerance
         where = f" at index {entry}" if entry else ""
+        shown_error, shown_tolerance = f"{self.error:.3g}", f"{tolerance:.3g}"
+        if float(shown_error) <= float(shown_tolerance):  # too close for 3 digits
+            shown_error, shown_tolerance = repr(self.error), repr(tolerance)
         super().__init__(
             f"gradient check failed for {parameter}{where}: exact {exact!r}, central "
-            f"difference {estimate!r}, error {self.error:.3g} > tolerance {tolerance:.3g} "
+            f"difference {estimate!r}, error {shown_error} > tolerance {shown_tolerance} "
             f"({checked})"
         )
 
@@ -367,12 +370,14 @@ class Model(ABC):
     that a training loop may update in place (``net.W[1] -= lr * g.W[1]``) or
     replace by another float64 array of the same shape, in the machine's byte
     order (``net.W[1] = new``).
-    Every call (:meth:`forward`, :meth:`loss`, :meth:`gradients`, ...) first
+    Every call (:meth:`forward`, :meth:`loss`, :meth:`gradients`, ...; not the
+    hooks a model defines, such as :meth:`forward_batch` and :meth:`backward`,
+    which take what those calls have checked) first
     compares each parameter's type, dtype and shape with those the model was
     built with, and raises :class:`zerograd.ArgumentTypeError` or
     :class:`zerograd.ArgumentValueError` naming it if they differ. NaN or inf in
-    a parameter makes its layer's raw activation non-finite, which every
-    forward pass checks: the call raises :class:`zerograd.NonFiniteError` naming
+    a parameter makes its layer's raw activation non-finite, which the forward
+    pass of every such call checks: the call raises :class:`zerograd.NonFiniteError` naming
     the first such layer and, if it is one of that layer's parameters, the
     parameter and its first bad index.
 
@@ -424,6 +429,9 @@ class Model(ABC):
 
         An offset reaches everything computed from ``z[k]``, later layers and later
         time steps; the central differences with respect to raw activations use it.
+        A hook for :class:`Model`'s calls, which check the batch, the parameters and
+        the finiteness of the result first: it checks none of them itself (call
+        :meth:`forward` for a checked pass).
         """
 
     @abstractmethod
@@ -897,13 +905,15 @@ class Model(ABC):
         h = real_number(step, "step")
         arrays = [*(self._parameters[name][k] for name, k, _ in self._layout), *trace.z.values()]
         largest = max(float(np.max(np.abs(array))) for array in arrays)
-        # theta + h differs from theta for every |theta| <= largest exactly when h is at
-        # least the float64 spacing there, which eps * max(1, largest) bounds from above.
+        # theta + h differs from theta for every |theta| <= largest when h is at least
+        # the float64 spacing there (a sufficient condition: a somewhat smaller h can move
+        # each entry too), and eps * max(1, largest) is at least that spacing.
         smallest = float(np.finfo(np.float64).eps) * max(1.0, largest)
         if not (math.isfinite(h) and h >= smallest):
             raise ArgumentValueError(
                 "step",
-                f"be a finite number of at least {smallest:.3g} (float64's epsilon times the "
+                # in full: a rounded bound could print below the step it refuses
+                f"be a finite number of at least {smallest!r} (float64's epsilon times the "
                 f"largest |parameter| or |raw activation|, {largest:.3g}, or 1: a smaller step "
                 "can leave an entry unmoved)",
                 short_repr(step),
@@ -1217,7 +1227,8 @@ def gradients(
         from one vectorised pass with no per-sample loop. The slopes of the
         hidden layers of a :class:`~zerograd.Network` or
         :class:`~zerograd.ConvNetwork` are applied to blocks of samples of
-        about 1 MiB each (``zerograd.activations.SLOPE_BLOCK_BYTES``); the
+        about 1 MiB each (``zerograd.activations.SLOPE_BLOCK_BYTES``), or of
+        one sample where one sample's layer is larger; the
         output layer's slope, where the loss's rule takes one, and the
         recurrent layer's at each step are formed for the whole batch at
         once. Ignored for one sample, where all three agree.

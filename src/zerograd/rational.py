@@ -1,8 +1,9 @@
-r"""Forward passes in exact rational arithmetic, to show where float64 did not round.
+r"""Exact rational forward passes and backpropagation, to show where float64 did not round.
 
 A float64 number is a rational number, so a forward pass through identity
-and relu layers can be redone without rounding by Python's
-:class:`fractions.Fraction`. Where every raw activation and output of the
+and relu layers, and backpropagation of squared error through them
+(:func:`exact_gradients`, :func:`gradients_are_exact`), can be redone
+without rounding by Python's :class:`fractions.Fraction`. Where every raw activation and output of the
 library's float64 pass equals the rational one, float64 computed the pass
 exactly: a raw activation the book compares with ``0.0`` is then the real
 one, and so is the output :math:`x^{(K)}` (the error :math:`x^{(K)} - y`
@@ -18,8 +19,9 @@ rounds nearly every product with it.
 
 Examples
 --------
-Quarters have few bits, so float64 adds and multiplies them exactly; the
-raw activation at the second input, a twentieth plus a quarter, is rounded:
+Quarters have few bits, so float64 adds and multiplies them exactly; at
+the second input the raw activation is half of the float64 nearest 0.1
+plus a quarter, a sum that needs 55 bits, and float64 rounds it:
 
 >>> import numpy as np
 >>> from zerograd import Network
@@ -440,10 +442,10 @@ def _batch_samples(
 
 
 def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
-    r"""Whether zerograd's gradients of squared error at ``x``, ``y`` are the real ones.
+    r"""Whether zerograd's squared-error gradients at ``x``, ``y``, and its forward pass, are real.
 
-    True when every entry of :func:`zerograd.gradients` ``(net, x, y)``, each
-    parameter's gradient and each :math:`\delta^{(k)}`, equals
+    True when, and only when, every entry of :func:`zerograd.gradients`
+    ``(net, x, y)``, each parameter's gradient and each :math:`\delta^{(k)}`, equals
     :func:`exact_gradients`, and each raw activation and output of zerograd's
     forward pass (of the batch, for a batch), the input ``x[0]`` included,
     equals the rational one: then each value zerograd returned, and each raw
@@ -453,7 +455,9 @@ def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:
     slope 0 there is a convention, and the loss need not have a gradient. (A
     rounded product that a relu slope of 0 then multiplies away can hide
     inside it: what is shown is that the results are real, not that no
-    intermediate step rounded.)
+    intermediate step rounded.) False when any of these differs, a raw
+    activation that float64 rounded included, even where each gradient is
+    the real one.
 
     Parameters and Raises as for :func:`exact_gradients`.
     """
