@@ -194,7 +194,16 @@ def problems(data: dict[str, Any]) -> list[str]:
             "the record was made from another version of the library "
             f"(changed: {', '.join(changed)}); run `nox -s mutation -- --update`"
         )
-    if not data.get("complete", False):
+    # from the verdicts, not the record's own flag: a record is complete when every
+    # mutant made has a verdict from a run, and the run counts them all
+    counts = data.get("counts", {})
+    complete = (
+        data.get("complete", False)
+        and sum(counts.values()) == data.get("total", -1)
+        and not NOT_COUNTED & set(counts)
+        and data.get("mutants") == data.get("total")
+    )
+    if not complete:
         found.append(
             f"the record comes from an incomplete run: {data.get('mutants')} of "
             f"{data.get('total')} mutants checked; finish it with `nox -s mutation -- --update`"

@@ -28,3 +28,23 @@ def test_a_share_that_rounds_up_to_the_target_does_not_meet_it() -> None:
 
 def test_a_record_with_no_mutants_does_not_meet_the_target() -> None:
     assert mutation.to_do(record(0, 1) | {"mutants": 0}) != []
+
+
+def test_a_record_is_complete_by_its_verdicts_not_by_its_flag() -> None:
+    full = {
+        "counts": {"killed": 9, "survived": 1},
+        "total": 10,
+        "complete": True,
+        "mutants": 10,
+        "detected": 9,
+        "survivors": [{"name": "m", "explanation": "equivalent: x"}],
+    }
+    incomplete = "the record comes from an incomplete run"
+    assert not [p for p in mutation.problems(full) if p.startswith(incomplete)]
+    # a flag that says complete over fewer mutants run than made, or unrun verdicts
+    for edited in (
+        full | {"mutants": 8, "detected": 7},
+        full | {"counts": {"killed": 8, "survived": 1, "not checked": 1}},
+        full | {"total": 12},
+    ):
+        assert [p for p in mutation.problems(edited) if p.startswith(incomplete)], edited
