@@ -674,9 +674,10 @@ def test_same_bits_needs_one_shape() -> None:
 @pytest.mark.parametrize(
     ("actual", "expected", "name", "dtype"),
     [
-        ([1, 2], [1.0, 2.0], "actual", "int64"),
+        (np.array([1, 2]), [1.0, 2.0], "actual", "int64"),
         ([1.0], np.array([1.0], dtype=np.float32), "expected", "float32"),
-        ([True], [1.0], "actual", "bool"),
+        (np.array([True]), [1.0], "actual", "bool"),
+        (3, 3.0, "actual", "int64"),
     ],
 )
 def test_same_bits_refuses_other_dtypes(actual: Any, expected: Any, name: str, dtype: str) -> None:
@@ -684,6 +685,16 @@ def test_same_bits_refuses_other_dtypes(actual: Any, expected: Any, name: str, d
         ValueError, match=rf"^{name} must be float64 \(native byte order\); got dtype {dtype}$"
     ):
         same_bits(actual, expected)
+
+
+@pytest.mark.parametrize("actual", [[1, 2], [True, 1.0], [True]])
+def test_same_bits_names_a_list_s_entries_of_another_type(actual: list[object]) -> None:
+    with pytest.raises(ValueError, match=r"^actual must hold float64 values") as caught:
+        same_bits(actual, [1.0, 2.0])  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "actual must hold float64 values, not ints or other entries that numpy would "
+        f"convert or keep as objects; got {actual!r}"
+    )
 
 
 float64_arrays = st.lists(st.floats(allow_nan=False, width=64), min_size=0, max_size=6).map(
@@ -714,8 +725,8 @@ def test_same_bits_refuses_ints_that_numpy_would_round() -> None:
     with pytest.raises(ValueError, match=r"^actual must") as caught:
         same_bits([2**53 + 1, 0.5], [2.0**53, 0.5])
     assert str(caught.value) == (
-        "actual must hold float64 values, not ints or other dtypes to be converted; "
-        "got [9007199254740993, 0.5]"
+        "actual must hold float64 values, not ints or other entries that numpy would "
+        "convert or keep as objects; got [9007199254740993, 0.5]"
     )
     with pytest.raises(ValueError, match=r"^actual must hold float64 values, not ints"):
         same_bits([np.array(2**53 + 1), 0.5], [2.0**53, 0.5])  # type: ignore[arg-type]
@@ -734,6 +745,24 @@ def test_same_bits_refuses_ints_that_numpy_would_round() -> None:
         same_bits([np.array([0.5], dtype=np.float32), np.array([2.0])], [[0.5], [2.0]])
     with pytest.raises(ValueError, match=r"^expected must be float64 \(native byte order\)"):
         same_bits([0.5], np.array([0.5], dtype=">f8"))
+
+
+def test_same_bits_names_the_entries_of_a_list_numpy_keeps_as_objects() -> None:
+    # an int beyond 64 bits, or None, makes numpy keep the list as an object array:
+    # the message shows the caller's list, where "dtype object" alone would not
+    for kept in ([1.0, 2**70], [None, 1.0]):
+        assert np.asarray(kept).dtype == object
+        with pytest.raises(ValueError, match=r"^actual must hold float64 values") as caught:
+            same_bits(kept, [1.0, 2.0])  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            "actual must hold float64 values, not ints or other entries that numpy would "
+            f"convert or keep as objects; got {kept!r}"
+        )
+    # an object array given as such is refused by its dtype, its entries unnamed
+    with pytest.raises(
+        ValueError, match=r"^expected must be float64 \(native byte order\); got dtype object$"
+    ):
+        same_bits([1.0], np.array([1.0], dtype=object))
 
 
 def test_same_bits_reads_a_memoryview_whole() -> None:

@@ -471,6 +471,27 @@ def test_a_non_finite_error_without_a_reason_ends_at_the_index() -> None:
     assert str(error) == "y must be finite; got inf at index (0, 2)"
 
 
+def test_a_negative_infinity_is_shown_with_its_sign() -> None:
+    # received names the kind, "inf"; the message shows the caller's value
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: fractions_of(float("-inf")), "values must be finite; got -inf"),
+        (
+            lambda: NET.gradients([1.0, -np.inf, 0.0], [0.0, 0.0]),
+            "x must be finite; got -inf at index (1,)",
+        ),
+        (lambda: NET.gradients(X[0], [0.0, np.inf]), "y must be finite; got inf at index (1,)"),
+        (
+            lambda: zg.Network(W=[[[1.0, -np.inf]]], b=[[0.0]], activations="relu"),
+            "W[1] must be finite; got -inf at index (0, 1)",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(zg.NonFiniteError) as info:
+            call()
+        assert str(info.value) == message
+        assert info.value.received == "inf"
+
+
 @pytest.mark.parametrize(
     ("length", "shown"),
     [

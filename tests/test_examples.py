@@ -24,6 +24,7 @@ from zerograd.examples import (
     MIRRORED_ERROR,
     OPTIMUM_ERRORS,
     Example,
+    Setting,
     cancelling_batch,
     cancelling_batch_full_rank,
     conv_cancelling_positions,
@@ -644,3 +645,30 @@ class _NoDtypeArray:
 
 def test_zeros_of_reads_an_array_like_without_a_dtype_argument() -> None:
     assert zeros_of("relu", _NoDtypeArray()).tolist() == [-1.0]
+
+
+def test_setting_names_the_loss_and_each_layer_s_activation() -> None:
+    assert worked_example().setting == ("squared_error", ("relu", "identity"))
+    assert worked_example(output_activation="relu").setting == (
+        "squared_error",
+        ("relu", "relu"),
+    )
+    case = Example(
+        zg.Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=0),
+        np.zeros(2),
+        np.ones(1),
+        loss="binary_cross_entropy",
+    )
+    assert case.setting == Setting("binary_cross_entropy", ("tanh", "sigmoid"))
+    assert case.setting.loss == "binary_cross_entropy"
+    assert case.setting.activations == ("tanh", "sigmoid")
+    assert case.setting != ("squared_error", ("tanh", "sigmoid"))
+    assert (
+        conv_cancelling_positions().setting.activations
+        == conv_cancelling_positions().net.activations
+    )
+
+
+def test_setting_of_a_case_without_a_model_names_net() -> None:
+    with refuses(zg.ArgumentTypeError, "net"):
+        _ = Example(3, np.zeros(2), np.zeros(1)).setting  # type: ignore[type-var]

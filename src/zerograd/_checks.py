@@ -93,8 +93,8 @@ class ArgumentTypeError(ArgumentError, TypeError):
 class NonFiniteError(ArgumentValueError):
     """NaN or inf: in an argument, or where the computation overflowed float64.
 
-    ``received`` is ``"NaN"`` or ``"inf"``; the message shows the sign of an
-    infinite scalar, and the index of an array's entry.
+    ``received`` is ``"NaN"`` or ``"inf"``; the message shows an infinity with
+    its sign (``-inf``), and the index of an array's entry.
 
     Attributes
     ----------
@@ -571,7 +571,10 @@ def check_finite(array: FloatArray, name: str, why: str = "") -> None:
     """Raise :class:`NonFiniteError` naming ``name`` if ``array`` holds NaN or inf."""
     found = non_finite_entry(array)
     if found is not None:
-        raise NonFiniteError(name, *found, why)
+        index, kind = found
+        # received stays "inf"; the message shows the value as given, sign included
+        shown = "-inf" if kind == "inf" and array[index] < 0 else ""
+        raise NonFiniteError(name, index, kind, why, shown=shown)
 
 
 def check_shape(array: FloatArray, expected: tuple[int, ...], name: str) -> None:

@@ -20,7 +20,9 @@ place. ``KeyboardInterrupt`` and ``SystemExit`` pass through unrecorded: they
 are not a verdict.
 
 While the book is being built, each check also leaves a record in the cell's
-outputs (one per ``with`` statement and cell, however often it ran), through
+outputs (one per claim, cell run and line of the ``with`` within its own code,
+however often it ran: two blocks of one claim at the same line of two cells'
+code, both run by one cell, share a record), through
 myst-nb's own ``glue(..., display=False)``: myst-nb takes such outputs out of
 the page and out of the published notebook, and the build reads them to bind
 every claim to the checks that ran. Outside a build (a reader
@@ -672,14 +674,17 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
         except (ValueError, TypeError):  # ragged nesting: numpy's message names neither
             msg = f"{name} must be a rectangular float64 array; got {short_repr(given)}"
             raise ValueError(msg) from None
+        if hidden is not None and hidden.where:
+            # an entry of another dtype inside a sequence, named before the dtype of the
+            # whole: numpy converts it to float64, or makes an object array that "dtype
+            # object" alone would not explain
+            msg = (
+                f"{name} must hold float64 values, not ints or other entries that numpy "
+                f"would convert or keep as objects; got {short_repr(given)}"
+            )
+            raise ValueError(msg)
         if array.dtype != np.float64:  # the bits are compared as native uint64
             msg = f"{name} must be float64 (native byte order); got dtype {array.dtype}"
-            raise ValueError(msg)
-        if hidden is not None:  # an entry of another dtype, converted to float64
-            msg = (
-                f"{name} must hold float64 values, not ints or other dtypes to be converted; "
-                f"got {short_repr(given)}"
-            )
             raise ValueError(msg)
         arrays.append(array)
     first, second = arrays

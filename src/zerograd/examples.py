@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +80,26 @@ OPTIMUM_ERRORS = (1.0, -0.5, -0.5, 1.0, -0.5, -0.5)
 _ModelT = TypeVar("_ModelT", bound=Model)  # the kind of network an Example holds
 
 
+class Setting(NamedTuple):
+    """The loss of an :class:`Example` and its network's activations, layer by layer.
+
+    A premise a page relies on (a rational recomputation holds for squared
+    error and identity or relu layers, a delta rule for one output activation)
+    can then be asserted in one comparison, and shown whole when it fails:
+    ``assert case.setting == ("squared_error", ("relu", "identity")), case.setting``.
+
+    Attributes
+    ----------
+    loss : str
+        A key of :data:`zerograd.LOSSES`.
+    activations : tuple of str
+        ``net.activations``: one name per layer, the output layer's last.
+    """
+
+    loss: str
+    activations: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Example(Generic[_ModelT]):
     """A network with the inputs and targets of one worked case.
@@ -103,6 +123,17 @@ class Example(Generic[_ModelT]):
     x: FloatArray
     y: FloatArray
     loss: str = "squared_error"
+
+    @property
+    def setting(self) -> Setting:
+        """The case's loss and its network's activations (:class:`Setting`).
+
+        Raises
+        ------
+        zerograd.ArgumentTypeError
+            If ``net`` is not a model, as :meth:`gradients` does.
+        """
+        return Setting(self.loss, check_model(self.net).activations)
 
     def gradients(self, reduction: str = "sum") -> Gradients:
         """The gradients of this case, by :func:`zerograd.gradients`."""

@@ -280,6 +280,28 @@ class RationalGradients:
     parameters: dict[str, ObjectArray]
     z: dict[int, ObjectArray]
 
+    def all_zero(self, *, deltas: bool = False) -> bool:
+        r"""Whether every parameter gradient is 0, and with ``deltas`` every :math:`\delta^{(k)}` too.
+
+        The rational counterpart of :meth:`zerograd.Gradients.all_zero`: True
+        means each value of :func:`exact_gradients` is 0 as a rational, not
+        that float64 rounded it to ``0.0``. They are the real gradients where
+        each relu raw activation is off its kink; at one that is exactly 0 the
+        library's slope 0 there is a convention, and the loss need not have a
+        gradient (as :func:`gradients_are_exact` says).
+
+        Raises
+        ------
+        zerograd.ArgumentTypeError
+            If ``deltas`` is not a bool.
+        """
+        if not isinstance(deltas, bool | np.bool_):  # "False" or None would read as a truth
+            raise ArgumentTypeError(
+                "deltas", "be a bool", received(deltas), expected=bool, received=deltas
+            )
+        arrays = [*self.parameters.values(), *(self.z.values() if deltas else ())]
+        return not any(np.any(array != 0) for array in arrays)
+
 
 def _slope(name: str, z: ObjectArray) -> ObjectArray:
     """f'(z) of identity or relu, with the library's relu'(0) = 0."""
