@@ -27,8 +27,9 @@ A failing block raises ``zerograd.book.ClaimError``, whose message starts with
 the claim id; give each assert a message with the numbers that went wrong.
 
 The build fails, naming the claim and its page, when a claim has no check that
-ran on this build, a check's block holds neither an ``assert`` nor a call (so
-that it cannot fail), a check names a claim that no page declares, a check fails
+ran on this build, a ``with claim(...)`` block in a page's code cells holds
+neither an ``assert`` nor a call (so that it cannot fail; every block is judged,
+whether it ran or not, and whatever record it left), a check names a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
 check, or a check ran against another version of the library than ``src/``.
 These are reported at the end of every build, including an incremental build
@@ -99,7 +100,7 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -203,12 +204,15 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
         env.zerograd_claims = {  # type: ignore[attr-defined]
             "declared": {},
             "checks": {},
+            "vacuous": {},
             "failures": {},
             "placeholders": set(),
             "ledgers": set(),
             "read": set(),
         }
-    return cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
+    store = cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
+    store.setdefault("vacuous", {})  # an environment pickled before this key existed
+    return store
 
 
 class ClaimDirective(SphinxDirective):
@@ -317,34 +321,64 @@ def _executed_cells(source: Sequence[str], doctree: nodes.document) -> dict[int,
     return cells
 
 
+@dataclass(frozen=True)
+class Block:
+    """A ``with claim(...)`` block of a page's code."""
+
+    vacuous: bool
+    """Whether it holds neither an ``assert`` nor a call, so that it cannot fail."""
+    label: str
+    """The claim id it names, or the expression that names it (a variable)."""
+
+
+ClaimBlocks = dict[tuple[int, str | None], Block]
+"""The ``with claim(...)`` blocks of one cell, by the page line of the ``claim(...)``
+call and the id it names (``None`` when its argument is not a string literal, such as a
+variable)."""
+
+
 def _with_line(
-    lines: Sequence[str], cells: Iterable[Cell], line: int | None, in_cell: int, claim_id: str
+    cells: Iterable[Cell],
+    blocks_of: Callable[[Cell], ClaimBlocks],
+    line: int | None,
+    in_cell: int,
+    claim_id: str,
 ) -> int | None:
-    """The line of the page's ``claim(claim_id)`` call that a check record stands for.
+    """The line of the page's ``claim(...)`` call that a check record stands for.
 
     A record holds ``in_cell``, the line of the ``claim(...)`` call of a ``with``
     statement within the code of the cell that ran it, and ``line`` is that cell's first
     line plus ``in_cell - 1``. When the statement is in a function that one cell defines
     and another calls, ``in_cell`` counts within the first cell's code, so ``line``
-    points elsewhere: then the call is the page's ``claim(claim_id)`` that stands at line
-    ``in_cell`` of its own cell's code; ``None`` if no single one does (the check is
-    then located by its cell alone).
+    points elsewhere: then the call is the page's one ``claim(...)`` call at line
+    ``in_cell`` of its own cell's code; ``None`` if no single one is (the check is then
+    located by its cell alone). A call matches when it names ``claim_id``, or names it
+    by an expression (a variable), which only the run knows; the calls are found in the
+    parsed code, so a ``with`` split over several lines is found too.
     """
-    call = re.compile(rf"""\bclaim\(\s*(["']){re.escape(claim_id)}\1\s*\)""")
-    if line is not None and 0 < line <= len(lines) and call.search(lines[line - 1]):
-        return line
-    found = []
-    for cell in cells:
-        number = cell.first_line + in_cell - 1
-        if number <= cell.last_line and call.search(lines[number - 1]):
-            found.append(number)
+
+    def holds_call(cell: Cell, number: int) -> bool:
+        blocks = blocks_of(cell)
+        return (number, claim_id) in blocks or (number, None) in blocks
+
+    if line is not None:
+        ran = _cell_at(cells, line)
+        if ran is not None and line <= ran.last_line and holds_call(ran, line):
+            return line
+    found = [
+        cell.first_line + in_cell - 1
+        for cell in cells
+        if cell.first_line + in_cell - 1 <= cell.last_line
+        and holds_call(cell, cell.first_line + in_cell - 1)
+    ]
     return found[0] if len(found) == 1 else None
 
 
-def _claim_id(expression: ast.expr) -> str | None:
-    """The id that a ``claim("...")`` call names; ``None`` for any other expression."""
-    if not isinstance(expression, ast.Call) or not expression.args:
-        return None
+def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
+    """Whether ``expression`` is a ``claim(...)`` call, the id it names as a string literal,
+    and that id or the source of the expression that names it."""
+    if not isinstance(expression, ast.Call):
+        return False, None, ""
     function = expression.func
     name = (
         function.id
@@ -353,35 +387,39 @@ def _claim_id(expression: ast.expr) -> str | None:
         if isinstance(function, ast.Attribute)
         else ""
     )
-    first = expression.args[0]
-    if name == "claim" and isinstance(first, ast.Constant) and isinstance(first.value, str):
-        return first.value
-    return None
+    if name != "claim":
+        return False, None, ""
+    first = expression.args[0] if expression.args else None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return True, first.value, first.value
+    return True, None, ast.unparse(expression)
 
 
-def _vacuous_blocks(lines: Sequence[str], cell: Cell) -> dict[tuple[str, int], bool]:
-    """Each ``with claim(...)`` block of ``cell``, by claim id and page line: whether it cannot fail.
+def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
+    """Each ``with claim(...)`` block of ``cell`` (see :data:`ClaimBlocks`), and whether it cannot fail.
 
     A block that holds no ``assert`` statement and no call (``zg.check_gradients(...)``
     and the like, which raise on a wrong value) runs to its end whatever the library
-    computes: ``with claim("x:y"): pass`` would count as a check. Code that does not
-    parse as Python (an IPython magic) is given the benefit of the doubt: no block.
+    computes: ``with claim("x:y"): pass`` would count as a check, as would
+    ``with claim(name): pass``. Code that does not parse as Python (an IPython magic)
+    is given the benefit of the doubt: no block.
     """
     code = "\n".join(lines[cell.first_line - 1 : cell.last_line])
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return {}
-    blocks: dict[tuple[str, int], bool] = {}
+    blocks: ClaimBlocks = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.With):
             continue
         inside = (sub for statement in node.body for sub in ast.walk(statement))
         vacuous = not any(isinstance(sub, ast.Assert | ast.Call) for sub in inside)
         for item in node.items:
-            claim_id = _claim_id(item.context_expr)
-            if claim_id is not None:
-                blocks[(claim_id, cell.first_line + item.context_expr.lineno - 1)] = vacuous
+            is_claim, claim_id, label = _claim_call(item.context_expr)
+            if is_claim:
+                line = cell.first_line + item.context_expr.lineno - 1
+                blocks[(line, claim_id)] = Block(vacuous, label)
     return blocks
 
 
@@ -464,11 +502,17 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     lines = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     cells = _executed_cells(lines, doctree)
     checks: dict[tuple[str, int | None, int | None], Check] = {}
-    blocks: dict[int, dict[tuple[str, int], bool]] = {}  # by cell number, each cell parsed once
+    parsed: dict[int, ClaimBlocks] = {}  # by cell number: each cell parsed once
+
+    def blocks_of(cell: Cell) -> ClaimBlocks:
+        if cell.number not in parsed:
+            parsed[cell.number] = _claim_blocks(lines, cell)
+        return parsed[cell.number]
+
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
         line = None if found is None else found.first_line + record["line"] - 1
-        line = _with_line(lines, cells.values(), line, record["line"], record["claim"])
+        line = _with_line(cells.values(), blocks_of, line, record["line"], record["claim"])
         if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
             found = _cell_at(cells.values(), line) or found
         cell = None if found is None else found.number
@@ -490,9 +534,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
                 record["library_sha256"],
             )
         if line is not None and found is not None and check.runs == 0:
-            if found.number not in blocks:
-                blocks[found.number] = _vacuous_blocks(lines, found)
-            check.vacuous = blocks[found.number].get((record["claim"], line), False)
+            blocks = blocks_of(found)
+            block = blocks.get((line, record["claim"])) or blocks.get((line, None))
+            check.vacuous = block is not None and block.vacuous
         check.runs += record["runs"]
         if record["failed"]:
             check.failed += record["failed"]
@@ -500,6 +544,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         if record["library_sha256"] != check.library_sha256:
             check.library_sha256 = "mixed"
     store["checks"][docname] = list(checks.values())
+    # every block of the page's cells that cannot fail, whether or not a record was put on
+    # it: a block in a function that another cell runs can share its record with a block
+    # there, and a record that cannot be placed is judged by none
+    store["vacuous"][docname] = [
+        (source, line, block.label)
+        for cell in cells.values()
+        for (line, _), block in sorted(blocks_of(cell).items(), key=lambda item: item[0][0])
+        if block.vacuous
+    ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
     if result and not result.get("succeeded", True):
@@ -511,7 +564,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     store = _store(env)
-    for key in ("declared", "checks", "failures"):
+    for key in ("declared", "checks", "vacuous", "failures"):
         store[key].pop(docname, None)
     store["placeholders"].discard(docname)
     store["ledgers"].discard(docname)
@@ -522,7 +575,7 @@ def _merge(
 ) -> None:
     store, theirs = _store(env), _store(other)
     for docname in docnames:
-        for key in ("declared", "checks", "failures"):
+        for key in ("declared", "checks", "vacuous", "failures"):
             if docname in theirs[key]:
                 store[key][docname] = theirs[key][docname]
         for key in ("placeholders", "ledgers", "read"):
@@ -541,6 +594,8 @@ class Ledger:
     claims: dict[str, Declared]
     checks: dict[str, list[Check]]
     unknown: list[Check]
+    vacuous: dict[str, list[tuple[str, int, str]]]
+    """Each page's blocks that cannot fail: the page's source, the line, the claim's label."""
     failures: dict[str, str]
     library_version: str
     library_sha256: str
@@ -599,6 +654,24 @@ class Ledger:
                             f"({self.library_sha256[:12]}): was the page executed against "
                             "another copy of the library?",
                             claim_id,
+                        )
+                    )
+        flagged = {
+            (check.page, check.line)
+            for checks in self.checks.values()
+            for check in checks
+            if check.vacuous
+        }
+        for page, blocks in sorted(self.vacuous.items()):
+            for source, line, label in blocks:
+                if (page, line) not in flagged:  # not already reported with its check
+                    found.append(
+                        Problem(
+                            page,
+                            line,
+                            f"the check of claim {label} at {source}:{line} cannot fail: its "
+                            "block holds neither an assert nor a call",
+                            label if label in self.claims else None,
                         )
                     )
         for check in self.unknown:
@@ -702,6 +775,7 @@ def ledger(app: Sphinx) -> Ledger:
         claims,
         dict(checks),
         unknown,
+        dict(store["vacuous"]),
         dict(store["failures"]),
         ", ".join(versions) or "unknown",
         app.config.claims_library_sha256,

@@ -313,6 +313,66 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
     assert built.ledger["claims"][0]["checks"][0]["vacuous"] is True
 
 
+@pytest.mark.parametrize(
+    ("written", "marker"),
+    [
+        ('with claim(\n    "page:fits"\n):\n    tested = fitted', "with claim("),
+        ('FITS = "page:fits"\nwith claim(FITS):\n    tested = fitted', "with claim(FITS)"),
+    ],
+    ids=["split-over-lines", "id-in-a-variable"],
+)
+def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
+    small_book: SmallBook, written: str, marker: str
+) -> None:
+    # The block is found in the parsed cell, not by its text: a formatter may split
+    # the `with` over lines, and a page may name the claim by a variable.
+    old = 'with claim("page:fits"):\n    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"'
+    built = small_book(old, written)
+    line = _line(PAGE.replace(old, written), marker)
+    expected = (
+        f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} "
+        "cannot fail: its block holds neither an assert nor a call"
+    )
+    _fails_with(built, expected)
+    (check,) = built.ledger["claims"][0]["checks"]
+    assert (check["vacuous"], check["line"]) == (True, line)
+
+
+SHARED_RECORD = (
+    "def hollow():\n"
+    '    with claim("page:fits"):\n'
+    "        tested = fitted\n```\n\n"
+    "A cell that runs it, with a check of its own at the same line of its code.\n\n"
+    "```{code-cell} python\n"
+    "hollow()\n" + "filler = fitted\n" * 7 + 'with claim("page:fits"):\n'
+    "    assert fitted.all_zero()\n```\n"
+)
+
+
+def test_a_check_that_cannot_fail_is_found_where_no_record_is_its_own(
+    small_book: SmallBook,
+) -> None:
+    # The kernel keys a record by claim, cell run and line within the code: the hollow
+    # block in the function, run from the second cell at the line of that cell's own
+    # check, shares its record. The build judges the page's blocks themselves.
+    old = (
+        'with claim("page:fits"):\n'
+        '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
+    )
+    built = small_book(old, SHARED_RECORD)
+    page = PAGE.replace(old, SHARED_RECORD)
+    hollow = _line(page, '    with claim("page:fits")')
+    (real,) = [n for n, text in enumerate(page.splitlines(), 1) if text.startswith("with claim")]
+    assert real > hollow + 1, "the two blocks are on different lines of the page"
+    expected = (
+        f"page.md:{hollow}: ERROR: the check of claim page:fits at page.md:{hollow} "
+        "cannot fail: its block holds neither an assert nor a call"
+    )
+    _fails_with(built, expected)
+    (check,) = built.ledger["claims"][0]["checks"]
+    assert check["runs"] == 2, check  # one record for the two blocks
+
+
 def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
     small_book: SmallBook,
 ) -> None:
