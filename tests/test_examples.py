@@ -672,3 +672,19 @@ def test_setting_names_the_loss_and_each_layer_s_activation() -> None:
 def test_setting_of_a_case_without_a_model_names_net() -> None:
     with refuses(zg.ArgumentTypeError, "net"):
         _ = Example(3, np.zeros(2), np.zeros(1)).setting  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("loss", "kind"),
+    [("nope", zg.ArgumentValueError), (None, zg.ArgumentTypeError), (5, zg.ArgumentTypeError)],
+)
+def test_setting_refuses_a_loss_that_gradients_refuses(
+    loss: object, kind: type[zg.ArgumentError]
+) -> None:
+    case = worked_example()
+    wrong = Example(case.net, case.x, case.y, loss=loss)  # type: ignore[arg-type]
+    with refuses(kind, "loss", received=loss) as by_setting:
+        _ = wrong.setting
+    with refuses(kind, "loss", received=loss) as by_gradients:
+        wrong.gradients()
+    assert str(by_setting.value) == str(by_gradients.value)

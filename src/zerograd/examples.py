@@ -50,7 +50,7 @@ from zerograd._checks import (
 )
 from zerograd.activations import ACTIVATIONS, get_activation
 from zerograd.conv import ConvNetwork
-from zerograd.losses import softmax
+from zerograd.losses import LOSSES, softmax
 from zerograd.model import Gradients, Model, check_model, gradients, numerical_gradients
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
@@ -131,9 +131,12 @@ class Example(Generic[_ModelT]):
         Raises
         ------
         zerograd.ArgumentTypeError
-            If ``net`` is not a model, as :meth:`gradients` does.
+            If ``net`` is not a model, or ``loss`` not a str, as :meth:`gradients` does.
+        zerograd.ArgumentValueError
+            If ``loss`` is not a key of :data:`zerograd.LOSSES`.
         """
-        return Setting(self.loss, check_model(self.net).activations)
+        loss = check_choice(self.loss, LOSSES, "loss")
+        return Setting(loss, check_model(self.net).activations)
 
     def gradients(self, reduction: str = "sum") -> Gradients:
         """The gradients of this case, by :func:`zerograd.gradients`."""
