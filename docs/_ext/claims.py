@@ -27,9 +27,10 @@ A failing block raises ``zerograd.book.ClaimError``, whose message starts with
 the claim id; give each assert a message with the numbers that went wrong.
 
 The build fails, naming the claim and its page, when a claim has no check that
-ran on this build, a ``with claim(...)`` block in a page's code cells holds
-neither an ``assert`` nor a call (so that it cannot fail; every block is judged,
-whether it ran or not, and whatever record it left), a check names a claim that no page declares, a check fails
+ran on this build, a ``with claim(...)`` block in a page's executed code cells
+holds neither an ``assert`` nor a call (so that it cannot fail; each block of those
+cells is judged, whether it ran or not, and whatever record it left), a check names
+a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
 check, or a check ran against another version of the library than ``src/``.
 These are reported at the end of every build, including an incremental build
