@@ -486,6 +486,28 @@ def test_zero_output_bias_batch_flat_names_the_output_and_the_loss() -> None:
         zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")
 
 
+def test_zero_output_bias_batch_flat_with_softmax_is_refused_by_way_at_any_width() -> None:
+    # one output unit would also be too few for softmax: the way is named first, as
+    # no width makes 'flat' fit that loss
+    for sizes in ([2, 3, 1], [2, 3, 2]):
+        with refuses(
+            zg.ArgumentValueError,
+            "way",
+            expected=("relu", "squared_error"),
+            received=("relu", "softmax_cross_entropy"),
+        ):
+            zero_output_bias_batch(
+                sizes, ["tanh", "relu"], way="flat", loss="softmax_cross_entropy"
+            )
+    # the width is named where the way fits the loss
+    with refuses(zg.ArgumentValueError, "sizes", expected=2, received=1):
+        zero_output_bias_batch([2, 3, 1], ["tanh", "identity"], loss="softmax_cross_entropy")
+    # and two output units are enough
+    two = zero_output_bias_batch([2, 3, 2], ["tanh", "identity"], loss="softmax_cross_entropy")
+    assert two.net.sizes == (2, 3, 2)
+    assert two.loss == "softmax_cross_entropy"
+
+
 def test_output_optimum_batch_parameters_and_targets_by_hand() -> None:
     case = output_optimum_batch()
     net = case.net

@@ -308,6 +308,15 @@ def zero_output_bias_batch(
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)
+    # way and loss first: no width makes 'flat' fit another loss
+    if way == "flat" and (net.activations[-1] != "relu" or loss != "squared_error"):
+        raise ArgumentValueError(
+            "way",
+            "be 'target' unless the output is 'relu' and the loss squared_error ('flat')",
+            f"'flat' with output {net.activations[-1]!r} and loss {loss!r}",
+            expected=("relu", "squared_error"),
+            received=(net.activations[-1], loss),
+        )
     if loss == "softmax_cross_entropy" and net.sizes[-1] < 2:
         raise ArgumentValueError(
             "sizes",
@@ -325,14 +334,6 @@ def zero_output_bias_batch(
     if way == "target":
         y = softmax(trace.x[K]) if loss == "softmax_cross_entropy" else trace.x[K]
         return Example(net, x, y, loss)
-    if net.activations[-1] != "relu" or loss != "squared_error":
-        raise ArgumentValueError(
-            "way",
-            "be 'target' unless the output is 'relu' and the loss squared_error ('flat')",
-            f"'flat' with output {net.activations[-1]!r} and loss {loss!r}",
-            expected=("relu", "squared_error"),
-            received=(net.activations[-1], loss),
-        )
     without_bias = trace.z[K] - net.b[K]
     # A margin of 1 keeps every z^(K) clearly below 0 despite rounding.
     lowered = -(np.abs(without_bias).max(axis=0) + 1.0)

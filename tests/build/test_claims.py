@@ -318,8 +318,9 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
     [
         ('with claim(\n    "page:fits"\n):\n    tested = fitted', "with claim("),
         ('FITS = "page:fits"\nwith claim(FITS):\n    tested = fitted', "with claim(FITS)"),
+        ('%time filler = fitted\nwith claim("page:fits"):\n    tested = fitted', "with claim("),
     ],
-    ids=["split-over-lines", "id-in-a-variable"],
+    ids=["split-over-lines", "id-in-a-variable", "in-a-cell-with-a-magic"],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
     small_book: SmallBook, written: str, marker: str
