@@ -402,12 +402,17 @@ def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
     A block that holds no ``assert`` statement and no call (``zg.check_gradients(...)``
     and the like, which raise on a wrong value) runs to its end whatever the library
     computes: ``with claim("x:y"): pass`` would count as a check, as would
-    ``with claim(name): pass``. Code that does not parse as Python (an IPython magic)
-    is given the benefit of the doubt: no block.
+    ``with claim(name): pass``. A cell with IPython syntax (a line magic such as
+    ``%time``, a ``!`` shell line) is read as IPython turns it into Python, which keeps
+    its lines; the body of a cell magic (``%%time``) becomes a string, so its blocks are
+    not seen, and code that does not parse even then is given the benefit of the
+    doubt: no block.
     """
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+
     code = "\n".join(lines[cell.first_line - 1 : cell.last_line])
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(TransformerManager().transform_cell(code))
     except SyntaxError:
         return {}
     blocks: ClaimBlocks = {}
