@@ -178,8 +178,10 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("step too large", lambda: zg.numerical_gradients(TWICE, [3.0], [0.0], step=1e300),
      zg.ArgumentValueError,
      ("step must be small enough that the moved parameters and raw activations keep the "
-      "objective finite; got 1e+300 (the loss must be finite; got inf at index (0,): the "
-      "values overflowed float64)")),
+      "objective finite (where no step large enough to move every entry does, the values "
+      "are too large for central differences in float64: scale x or the parameters down); "
+      "got 1e+300 (the loss must be finite; got inf at index (0,): the values overflowed "
+      "float64)")),
     ("example net", lambda: Example(None, np.ones(2), np.ones(1)).prediction(),  # type: ignore[type-var]
      zg.ArgumentTypeError,
      "net must be a zerograd model (Network, ConvNetwork or RecurrentNetwork); got NoneType None"),
@@ -617,6 +619,34 @@ def test_replace_names_the_given_array_and_checks_the_copied_ones() -> None:
     changed.b[1] = [0.0, 0.0, 0.0, 0.0]  # type: ignore[assignment]
     with refuses(zg.ArgumentTypeError, "b[1]"):
         changed.replace(W=[np.zeros((4, 3)), np.zeros((2, 4))])
+
+
+def test_replace_leaves_an_array_with_other_axes_to_the_constructor() -> None:
+    # a width is compared only on a matrix W[k] or a vector b[k]: for other axes, the
+    # advice to pass both would not help
+    net = zg.Network.random([3, 4, 2], "tanh", seed=1)
+    for W, shape in (([np.zeros(4), np.zeros((2, 4))], "(4,)"), ([3.0, np.zeros((2, 4))], "()")):
+        with pytest.raises(zg.ArgumentValueError) as caught:
+            net.replace(W=W)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"W[1] must be a non-empty matrix of shape (n_1, n_0); got shape {shape}"
+        )
+    for b, shape in (([np.zeros((4, 1)), np.zeros(2)], "(4, 1)"), ([0.5, np.zeros(2)], "()")):
+        with pytest.raises(zg.ArgumentValueError) as caught:
+            net.replace(b=b)  # type: ignore[arg-type]
+        assert str(caught.value) == f"b[1] must have shape (4,); got shape {shape}"
+
+
+def test_a_step_refused_for_overflow_says_when_no_step_works() -> None:
+    # x = 1e150: the smallest step that moves every entry is about 2.2e134, and every
+    # step from there up overflows the moved loss, so the message points at the scale
+    net = zg.Network(W=[[[1.0]], [[1.0]]], b=[[0.0], [0.0]], activations="identity")
+    for step in (2.3e134, 1e200):
+        with refuses(zg.ArgumentValueError, "step", received=step) as caught:
+            zg.numerical_gradients(net, [1e150], [0.0], step=step)
+        assert "scale x or the parameters down" in str(caught.value)
+    with refuses(zg.ArgumentValueError, "step"):  # the default is below the smallest
+        zg.numerical_gradients(net, [1e150], [0.0])
 
 
 def test_worked_example_names_a_bias_that_is_not_a_number() -> None:

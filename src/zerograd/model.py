@@ -978,7 +978,9 @@ class Model(ABC):
         raise ArgumentValueError(
             "step",
             "be small enough that the moved parameters and raw activations keep the "
-            "objective finite",
+            "objective finite (where no step large enough to move every entry does, "
+            "the values are too large for central differences in float64: scale x or the "
+            "parameters down)",
             f"{step!r} ({error})",
             expected="a smaller step",
             received=step,

@@ -207,9 +207,10 @@ class Network(Model):
             if (W is None) == (b is None):
                 continue
             copied = "b" if name == "W" else "W"
+            axes = 2 if name == "W" else 1  # another count is the constructor's to refuse
             for k, array in enumerate(arrays, 1):
                 shape = as_real_array(array, f"{name}[{k}]").shape
-                if not shape or shape[0] != self._sizes[k]:
+                if len(shape) == axes and shape[0] != self._sizes[k]:
                     raise ArgumentValueError(
                         f"{name}[{k}]",
                         f"keep layer {k}'s width, {self._sizes[k]}, as the copied "
