@@ -32,7 +32,8 @@ holds neither an ``assert`` nor a call (so that it cannot fail; each block of th
 cells is judged, whether it ran or not, and whatever record it left), a check names
 a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
-check, or a check ran against another version of the library than ``src/``.
+check, a check ran against another version of the library than ``src/``, or a check's
+``with claim(...)`` cannot be placed on its page (so that its block cannot be judged).
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -353,7 +354,7 @@ def _with_line(
     and another calls, ``in_cell`` counts within the first cell's code, so ``line``
     points elsewhere: then the call is the page's one ``claim(...)`` call at line
     ``in_cell`` of its own cell's code; ``None`` if no single one is (the check is then
-    located by its cell alone). A call matches when it names ``claim_id``, or names it
+    located by its cell alone, and the build fails: its block cannot be judged). A call matches when it names ``claim_id``, or names it
     by an expression (a variable), which only the run knows; the calls are found in the
     parsed code, so a ``with`` split over several lines is found too.
     """
@@ -629,6 +630,21 @@ class Ledger:
                 found.append(Problem(claim.page, claim.line, message, claim_id))
             for check in checks:
                 where = _where(check)
+                if check.line is None:
+                    # its block was not found, so whether it can fail is unknown
+                    found.append(
+                        Problem(
+                            check.page,
+                            None,
+                            f"the check of claim {claim_id} at {where} cannot be placed on its "
+                            "page, so whether its block can fail is unknown: write it as "
+                            "`with claim(...):` in one of the page's code cells (not under "
+                            "another name, bound to a variable first, inside a cell magic or "
+                            "in a module the page imports, nor in a function whose `with` is "
+                            "at the same line of two cells' code)",
+                            claim_id,
+                        )
+                    )
                 if check.vacuous:
                     found.append(
                         Problem(

@@ -374,6 +374,30 @@ def test_a_check_that_cannot_fail_is_found_where_no_record_is_its_own(
     assert check["runs"] == 2, check  # one record for the two blocks
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        'from zerograd.book import claim as check\nwith check("page:fits"):\n    tested = fitted',
+        'bound = claim("page:fits")\nwith bound:\n    tested = fitted',
+    ],
+    ids=["claim-under-another-name", "check-bound-to-a-variable"],
+)
+def test_a_check_the_build_cannot_place_fails_naming_the_claim(
+    small_book: SmallBook, written: str
+) -> None:
+    # The block of such a check is not found on the page, so the build cannot tell
+    # whether it can fail: it fails rather than count the claim as checked.
+    old = 'with claim("page:fits"):\n    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"'
+    built = small_book(old, written)
+    expected = (
+        "ERROR: the check of claim page:fits at page.md (cell 1) cannot be placed on its page, "
+        "so whether its block can fail is unknown"
+    )
+    _fails_with(built, expected)
+    (check,) = built.ledger["claims"][0]["checks"]
+    assert check["line"] is None, check
+
+
 def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
     small_book: SmallBook,
 ) -> None:
