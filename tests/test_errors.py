@@ -649,6 +649,21 @@ def test_a_step_refused_for_overflow_says_when_no_step_works() -> None:
         zg.numerical_gradients(net, [1e150], [0.0])
 
 
+def test_the_weights_are_checked_before_the_biases() -> None:
+    # b[1] fits W[2]'s columns, W[1] fits neither: no b[1] would mend the call, so the
+    # chain of weights is named
+    with refuses(zg.ArgumentValueError, "W[2]", expected=2, received=(2, 3)):
+        zg.Network([np.zeros((2, 3)), np.zeros((2, 3))], [np.zeros(3), np.zeros(2)], "tanh")
+    # the copy of a network whose W[1] was given another width names W[2] too
+    net = zg.Network.random([3, 3, 2], "tanh", seed=0)
+    net.W[1] = np.zeros((2, 3))
+    with refuses(zg.ArgumentValueError, "W[2]"):
+        zg.Network(net.W, net.b, net.activations)
+    # with the weights in a chain, a bias that does not fit is named
+    with refuses(zg.ArgumentValueError, "b[1]", expected=(3,), received=(2,)):
+        zg.Network([np.zeros((3, 3)), np.zeros((2, 3))], [np.zeros(2), np.zeros(2)], "tanh")
+
+
 def test_worked_example_names_a_bias_that_is_not_a_number() -> None:
     with refuses(zg.ArgumentTypeError, "output_bias", received="a"):
         worked_example(output_bias="a")  # type: ignore[arg-type]

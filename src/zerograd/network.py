@@ -87,7 +87,9 @@ class Network(Model):
         activations: str | Sequence[str],
     ) -> None:
         weights, biases, functions = layer_lists(W, b, activations)
-        for k, (w, v) in enumerate(zip(weights, biases, strict=True), start=1):
+        # the weights first: a bias is checked against a chain of weights that fits, so
+        # that no bias is blamed for a fault that no value of it could mend
+        for k, w in enumerate(weights, start=1):
             if w.ndim != 2 or min(w.shape) < 1:
                 raise ArgumentValueError(
                     f"W[{k}]",
@@ -96,7 +98,6 @@ class Network(Model):
                     expected=2,
                     received=w.shape,
                 )
-            check_shape(v, (w.shape[0],), f"b[{k}]")
             if k > 1 and w.shape[1] != weights[k - 2].shape[0]:
                 previous = weights[k - 2].shape
                 raise ArgumentValueError(
@@ -106,6 +107,8 @@ class Network(Model):
                     expected=previous[0],
                     received=w.shape,
                 )
+        for k, (w, v) in enumerate(zip(weights, biases, strict=True), start=1):
+            check_shape(v, (w.shape[0],), f"b[{k}]")
         super().__init__({"W": weights, "b": biases}, functions)
         self._sizes = (weights[0].shape[1], *(w.shape[0] for w in weights))
 
