@@ -226,10 +226,11 @@ RECORDS = Path(__file__).parent / "_static"
 
 
 def _depend_on_library(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Make every page depend on the library's source files, and on the records it names.
+    """Make every page depend on the library's Python files, and on the records it names.
 
-    Sphinx then re-reads, and so re-executes, every page when a file under
-    ``src/zerograd`` changes, and a page whose source names a record
+    Sphinx then re-reads, and so re-executes, every page when a Python file (``*.py``)
+    under ``src/zerograd`` changes (another file there, such as ``py.typed``, is not
+    tracked), and a page whose source names a record
     ``_static/<name>.json`` (as how-we-know.md names ``faults.json``) when that record
     changes, even on an incremental build.
     """
