@@ -354,9 +354,10 @@ def _with_line(
     and another calls, ``in_cell`` counts within the first cell's code, so ``line``
     points elsewhere: then the call is the page's one ``claim(...)`` call at line
     ``in_cell`` of its own cell's code; ``None`` if no single one is (the check is then
-    located by its cell alone, and the build fails: its block cannot be judged). A call matches when it names ``claim_id``, or names it
-    by an expression (a variable), which only the run knows; the calls are found in the
-    parsed code, so a ``with`` split over several lines is found too.
+    located by its cell alone, and the build fails: its block cannot be judged). A call
+    matches when it names ``claim_id``, or names it by an expression (a variable), which
+    only the run knows; the calls are found in the parsed code, so a ``with`` split over
+    several lines is found too.
     """
 
     def holds_call(cell: Cell, number: int) -> bool:
@@ -553,11 +554,13 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     store["checks"][docname] = list(checks.values())
     # every block of the page's cells that cannot fail, whether or not a record was put on
     # it: a block in a function that another cell runs can share its record with a block
-    # there, and a record that cannot be placed is judged by none
+    # there, and a record that cannot be placed is judged by none. A block that names its
+    # claim by a variable is labelled with the id its record gave, where one was placed.
+    ran = {check.line: check.claim for check in checks.values() if check.line is not None}
     store["vacuous"][docname] = [
-        (source, line, block.label)
+        (source, line, block.label if claim_id is not None else ran.get(line, block.label))
         for cell in cells.values()
-        for (line, _), block in sorted(blocks_of(cell).items(), key=lambda item: item[0][0])
+        for (line, claim_id), block in sorted(blocks_of(cell).items(), key=lambda item: item[0][0])
         if block.vacuous
     ]
 
@@ -645,16 +648,6 @@ class Ledger:
                             claim_id,
                         )
                     )
-                if check.vacuous:
-                    found.append(
-                        Problem(
-                            check.page,
-                            check.line,
-                            f"the check of claim {claim_id} at {where} cannot fail: its block "
-                            "holds neither an assert nor a call",
-                            claim_id,
-                        )
-                    )
                 if not check.passed:
                     failed_pages.add(check.page)
                     found.append(
@@ -678,24 +671,18 @@ class Ledger:
                             claim_id,
                         )
                     )
-        flagged = {
-            (check.page, check.line)
-            for checks in self.checks.values()
-            for check in checks
-            if check.vacuous
-        }
+        # judged from the page's blocks, not from the checks' records (see _collect)
         for page, blocks in sorted(self.vacuous.items()):
             for source, line, label in blocks:
-                if (page, line) not in flagged:  # not already reported with its check
-                    found.append(
-                        Problem(
-                            page,
-                            line,
-                            f"the check of claim {label} at {source}:{line} cannot fail: its "
-                            "block holds neither an assert nor a call",
-                            label if label in self.claims else None,
-                        )
+                found.append(
+                    Problem(
+                        page,
+                        line,
+                        f"the check of claim {label} at {source}:{line} cannot fail: its "
+                        "block holds neither an assert nor a call",
+                        label if label in self.claims else None,
                     )
+                )
         for check in self.unknown:
             close = get_close_matches(check.claim, self.claims, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""

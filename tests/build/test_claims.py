@@ -335,6 +335,8 @@ def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
         "cannot fail: its block holds neither an assert nor a call"
     )
     _fails_with(built, expected)
+    reports = [error for error in built.errors() if "cannot fail" in error]
+    assert len(reports) == 1, reports  # one report, with the id its record gave
     (check,) = built.ledger["claims"][0]["checks"]
     assert (check["vacuous"], check["line"]) == (True, line)
 
