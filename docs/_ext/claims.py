@@ -27,13 +27,20 @@ A failing block raises ``zerograd.book.ClaimError``, whose message starts with
 the claim id; give each assert a message with the numbers that went wrong.
 
 The build fails, naming the claim and its page, when a claim has no check that
-ran on this build, a ``with claim(...)`` block in a page's executed code cells
-holds neither an ``assert`` nor a call (so that it cannot fail; each block of those
-cells is judged, whether it ran or not, and whatever record it left), a check names
-a claim that no page declares, a check fails
+ran on this build, a ``with claim(...)`` block in a page's code cells holds
+neither an ``assert`` that reads a value nor a call, outside the functions the
+block defines (so that it cannot fail; each block of the cells the page shows is
+judged, whether it ran or not, and whatever record it left), a code cell that
+myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
+``claim(...)`` call, a check names a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
 check, a check ran against another version of the library than ``src/``, or a check's
 ``with claim(...)`` cannot be placed on its page (so that its block cannot be judged).
+Not caught, among others: a block whose asserts and calls do not test the claim (a lone
+``print``, or an assert under an ``if`` that is false), and a check written where
+the build cannot see it (``claim`` under another name, say) whose record falls, by
+its line, on a block of the same claim in a function of an earlier cell
+(:func:`_with_line` explains why).
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -102,7 +109,7 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -148,7 +155,8 @@ class Declared:
 
 @dataclass
 class Check:
-    """One ``with claim(...)`` block of a page, with the outcome of its runs on this build."""
+    """One ``with claim(...)`` block of a page, with the outcome of its runs on the build
+    that last executed the page."""
 
     claim: str
     page: str
@@ -163,7 +171,8 @@ class Check:
     library_version: str
     library_sha256: str
     vacuous: bool = False
-    """Whether the block holds neither an ``assert`` nor a call, so that it cannot fail."""
+    """Whether the block holds neither an ``assert`` that reads a value nor a call, outside
+    the functions it defines, so that it cannot fail."""
 
     @property
     def passed(self) -> bool:
@@ -196,7 +205,9 @@ class ClaimCount(nodes.Inline, nodes.Element):
 def _store(env: BuildEnvironment) -> dict[str, Any]:
     """This extension's data on the environment, created on first use.
 
-    ``declared`` and ``checks`` map a page to what was read from it;
+    ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
+    blocks that cannot fail and ``removed`` to the checks in its cells that myst-nb leaves
+    out of the doctree;
     ``failures`` maps a page whose execution failed to the last line of its
     traceback; ``placeholders`` lists the pages whose output depends on the
     whole ledger (``ledgers`` those with the table); ``read`` lists the pages
@@ -207,13 +218,15 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
             "declared": {},
             "checks": {},
             "vacuous": {},
+            "removed": {},
             "failures": {},
             "placeholders": set(),
             "ledgers": set(),
             "read": set(),
         }
     store = cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
-    store.setdefault("vacuous", {})  # an environment pickled before this key existed
+    for key in ("vacuous", "removed"):
+        store.setdefault(key, {})  # an environment pickled before this key existed
     return store
 
 
@@ -281,30 +294,33 @@ class ClaimCountRole(SphinxRole):
 
 @dataclass(frozen=True)
 class Cell:
-    """An executed code cell of a page: its container, its number and its lines of code."""
+    """A code cell of a page: its container, its number, its execution and its lines of code."""
 
     container: nodes.Element
     number: int
     """Which code cell of the page it is: 1 for the first (markdown cells not counted)."""
+    count: int | None
+    """The cell's execution count; ``None`` if it was not executed."""
     first_line: int
     """The line of the page's source where the cell's code starts (1-based)."""
     last_line: int
     """The line of the page's source where the cell's code ends (1-based), before its fence."""
 
 
-def _executed_cells(source: Sequence[str], doctree: nodes.document) -> dict[int, Cell]:
-    """Each executed code cell of the page, by its execution count.
+def _code_cells(source: Sequence[str], doctree: nodes.document) -> list[Cell]:
+    """Each code cell of the page that the doctree shows, executed or not.
 
     myst-nb's cell containers carry the cell's index, execution count and a line
     just after the ``{code-cell}`` fence; the first line of code is found in the
     page's ``source`` lines, after the fence and any cell options, and the last
-    before the closing fence.
+    before the closing fence. A cell that myst-nb leaves out of the doctree (see
+    :func:`_removed_checks`) has no container, and is not here.
     """
-    cells: dict[int, Cell] = {}
+    cells: list[Cell] = []
     code_cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
     for number, container in enumerate(code_cells, 1):
         count = container.get("exec_count")
-        if count is None or container.line is None:
+        if container.line is None:
             continue
         before = range(min(container.line, len(source)) - 1, -1, -1)
         fence = next((i for i in before if FENCE.match(source[i])), None)
@@ -319,7 +335,9 @@ def _executed_cells(source: Sequence[str], doctree: nodes.document) -> dict[int,
         closing = next(
             (i for i in range(first, len(source)) if CLOSING.match(source[i])), len(source)
         )  # the index of the closing fence is the number of the cell's last line of code
-        cells[int(count)] = Cell(container, number, first + 1, closing)
+        cells.append(
+            Cell(container, number, None if count is None else int(count), first + 1, closing)
+        )
     return cells
 
 
@@ -328,9 +346,13 @@ class Block:
     """A ``with claim(...)`` block of a page's code."""
 
     vacuous: bool
-    """Whether it holds neither an ``assert`` nor a call, so that it cannot fail."""
+    """Whether it holds neither an ``assert`` that reads a value nor a call, outside the
+    functions it defines, so that it cannot fail (see :func:`_claim_blocks`)."""
     label: str
     """The claim id it names, or the expression that names it (a variable)."""
+    in_function: bool
+    """Whether it is in the body of a function (``def``, ``async def``), so that it runs
+    when the function is called, from its own cell or from another."""
 
 
 ClaimBlocks = dict[tuple[int, str | None], Block]
@@ -345,35 +367,68 @@ def _with_line(
     line: int | None,
     in_cell: int,
     claim_id: str,
+    ran_in: int | None,
 ) -> int | None:
     """The line of the page's ``claim(...)`` call that a check record stands for.
 
-    A record holds ``in_cell``, the line of the ``claim(...)`` call of a ``with``
-    statement within the code of the cell that ran it, and ``line`` is that cell's first
-    line plus ``in_cell - 1``. When the statement is in a function that one cell defines
-    and another calls, ``in_cell`` counts within the first cell's code, so ``line``
-    points elsewhere: then the call is the page's one ``claim(...)`` call at line
-    ``in_cell`` of its own cell's code; ``None`` if no single one is (the check is then
-    located by its cell alone, and the build fails: its block cannot be judged). A call
-    matches when it names ``claim_id``, or names it by an expression (a variable), which
-    only the run knows; the calls are found in the parsed code, so a ``with`` split over
-    several lines is found too.
+    Parameters
+    ----------
+    cells
+        The page's executed code cells.
+    blocks_of
+        The ``with claim(...)`` blocks of a cell.
+    line
+        The line of the page that the record points at: the first line of the cell that
+        ran it plus ``in_cell - 1``; ``None`` if no cell of the page has its execution count.
+    in_cell
+        The line of the ``claim(...)`` call within the code that holds it, as the record
+        has it.
+    claim_id
+        The claim the record names.
+    ran_in
+        The execution count of the cell that ran the record.
+
+    Returns
+    -------
+    int or None
+        ``line``, if the cell there holds a ``with claim(...)`` block at ``line``.
+        Otherwise the statement may be in a function that one cell defines and a later
+        one calls: ``in_cell`` then counts within the first cell's code, so ``line``
+        points elsewhere, and the call is the page's one ``claim(...)`` call in the body
+        of a function at line ``in_cell`` of its own cell's code, that cell having run no
+        later than the record's. ``None`` if no single one is (the check is then located
+        by its cell alone, and the build fails: its block cannot be judged).
+
+    Notes
+    -----
+    Only a block in a function is taken from another cell: a block at the top level of
+    a cell runs only when that cell runs, so the record of another cell's run is not its
+    own. Such a record comes from a ``with`` that the build does not see (``claim`` under
+    another name, bound to a variable first, in a cell magic or in a module), and
+    matching it by its line to a block it does not belong to would judge the wrong block.
+    A call matches when it names ``claim_id``, or names it by an expression (a
+    variable), which only the run knows; the calls are found in the parsed code, so a
+    ``with`` split over several lines is found too.
     """
 
-    def holds_call(cell: Cell, number: int) -> bool:
+    def block_at(cell: Cell, number: int) -> Block | None:
         blocks = blocks_of(cell)
-        return (number, claim_id) in blocks or (number, None) in blocks
+        return blocks.get((number, claim_id)) or blocks.get((number, None))
 
     if line is not None:
         ran = _cell_at(cells, line)
-        if ran is not None and line <= ran.last_line and holds_call(ran, line):
+        if ran is not None and line <= ran.last_line and block_at(ran, line) is not None:
             return line
-    found = [
-        cell.first_line + in_cell - 1
-        for cell in cells
-        if cell.first_line + in_cell - 1 <= cell.last_line
-        and holds_call(cell, cell.first_line + in_cell - 1)
-    ]
+    found = []
+    for cell in cells:
+        number = cell.first_line + in_cell - 1
+        if number > cell.last_line or (
+            ran_in is not None and cell.count is not None and cell.count > ran_in
+        ):
+            continue
+        block = block_at(cell, number)
+        if block is not None and block.in_function:
+            found.append(number)
     return found[0] if len(found) == 1 else None
 
 
@@ -398,37 +453,129 @@ def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
     return True, None, ast.unparse(expression)
 
 
-def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
-    """Each ``with claim(...)`` block of ``cell`` (see :data:`ClaimBlocks`), and whether it cannot fail.
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+"""The nodes whose body runs when the function is called, not where it is defined."""
 
-    A block that holds no ``assert`` statement and no call (``zg.check_gradients(...)``
-    and the like, which raise on a wrong value) runs to its end whatever the library
-    computes: ``with claim("x:y"): pass`` would count as a check, as would
-    ``with claim(name): pass``. A cell with IPython syntax (a line magic such as
-    ``%time``, a ``!`` shell line) is read as IPython turns it into Python, which keeps
-    its lines; the body of a cell magic (``%%time``) becomes a string, so its blocks are
-    not seen, and code that does not parse even then is given the benefit of the
-    doubt: no block.
+
+def _parse_cell(code: str) -> ast.Module | None:
+    """A code cell's code as Python, read as IPython turns it into Python; ``None`` if it
+    does not parse even then.
+
+    IPython keeps the lines of a cell with a line magic (``%time``) or a ``!`` shell line;
+    the body of a cell magic (``%%time``) becomes a string, so what it holds is not seen.
     """
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
-    code = "\n".join(lines[cell.first_line - 1 : cell.last_line])
+    python = str(TransformerManager().transform_cell(code))
     try:
-        tree = ast.parse(TransformerManager().transform_cell(code))
+        return ast.parse(python)
     except SyntaxError:
+        return None
+
+
+def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and the nodes under it that run when it runs.
+
+    Left out: the bodies of the functions it defines (their decorators and default values
+    run where they are defined), and an ``assert``'s message, which runs only when the
+    assert fails.
+    """
+    yield node
+    for name, value in ast.iter_fields(node):
+        if (name == "body" and isinstance(node, FUNCTIONS)) or (
+            name == "msg" and isinstance(node, ast.Assert)
+        ):
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                yield from _runs_with(child)
+
+
+def _tests(node: ast.AST) -> bool:
+    """Whether ``node`` may fail on a wrong value: a call, or an ``assert`` whose condition
+    reads a name (``assert True`` and ``assert 1 == 1`` test nothing)."""
+    if isinstance(node, ast.Call):
+        return True
+    return isinstance(node, ast.Assert) and any(
+        isinstance(sub, ast.Name) for sub in ast.walk(node.test)
+    )
+
+
+def _withs(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.With, bool]]:
+    """Each ``with`` statement under ``node``, and whether it is in a function's body."""
+    if isinstance(node, ast.With):
+        yield node, in_function
+    inner = in_function or isinstance(node, FUNCTIONS)
+    for child in ast.iter_child_nodes(node):
+        yield from _withs(child, inner)
+
+
+def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
+    """Each ``with claim(...)`` block of ``cell`` (see :data:`ClaimBlocks`), and whether it cannot fail.
+
+    A block that runs no ``assert`` reading a value and no call (``zg.check_gradients(...)``
+    and the like, which raise on a wrong value) runs to its end whatever the library
+    computes: ``with claim("x:y"): pass`` would count as a check, as would
+    ``with claim(name): pass``, ``with claim("x:y"): assert True`` and a block whose only
+    assert is in a function that it defines and does not call. The cell is read by
+    :func:`_parse_cell`, so the blocks in the body of a cell magic are not seen, and code
+    that does not parse is given the benefit of the doubt: no block.
+    """
+    tree = _parse_cell("\n".join(lines[cell.first_line - 1 : cell.last_line]))
+    if tree is None:
         return {}
     blocks: ClaimBlocks = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.With):
-            continue
-        inside = (sub for statement in node.body for sub in ast.walk(statement))
-        vacuous = not any(isinstance(sub, ast.Assert | ast.Call) for sub in inside)
+    for node, in_function in _withs(tree):
+        runs = (sub for statement in node.body for sub in _runs_with(statement))
+        vacuous = not any(_tests(sub) for sub in runs)
         for item in node.items:
             is_claim, claim_id, label = _claim_call(item.context_expr)
             if is_claim:
                 line = cell.first_line + item.context_expr.lineno - 1
-                blocks[(line, claim_id)] = Block(vacuous, label)
+                blocks[(line, claim_id)] = Block(vacuous, label, in_function)
     return blocks
+
+
+def _removed_checks(
+    env: BuildEnvironment, path: Path, text: str, doctree: nodes.document
+) -> list[tuple[int | None, str]]:
+    """The ``claim(...)`` calls in the code cells of the page that myst-nb leaves out of
+    its doctree: the line of each one's cell fence, and the claim it names.
+
+    myst-nb executes a cell tagged ``remove-cell`` (or ``remove-input`` and
+    ``remove-output`` together), but gives it no container in the doctree, so its checks
+    cannot be placed, shown or judged. The cells are read with myst-nb's own reader, as
+    myst-nb read them for the doctree, and compared with the containers by their index
+    in the notebook, so whatever rule removed a cell, the cell is found.
+    """
+    from myst_nb.core.read import create_nb_reader  # noqa: PLC0415
+
+    reader = create_nb_reader(
+        str(path),
+        env.myst_config,  # type: ignore[attr-defined]
+        env.mystnb_config,  # type: ignore[attr-defined]
+        text,
+    )
+    if reader is None:  # not a notebook: no code cells
+        return []
+    notebook = reader.read(text)
+    shown = {
+        container.get("cell_index")
+        for container in doctree.findall(nodes.container)
+        if container.get("nb_element") == "cell_code"
+    }
+    fences = notebook.metadata.get("source_map")  # the line of each cell, on a MyST page
+    found: dict[tuple[int | None, str], None] = {}  # each claim once per cell, in order
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or index in shown:
+            continue
+        tree = _parse_cell(cell.source)
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.expr):
+                is_claim, _, label = _claim_call(node)
+                if is_claim:
+                    found[(fences[index] if fences else None, label)] = None
+    return list(found)
 
 
 def _cell_at(cells: Iterable[Cell], line: int) -> Cell | None:
@@ -507,8 +654,11 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         else:
             store[name].discard(docname)
 
-    lines = Path(env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
-    cells = _executed_cells(lines, doctree)
+    path = Path(env.doc2path(docname))
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    shown = _code_cells(lines, doctree)
+    cells = {cell.count: cell for cell in shown if cell.count is not None}  # the executed ones
     checks: dict[tuple[str, int | None, int | None], Check] = {}
     parsed: dict[int, ClaimBlocks] = {}  # by cell number: each cell parsed once
 
@@ -520,7 +670,14 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
         line = None if found is None else found.first_line + record["line"] - 1
-        line = _with_line(cells.values(), blocks_of, line, record["line"], record["claim"])
+        line = _with_line(
+            cells.values(),
+            blocks_of,
+            line,
+            record["line"],
+            record["claim"],
+            record["execution_count"],
+        )
         if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
             found = _cell_at(cells.values(), line) or found
         cell = None if found is None else found.number
@@ -553,15 +710,20 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             check.library_sha256 = "mixed"
     store["checks"][docname] = list(checks.values())
     # every block of the page's cells that cannot fail, whether or not a record was put on
-    # it: a block in a function that another cell runs can share its record with a block
-    # there, and a record that cannot be placed is judged by none. A block that names its
-    # claim by a variable is labelled with the id its record gave, where one was placed.
+    # it, and whether or not its cell was executed (a cell tagged skip-execution is shown as
+    # code all the same): a block in a function that another cell runs can share its record
+    # with a block there, and a record that cannot be placed is judged by none. A block that
+    # names its claim by a variable is labelled with the id its record gave, where one was
+    # placed.
     ran = {check.line: check.claim for check in checks.values() if check.line is not None}
     store["vacuous"][docname] = [
         (source, line, block.label if claim_id is not None else ran.get(line, block.label))
-        for cell in cells.values()
+        for cell in shown
         for (line, claim_id), block in sorted(blocks_of(cell).items(), key=lambda item: item[0][0])
         if block.vacuous
+    ]
+    store["removed"][docname] = [
+        (source, line, label) for line, label in _removed_checks(env, path, text, doctree)
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
@@ -574,7 +736,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     store = _store(env)
-    for key in ("declared", "checks", "vacuous", "failures"):
+    for key in ("declared", "checks", "vacuous", "removed", "failures"):
         store[key].pop(docname, None)
     store["placeholders"].discard(docname)
     store["ledgers"].discard(docname)
@@ -585,7 +747,7 @@ def _merge(
 ) -> None:
     store, theirs = _store(env), _store(other)
     for docname in docnames:
-        for key in ("declared", "checks", "vacuous", "failures"):
+        for key in ("declared", "checks", "vacuous", "removed", "failures"):
             if docname in theirs[key]:
                 store[key][docname] = theirs[key][docname]
         for key in ("placeholders", "ledgers", "read"):
@@ -609,6 +771,12 @@ class Ledger:
     failures: dict[str, str]
     library_version: str
     library_sha256: str
+    removed: dict[str, list[tuple[str, int | None, str]]] = field(default_factory=dict)
+    """Each page's checks in cells that myst-nb leaves out of the doctree: the page's
+    source, the line of the cell's fence, the claim's label."""
+    read: frozenset[str] = frozenset()
+    """The pages this build read, and so executed; the other pages' checks are those of
+    the build that last executed them."""
 
     def status(self, claim_id: str) -> str:
         """``checked`` (every check passed), ``failed`` or ``unchecked`` (no check ran)."""
@@ -644,7 +812,8 @@ class Ledger:
                             "`with claim(...):` in one of the page's code cells (not under "
                             "another name, bound to a variable first, inside a cell magic or "
                             "in a module the page imports, nor in a function whose `with` is "
-                            "at the same line of two cells' code)",
+                            "at the same line of two cells' code, nor in a cell that a tag "
+                            "such as remove-cell leaves out of the page)",
                             claim_id,
                         )
                     )
@@ -679,7 +848,24 @@ class Ledger:
                         page,
                         line,
                         f"the check of claim {label} at {source}:{line} cannot fail: its "
-                        "block holds neither an assert nor a call",
+                        "block holds neither an assert nor a call (an assert that reads no "
+                        "value, such as `assert True`, does not count, nor does one in a "
+                        "function that the block defines)",
+                        label if label in self.claims else None,
+                    )
+                )
+        for page, removed in sorted(self.removed.items()):
+            for source, fence, label in removed:
+                where = f"{source}:{fence}" if fence is not None else source
+                found.append(
+                    Problem(
+                        page,
+                        fence,
+                        f"the code cell at {where} holds a check of claim {label}, but "
+                        "myst-nb leaves the cell out of the page (a tag such as remove-cell "
+                        "does, as do remove-input and remove-output together), so the build "
+                        "cannot place, show or judge its block: hide the cell with "
+                        "hide-input or hide-cell instead",
                         label if label in self.claims else None,
                     )
                 )
@@ -788,6 +974,8 @@ def ledger(app: Sphinx) -> Ledger:
         dict(store["failures"]),
         ", ".join(versions) or "unknown",
         app.config.claims_library_sha256,
+        dict(store["removed"]),
+        frozenset(store["read"]),
     )
 
 
@@ -841,16 +1029,23 @@ def _page_link(app: Sphinx, docname: str, target: str, text: str, fragment: str 
     )
 
 
-def _checks_paragraph(
-    app: Sphinx, docname: str, checks: Sequence[Check], status: str
-) -> nodes.paragraph:
-    """What a reader sees under a claim: how this build checked it, with links to the cells."""
+def _checks_paragraph(app: Sphinx, docname: str, book: Ledger, claim_id: str) -> nodes.paragraph:
+    """What a reader sees under a claim: how its checks went, with links to the cells.
+
+    A check on a page that this build read ran on this build. A check on a page that it
+    did not read (an incremental build reads only the pages that changed) is the record
+    of the build that last executed that page, and the paragraph says so, and whether
+    that build ran against the library source being built.
+    """
+    checks = book.checks.get(claim_id, [])
+    status = book.status(claim_id)
     para = nodes.paragraph(classes=["claim-status", f"claim-{status}"])
     if status == "unchecked":
         para += nodes.strong("", "Not checked on this build.")
         return para
-    lead = "Checked on this build" if status == "checked" else "Failed on this build"
-    para += nodes.strong("", lead)
+    earlier = {check.page for check in checks} - book.read
+    lead = "Checked" if status == "checked" else "Failed"
+    para += nodes.strong("", lead if earlier else f"{lead} on this build")
     para += nodes.Text(f" by {len(checks)} check{'s' if len(checks) != 1 else ''}: ")
     pages: dict[str, list[Check]] = {}
     for check in checks:
@@ -870,6 +1065,12 @@ def _checks_paragraph(
             if position:
                 para += nodes.Text(" and " if position == len(numbers) - 1 else ", ")
             para += _page_link(app, docname, page, str(number), cell_anchor(number))
+        if page in earlier:
+            same = all(check.library_sha256 == book.library_sha256 for check in on_page)
+            para += nodes.Text(
+                f" (run by the build that last executed {'this' if page == docname else 'that'} "
+                f"page, against {'the same' if same else 'other'} library source)"
+            )
         for check in on_page:
             if not check.passed:
                 para += nodes.Text(f" (failed: {check.message})")
@@ -887,7 +1088,7 @@ def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> node
     head = nodes.thead()
     group += head
     row = nodes.row()
-    for title in ("Claim, and how this build checked it", "Statement"):
+    for title in ("Claim, and how it was checked", "Statement"):
         row += nodes.entry("", nodes.paragraph("", title))
     head += row
     body = nodes.tbody()
@@ -902,9 +1103,7 @@ def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> node
             name += link
         else:
             name += literal
-        checks = _checks_paragraph(
-            app, docname, book.checks.get(claim_id, []), book.status(claim_id)
-        )
+        checks = _checks_paragraph(app, docname, book, claim_id)
         statement = claim.body.deepcopy()
         resolve(statement)
         row = nodes.row()
@@ -917,33 +1116,62 @@ def _ledger_table(app: Sphinx, docname: str, book: Ledger, resolve: Any) -> node
 def _library_paragraph(book: Ledger) -> nodes.paragraph:
     """Above the ledger table: the library version and source hash the checks ran against.
 
-    The hash is :func:`zerograd.book.source_digest` of the library, shortened as in
-    the build's messages.
+    The hash is :func:`zerograd.book.source_digest` of the library being built, shortened
+    as in the build's messages. The table's checks are this build's for the pages it read
+    and the last executing build's for the others (see :func:`_checks_paragraph`), so the
+    paragraph speaks of the ledger's checks, not of this build's.
 
     A check that ran against another source than the one being built is a problem
     that fails the build (:meth:`Ledger.problems`), so on a green build this one
-    version and hash hold for every check in the table.
+    version and hash hold for every check in the table; on a failed one the paragraph
+    says that some checks ran against other source.
     """
     short = book.library_sha256[:12]  # 64 digits would not fit a phone's line
+    ran_against = {
+        check.library_sha256
+        for check in [*(c for on in book.checks.values() for c in on), *book.unknown]
+    }
     para = nodes.paragraph(classes=["claim-library"])
-    para += nodes.Text(f"This build checked the claims against zerograd {book.library_version}, ")
-    para += nodes.Text("whose source has the SHA-256 ")
+    para += nodes.Text(f"The checks in this ledger ran against zerograd {book.library_version}")
+    if ran_against <= {book.library_sha256}:
+        para += nodes.Text(", whose source has the SHA-256 ")
+    else:
+        para += nodes.Text(
+            ", some of them not against the source being built, which has the SHA-256 "
+        )
     para += nodes.literal(short, short)
     para += nodes.Text(f"… ({LEDGER_JSON} has it in full).")
     return para
 
 
 def _count_text(book: Ledger, kind: str) -> str:
-    """``number``: how many claims; ``summary``: that number and whether all were checked."""
+    """``number``: how many claims; ``summary``: that number and whether all were checked.
+
+    The summary says every claim was checked only when the build has no problem at all
+    (:meth:`Ledger.problems`): a block that cannot fail or a check that cannot be placed
+    leaves its claim's status "checked", and fails the build all the same. It says "on
+    this build" only when this build read every page with a check.
+    """
     total = len(book.claims)
     if kind == "number":
         return str(total)
     noun = "claim" if total == 1 else "claims"
-    statuses = [book.status(claim_id) for claim_id in book.claims]
-    if statuses.count("checked") == total and not book.unknown and not book.failures:
-        return f"{total} {noun}, every one checked on this build"
-    unchecked = total - statuses.count("checked")
-    return f"{total} {noun}, {unchecked} of them failed or not checked on this build"
+    problems = book.problems()
+    if not problems:
+        pages = {check.page for on in book.checks.values() for check in on}
+        if pages <= book.read:
+            return f"{total} {noun}, every one checked on this build"
+        return (
+            f"{total} {noun}, every one checked against the library source being built, "
+            "by this build or by the one that last executed the page of its checks"
+        )
+    named = {problem.claim for problem in problems if problem.claim in book.claims}
+    named |= {claim_id for claim_id in book.claims if book.status(claim_id) != "checked"}
+    text = f"{total} {noun}, {len(named)} of them failed or not checked on this build"
+    others = sum(problem.claim not in book.claims for problem in problems)
+    if others:
+        text += f", and the build's log names {others} other problem{'s' if others != 1 else ''}"
+    return text
 
 
 def _fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -962,9 +1190,7 @@ def _fill_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> No
 
     for status in list(doctree.findall(ClaimStatus)):
         claim_id = status["claim_id"]
-        status.replace_self(
-            _checks_paragraph(app, docname, book.checks.get(claim_id, []), book.status(claim_id))
-        )
+        status.replace_self(_checks_paragraph(app, docname, book, claim_id))
     for placeholder in list(doctree.findall(ClaimLedger)):
         placeholder.replace_self(
             [_library_paragraph(book), _ledger_table(app, docname, book, resolve)]

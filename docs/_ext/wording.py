@@ -121,9 +121,15 @@ no zero", "for no other"), and "however" followed by a word ("however small"), n
 ("However, ..."). "no" without such a verb is not flagged: "with no weight penalty" and
 "no longer" qualify a noun or a verb without saying anything for all cases."""
 
+APOSTROPHE = "['\u2019]"
+"""An apostrophe as the lint reads it: Sphinx's smart quotes turn ``'`` into a right single
+quotation mark (U+2019) before the lint reads the page, and an author may type either."""
+
 WORDS = re.compile(
     r"(?<![\w'\u2019-])(?:"
-    + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in QUANTIFIERS)
+    + "|".join(
+        re.escape(word).replace(r"\ ", r"\s+").replace("'", APOSTROPHE) for word in QUANTIFIERS
+    )
     + "|"
     + "|".join(PATTERNS)
     + r")(?![\w'\u2019-])",

@@ -16,14 +16,20 @@ not on a mock, without building the whole book five times.
    outside a claim (always, nothing)", at its page and line; so does one that
    quantifies with "whatever", "unless" and "however small", one in quotation
    marks, a negative universal ("no hidden unit is", "there is no", "moves no") and
-   "precisely".
+   "precisely"; "can't" is flagged whether its apostrophe is typed straight or curly (U+2019).
 5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
    build names the file and its only table, ``[[allow]]``, and still flags the
    sentence.
 6. The sentence that an ``[[allow]]`` entry covers is reworded: the build
    names the entry, which no longer matches anything.
 
-A check whose block holds neither an ``assert`` nor a call cannot fail, and fails the build.
+A check whose block holds neither an ``assert`` that reads a value nor a call, outside the
+functions it defines, cannot fail, and fails the build, in a cell that is executed or not;
+so does a check in a cell that myst-nb leaves out of the page, and a check the build cannot
+place, even at the line of a real check in another cell.
+
+The summary count says every claim was checked only on a build with no problem, and a
+claim's checks say "on this build" only if this build executed their page.
 
 A check written in a function that one cell defines and two others call is one check,
 located at its ``with`` statement, not at a line of the cells that ran it, even when the
@@ -36,16 +42,21 @@ code, math, a question, the conjunction "however" ("However, ...",
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import faults
 import pytest
+from docutils import nodes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -216,7 +227,7 @@ def test_the_small_book_is_green_and_its_ledger_complete(
     assert 'href="page.html#claim-page-fits"' in ledger_page
     # The ledger page names the library the checks ran against, as claims.json does.
     library = built.ledger["library"]
-    assert f"checked the claims against zerograd {library['version']}," in ledger_page
+    assert f"The checks in this ledger ran against zerograd {library['version']}," in ledger_page
     assert f'<span class="pre">{library["sha256"][:12]}</span></code>…' in ledger_page, (
         "the ledger page does not show the start of the source hash"
     )
@@ -311,6 +322,11 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
     )
     _fails_with(built, expected)
     assert built.ledger["claims"][0]["checks"][0]["vacuous"] is True
+    # The claim's status is "checked", but the build failed: the count must not say so.
+    assert built.ledger["claims"][0]["status"] == "checked"
+    index = (built.copy / "docs" / "_build" / "html" / "index.html").read_text()
+    assert "1 claim, 1 of them failed or not checked on this build" in index
+    assert "every one checked" not in index
 
 
 @pytest.mark.parametrize(
@@ -319,8 +335,19 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         ('with claim(\n    "page:fits"\n):\n    tested = fitted', "with claim("),
         ('FITS = "page:fits"\nwith claim(FITS):\n    tested = fitted', "with claim(FITS)"),
         ('%time filler = fitted\nwith claim("page:fits"):\n    tested = fitted', "with claim("),
+        ('with claim("page:fits"):\n    assert True, "tests no value"', "with claim("),
+        (
+            'with claim("page:fits"):\n    def never_called():\n        assert fitted.all_zero()',
+            "with claim(",
+        ),
     ],
-    ids=["split-over-lines", "id-in-a-variable", "in-a-cell-with-a-magic"],
+    ids=[
+        "split-over-lines",
+        "id-in-a-variable",
+        "in-a-cell-with-a-magic",
+        "assert-of-a-constant",
+        "assert-in-a-function-it-defines",
+    ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
     small_book: SmallBook, written: str, marker: str
@@ -398,6 +425,191 @@ def test_a_check_the_build_cannot_place_fails_naming_the_claim(
     _fails_with(built, expected)
     (check,) = built.ledger["claims"][0]["checks"]
     assert check["line"] is None, check
+
+
+CELL_END = '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
+"""The end of the small book's code cell, after which a test adds cells."""
+
+
+def _in_cell(page: str, marker: str) -> int:
+    """The line of ``marker`` within the code of its code cell, which has no options."""
+    lines = page.splitlines()
+    at = _line(page, marker) - 1
+    fence = max(i for i in range(at) if lines[i].startswith("```{code-cell}"))
+    return at - fence
+
+
+@pytest.mark.parametrize(
+    ("planted", "marker", "magic_lines"),
+    [
+        (
+            "from zerograd.book import claim as check\n"
+            + "filler = fitted\n" * 6
+            + 'with check("page:fits"):\n    tested = fitted\n',
+            'with check("page:fits"):',
+            0,
+        ),
+        (
+            "filler = fitted\n" * 7
+            + 'bound = claim("page:fits")\nwith bound:\n    tested = fitted\n',
+            'bound = claim("page:fits")',
+            0,
+        ),
+        (
+            "%%time\n"
+            + "filler = fitted\n" * 7
+            + 'with claim("page:fits"):\n    tested = fitted\n',
+            'with claim("page:fits"):',
+            1,  # the kernel counts the lines of a cell magic's body from the line after it
+        ),
+    ],
+    ids=["claim-under-another-name", "check-bound-to-a-variable", "in-a-cell-magic"],
+)
+def test_a_check_the_build_cannot_place_is_not_taken_for_a_check_at_its_line(
+    small_book: SmallBook, planted: str, marker: str, magic_lines: int
+) -> None:
+    # The kernel gives a record the line of its `claim(...)` call within the code that ran
+    # it. A check the build does not see, at the line that the page's real check has in
+    # its own cell, must not be merged into that check: a block at the top level of a
+    # cell runs only when its own cell runs, so another cell's record is not its own.
+    real = _in_cell(PAGE, 'with claim("page:fits")')
+    at = planted.splitlines().index(marker) + 1 - magic_lines
+    assert at == real, f"the plant is at line {at} of its code, the real check at {real}"
+    built = small_book(
+        CELL_END, f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{planted}```\n"
+    )
+    _fails_with(
+        built,
+        "ERROR: the check of claim page:fits at page.md (cell 2) cannot be placed on its page",
+    )
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+
+
+@pytest.mark.parametrize(
+    "options",
+    [":tags: [remove-cell]", ":tags: [remove-input, remove-output]"],
+    ids=["remove-cell", "remove-input-and-output"],
+)
+def test_a_check_in_a_cell_left_out_of_the_page_fails_naming_the_cell(
+    small_book: SmallBook, options: str
+) -> None:
+    # myst-nb executes such a cell but leaves it out of the doctree, where the build finds
+    # the blocks it judges: this one, which cannot fail and never runs, would go unseen.
+    hidden = (
+        f"```{{code-cell}} python\n{options}\n"
+        'def never_called():\n    with claim("page:fits"):\n        pass\n```\n'
+    )
+    new = f"{CELL_END}\nA second cell.\n\n{hidden}"
+    built = small_book(CELL_END, new)
+    fence = _line(PAGE.replace(CELL_END, new), options) - 1
+    _fails_with(
+        built,
+        f"page.md:{fence}: ERROR: the code cell at page.md:{fence} holds a check of claim "
+        "page:fits, but myst-nb leaves the cell out of the page",
+    )
+
+
+def test_a_check_that_cannot_fail_is_found_in_a_cell_that_is_not_executed(
+    small_book: SmallBook,
+) -> None:
+    # The page shows the cell's code as a check, though nbclient skips it.
+    skipped = (
+        "```{code-cell} python\n:tags: [skip-execution]\n"
+        'with claim("page:fits"):  # not executed\n    tested = fitted\n```\n'
+    )
+    new = f"{CELL_END}\nA second cell.\n\n{skipped}"
+    built = small_book(CELL_END, new)
+    line = _line(PAGE.replace(CELL_END, new), "# not executed")
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} "
+        "cannot fail: its block holds neither an assert nor a call",
+    )
+
+
+def test_checks_an_incremental_build_did_not_run_are_not_said_to_run_on_it(
+    tmp_path: Path,
+) -> None:
+    # An incremental build re-reads, and so re-executes, only the pages that changed; the
+    # other pages' checks are those of the build that last executed them.
+    copy = _small_book(tmp_path)
+    first = _build(copy, "first")
+    assert first.check.status == 0, first.errors() or first.log[-3000:]
+    index = copy / "docs" / "index.md"
+    index.write_text(INDEX.replace("This build found", "A second sentence. This build found"))
+    again = _build(copy, "again")
+    assert again.check.status == 0, again.errors() or again.log[-3000:]
+    assert again.ledger["pages_read"] == ["index"], again.ledger["pages_read"]
+    html = copy / "docs" / "_build" / "html"
+    page = (html / "page.html").read_text()
+    assert "on this build" not in page
+    assert (
+        "(run by the build that last executed this page, against the same library source)" in page
+    )
+    ledger_page = (html / "claims.html").read_text()
+    assert "on this build" not in ledger_page
+    assert "(run by the build that last executed that page, against the same library source)" in (
+        ledger_page
+    )
+    assert (
+        "1 claim, every one checked against the library source being built, by this build or "
+        "by the one that last executed the page of its checks"
+    ) in (html / "index.html").read_text()
+
+
+def _claims_extension() -> ModuleType:
+    """docs/_ext/claims.py, imported as Sphinx imports it (from docs/_ext)."""
+    name = "claims_extension_under_test"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "_ext" / "claims.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_ledger_text_says_no_more_than_the_problems_and_the_pages_read_allow() -> None:
+    claims = _claims_extension()
+    built = "a" * 64
+    declared = claims.Declared("page:fits", "page", "page.md", 5, "It fits.", nodes.container())
+
+    def check(sha256: str) -> Any:
+        return claims.Check("page:fits", "page", "page.md", 1, 20, 1, 0, None, "1.0", sha256)
+
+    fresh = claims.Ledger(
+        {"page:fits": declared},
+        {"page:fits": [check(built)]},
+        [],
+        {},
+        {},
+        "1.0",
+        built,
+        read=frozenset({"page"}),
+    )
+    assert claims._count_text(fresh, "summary") == "1 claim, every one checked on this build"
+    assert ", whose source has the SHA-256 " in claims._library_paragraph(fresh).astext()
+    # the page was executed by an earlier build: its checks are that build's
+    earlier = dataclasses.replace(fresh, read=frozenset())
+    assert claims._count_text(earlier, "summary") == (
+        "1 claim, every one checked against the library source being built, by this build or "
+        "by the one that last executed the page of its checks"
+    )
+    # a problem that leaves the claim's status "checked" still fails the count
+    stale = dataclasses.replace(fresh, checks={"page:fits": [check("b" * 64)]})
+    assert stale.status("page:fits") == "checked"
+    assert claims._count_text(stale, "summary") == (
+        "1 claim, 1 of them failed or not checked on this build"
+    )
+    assert "some of them not against the source being built" in (
+        claims._library_paragraph(stale).astext()
+    )
+    broken = dataclasses.replace(fresh, failures={"other": "NameError: x"})
+    assert claims._count_text(broken, "summary") == (
+        "1 claim, 0 of them failed or not checked on this build, and the build's log names "
+        "1 other problem"
+    )
 
 
 def test_a_check_of_an_unknown_claim_fails_naming_it_and_its_page(
@@ -502,6 +714,21 @@ def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
         r"wording: 2 sentences .*: 1 allowed in claims-allowlist.toml, 1 new", built.log
     )
     assert built.ledger["status"] == "passed", "the claims themselves are fine"
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019"], ids=["straight", "curly"])
+def test_cant_is_flagged_however_its_apostrophe_is_typed(
+    small_book: SmallBook, apostrophe: str
+) -> None:
+    # Sphinx's smart quotes turn ' into \u2019 before the lint reads the page.
+    sentence = f"A unit that is off can{apostrophe}t pass a gradient back."
+    built = small_book("The check is the cell below;", f"{sentence}\nThe check is the cell below;")
+    line = _line(PAGE, "The check is the cell below;")
+    shown = sentence.replace("'", "\u2019")
+    expected = (
+        f"page.md:{line}: WARNING: quantified wording outside a claim (can\u2019t): “{shown}”"
+    )
+    _fails_with(built, expected)
 
 
 def test_a_sentence_cannot_be_deferred_in_a_pending_table(
