@@ -27,7 +27,7 @@ from zerograd.examples import (
     zero_output_bias_batch,
     zeros_of,
 )
-from zerograd.rational import fractions_of
+from zerograd.rational import exact_forward, fractions_of
 
 NET = zg.Network.random([3, 4, 2], ["tanh", "identity"], seed=7)
 X, Y = np.zeros((5, 3)), np.zeros((5, 2))
@@ -126,7 +126,13 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("recurrent input weights", lambda: zg.RecurrentNetwork([np.ones(2), RNN_W[1]], RNN_U, RNN_B, "tanh"),
      zg.ArgumentValueError, "W[1] must be a non-empty matrix of shape (n_1, n_0); got shape (2,)"),
     ("recurrent readout", lambda: zg.RecurrentNetwork([RNN_W[0], np.ones((1, 3))], RNN_U, RNN_B, "tanh"),
-     zg.ArgumentValueError, "W[2] must have shape (n_2, 2) to read the state; got shape (1, 3)"),
+     zg.ArgumentValueError,
+     ("W[2] must have shape (n_2, 2) to read the state, whose width is the rows of W[1] of "
+      "shape (2, 1); got shape (1, 3)")),
+    ("recurrent state", lambda: zg.RecurrentNetwork(RNN_W, np.ones((3, 3)), RNN_B, "tanh"),
+     zg.ArgumentValueError,
+     ("U[1] must have shape (2, 2), the state's width n_1 = 2 being the rows of W[1] of shape "
+      "(2, 1); got shape (3, 3)")),
     ("conv sequence", lambda: zg.ConvNetwork.random((1, 4), conv=3), zg.ArgumentTypeError,  # type: ignore[arg-type]
      "conv must be a sequence of (channels, width) pairs; got int 3"),
     ("no convolution", lambda: zg.ConvNetwork.random((1, 4), conv=[]), zg.ArgumentValueError,
@@ -157,7 +163,8 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("binary target", lambda: SIGMOID.loss([0.0], [0.5], loss="binary_cross_entropy"),
      zg.ArgumentValueError, "y must hold 0 or 1 for binary_cross_entropy; got 0.5"),
     ("worked target", lambda: worked_example(target=[1.0, 2.0]), zg.ArgumentTypeError,  # type: ignore[arg-type]
-     "target must be a real number (int or float); got list [1.0, 2.0]"),
+     ("target must be a real number (an int, a float, a Fraction or a numpy number, read as "
+      "float64); got list [1.0, 2.0]")),
     ("worked bias", lambda: worked_example(output_bias=float("inf")), zg.NonFiniteError,
      "output_bias must be finite; got inf"),
     ("activation entry", lambda: zg.Network([[[1.0]], [[1.0]]], [[0.0], [0.0]], ["relu", "Tanh"]),
@@ -179,9 +186,8 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      zg.ArgumentValueError,
      ("step must be small enough that the moved parameters and raw activations keep the "
       "objective finite (where no step large enough to move every entry does, the values "
-      "are too large for central differences in float64: scale x or the parameters down); "
-      "got 1e+300 (the loss must be finite; got inf at index (0,): the values overflowed "
-      "float64)")),
+      "are too large for central differences in float64: scale x, y or the parameters down); "
+      "got 1e+300 (the loss must be finite; got inf: the values overflowed float64)")),
     ("example net", lambda: Example(None, np.ones(2), np.ones(1)).prediction(),  # type: ignore[type-var]
      zg.ArgumentTypeError,
      "net must be a zerograd model (Network, ConvNetwork or RecurrentNetwork); got NoneType None"),
@@ -274,7 +280,8 @@ ATTRIBUTES: list[tuple[str, Callable[[], object], type[Exception], str, object, 
      "y", "real numbers", np.dtype("<U1"),
      "y must hold real numbers (integer, floating or bool dtype); got dtype <U1"),
     ("a step of text", lambda: zg.numerical_gradients(NET, X, Y, step="a"), zg.ArgumentTypeError,  # type: ignore[arg-type]
-     "step", float, "a", "step must be a real number (int or float); got str 'a'"),
+     "step", float, "a", ("step must be a real number (an int, a float, a Fraction or a numpy number, read as "
+      "float64); got str 'a'")),
     ("layers not iterable", lambda: zg.Layered(5, 1), zg.ArgumentTypeError,  # type: ignore[arg-type]
      "arrays", "iterable", 5, "arrays must be an iterable of arrays in layer order; got int 5"),
     ("softmax of one unit",
@@ -390,7 +397,7 @@ OVERFLOWING_RECURRENT = zg.RecurrentNetwork(
         pytest.param(
             lambda: zg.Network([[[1e155]]], [[0.0]], "identity").loss([1.0], [0.0]),
             "the loss",
-            "the loss must be finite; got inf at index (0,): the values overflowed float64",
+            "the loss must be finite; got inf: the values overflowed float64",
             id="loss",
         ),
         pytest.param(
@@ -423,6 +430,32 @@ def test_a_value_that_overflows_is_named_with_its_attributes(
     error = info.value
     assert (error.argument, error.expected, error.received) == (argument, "finite", "inf")
     assert str(error) == message
+
+
+def test_an_overflowing_loss_has_an_index_only_in_a_batch() -> None:
+    # One sample's loss is a number (loss returns a float): no index into the batch axis
+    # the engine adds. In a batch, the sample is named.
+    net = zg.Network([[[1e155]]], [[0.0]], "identity")
+    with pytest.raises(zg.NonFiniteError) as one:
+        net.loss([1.0], [0.0])
+    assert one.value.index == ()
+    with pytest.raises(zg.NonFiniteError) as batch:
+        net.loss([[0.0], [1.0]], [0.0, 0.0], reduction="none")
+    assert batch.value.index == (1,)
+    assert "got inf at index (1,)" in str(batch.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(10**400, "<int of 1329 bits>"), (np.longdouble("1e400"), "np.longdouble('1e+400')")],
+    ids=["int", "long double"],
+)
+def test_a_number_beyond_float64_is_shown_without_an_index(value: object, shown: str) -> None:
+    if isinstance(value, np.longdouble) and not LONG_DOUBLE:
+        pytest.skip("numpy's long double is float64 on this platform")
+    with pytest.raises(zg.ArgumentValueError) as info:
+        NET.loss(X[0], value)  # type: ignore[arg-type]
+    assert str(info.value).endswith(f"got {shown}"), str(info.value)
 
 
 def test_the_check_gradients_method_has_the_function_s_defaults() -> None:
@@ -516,6 +549,12 @@ def test_a_step_is_blamed_only_for_an_overflow_it_causes() -> None:
     huge = zg.Network(W=[[[1e200]]], b=[[0.0]], activations="identity")
     with refuses(zg.NonFiniteError, "the loss"):
         zg.numerical_gradients(huge, [1.0], [0.0], step=1e185)
+    # Nor is it when the step is also too small to move the parameters: no step helps.
+    for call in (zg.numerical_gradients, zg.check_gradients):
+        with refuses(zg.NonFiniteError, "the loss"):
+            call(huge, [1.0], [0.0])
+    with refuses(zg.NonFiniteError, "the weight penalty"):
+        zg.numerical_gradients(huge, [0.0], [0.0], weight_decay=1e-20)
 
 
 LONG_DOUBLE = np.dtype(np.longdouble).itemsize > 8
@@ -644,7 +683,7 @@ def test_a_step_refused_for_overflow_says_when_no_step_works() -> None:
     for step in (2.3e134, 1e200):
         with refuses(zg.ArgumentValueError, "step", received=step) as caught:
             zg.numerical_gradients(net, [1e150], [0.0], step=step)
-        assert "scale x or the parameters down" in str(caught.value)
+        assert "scale x, y or the parameters down" in str(caught.value)
     with refuses(zg.ArgumentValueError, "step"):  # the default is below the smallest
         zg.numerical_gradients(net, [1e150], [0.0])
 
@@ -662,6 +701,33 @@ def test_the_weights_are_checked_before_the_biases() -> None:
     # with the weights in a chain, a bias that does not fit is named
     with refuses(zg.ArgumentValueError, "b[1]", expected=(3,), received=(2,)):
         zg.Network([np.zeros((3, 3)), np.zeros((2, 3))], [np.zeros(2), np.zeros(2)], "tanh")
+
+
+def test_one_weight_matrix_given_without_its_list_is_named_before_the_counts() -> None:
+    # Its rows read as one layer each: the counts of biases and activations, right for
+    # the one layer meant, are not blamed, since the rows are not matrices.
+    message = r"^W\[1\] must be a non-empty matrix of shape \(n_1, n_0\); got shape \(2,\)$"
+    for b, activations in (([np.zeros(3)], "relu"), (np.zeros(3), ["relu"])):
+        with pytest.raises(zg.ArgumentValueError, match=message):
+            zg.Network(np.ones((3, 2)), b, activations)  # type: ignore[arg-type]
+    with refuses(zg.ArgumentValueError, "W[1]", expected=3):
+        zg.ConvNetwork(np.ones((3, 1, 2)), [np.zeros(3)], "relu", length=5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("second", "read"),
+    [(np.ones((1, 3, 2)), 4), (np.ones((1, 12)), 16)],
+    ids=["convolution", "dense"],
+)
+def test_a_convolution_network_checks_its_weights_before_its_biases(
+    second: npt.NDArray[np.float64], read: int
+) -> None:
+    # W[1] has 4 output channels where b[1] and W[2] read 3: no b[1] would mend it
+    # (a dense W[2] reads x[1] flattened, 4 channels of length 4)
+    with refuses(zg.ArgumentValueError, "W[2]", expected=read):
+        zg.ConvNetwork([np.ones((4, 1, 2)), second], [np.zeros(3), np.zeros(1)], "relu", length=5)
+    with refuses(zg.ArgumentValueError, "b[1]", expected=(3,), received=(4,)):
+        zg.ConvNetwork([np.ones((3, 1, 2)), second], [np.zeros(4), np.zeros(1)], "relu", length=5)
 
 
 def test_worked_example_names_a_bias_that_is_not_a_number() -> None:
@@ -1352,3 +1418,92 @@ def test_a_list_that_holds_itself_is_refused_as_not_rectangular() -> None:
         deep = [deep]
     with refuses(zg.ArgumentTypeError, "values"):
         fractions_of(deep)  # type: ignore[arg-type]
+
+
+class _Subclass(np.ndarray):
+    """An ndarray subclass, as np.matrix is (which warns when made)."""
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [np.ones((4, 3)).view(_Subclass), np.ma.masked_array(np.ones((4, 3)))],
+    ids=["subclass", "masked array"],
+)
+def test_a_parameter_replaced_by_an_array_subclass_names_its_type(replacement: object) -> None:
+    # It holds float64 of the right shape: the type is what is wrong, and the attributes
+    # say so instead of reporting float64 against float64.
+    net = zg.Network.random([3, 4, 2], "tanh", seed=0)
+    net.W[1] = replacement  # type: ignore[assignment]
+    with refuses(zg.ArgumentTypeError, "W[1]", expected=np.ndarray, received=type(replacement)):
+        net.forward(np.ones(3))
+    # a wrong dtype is still named by its dtype
+    net.W[1] = np.ones((4, 3), dtype=np.float32)
+    with refuses(zg.ArgumentTypeError, "W[1]", expected=np.dtype(np.float64)) as info:
+        net.forward(np.ones(3))
+    assert info.value.received == np.dtype(np.float32)
+
+
+def test_weight_decay_times_a_weight_that_overflows_is_named() -> None:
+    # The data gradient is 0.0 (the target is the prediction); only 4 * 1e308 overflows.
+    net = zg.Network(W=[[[1.0, -1e308]]], b=[[0.0]], activations="identity")
+    y = net.forward([0.0, 0.0]).x[1]
+    with refuses(zg.NonFiniteError, "weight_decay * W[1]", index=(0, 1)) as info:
+        zg.gradients(net, [0.0, 0.0], y, weight_decay=4.0)
+    assert str(info.value) == (
+        "weight_decay * W[1] must be finite; got -inf at index (0, 1): weight_decay times the "
+        "entry -1e+308 overflowed float64"
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: zg.ConvNetwork([np.ones((1, 0, 2))], [np.zeros(1)], "relu", length=3),
+            (
+                "W[1] must be a non-empty kernel (C_1, C_0, w_1) or matrix (n_1, n_0), every size "
+                "at least 1; got shape (1, 0, 2)"
+            ),
+        ),
+        (
+            lambda: zg.ConvNetwork(
+                [np.ones((1, 1, 2)), np.ones((0, 2))], [np.zeros(1), np.zeros(0)], "relu", length=3
+            ),
+            (
+                "W[2] must be a non-empty kernel (C_2, C_1, w_2) or matrix (n_2, n_1), every size "
+                "at least 1; got shape (0, 2)"
+            ),
+        ),
+        (
+            lambda: zg.RecurrentNetwork(
+                [np.ones((2, 1)), np.ones((0, 2))],
+                np.ones((2, 2)),
+                [np.zeros(2), np.zeros(0)],
+                "tanh",
+            ),
+            "W[2] must be a non-empty matrix of shape (n_2, n_1); got shape (0, 2)",
+        ),
+    ],
+    ids=["conv-kernel", "conv-dense", "recurrent-readout"],
+)
+def test_an_empty_weight_is_named_as_empty(build: Callable[[], object], message: str) -> None:
+    # Its other sizes chain: the message asks for what is missing, not for a shape that
+    # the refused one meets or that no shape could.
+    with pytest.raises(zg.ArgumentValueError) as info:
+        build()
+    assert str(info.value) == message
+
+
+def test_a_sequence_of_no_steps_is_refused_with_its_length_rule() -> None:
+    net = zg.RecurrentNetwork.random([1, 2, 1], activations="identity", seed=0)
+    with pytest.raises(
+        zg.ArgumentValueError, match=r"each named length at least 1 \(no batch axis\)"
+    ):
+        exact_forward(net, np.ones((0, 1)))
+
+
+def test_a_bad_atol_is_refused_before_the_gradients_are_computed() -> None:
+    # x overflows the gradient; atol is named first, as rtol is
+    net = zg.Network.random([2, 1], "identity", seed=0)
+    with refuses(zg.ArgumentValueError, "atol", received=-1.0):
+        zg.check_gradients(net, [1e300, 1e300], [1.0], atol=-1.0)

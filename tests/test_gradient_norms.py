@@ -432,10 +432,22 @@ def test_a_norm_that_overflows_is_refused() -> None:
     x, y = np.array([[1e160], [1.0]]), np.array([[-1e160], [0.0]])
     message = (
         r"^the gradient norm W\[1\] must be finite; got inf at index \(0,\): "
-        r"the values overflowed float64$"
+        r"the sum of squares of a factor it is formed from overflowed float64, "
+        r"while the forward and backward values are finite \(.*below about 1\.3e154: scale x, y or the parameters down\)$"
     )
     with pytest.raises(zg.NonFiniteError, match=message):  # sample 0 overflows, sample 1 does not
         zg.gradient_norms(net, x, y)
+    # 1.3e154, as the message says, is where a square overflows
+    assert 1.34e154 < math.sqrt(np.finfo(np.float64).max) < 1.35e154
+
+
+def test_a_norm_whose_backward_pass_overflows_says_so() -> None:
+    # delta^(2) = 1e300 is finite, delta^(1) = W^(2) delta^(2) = 1e500 is not: the backward
+    # pass overflowed, not a sum of squares alone
+    net = zg.Network(W=[[[1e-200]], [[1e200]]], b=[[0.0], [0.0]], activations="identity")
+    message = r"^the gradient norm W\[1\] must be finite; got inf at index \(0,\): the values overflowed float64$"
+    with pytest.raises(zg.NonFiniteError, match=message):
+        zg.gradient_norms(net, [[1.0]], [[-1e300]])
 
 
 def test_the_overflow_limit_is_on_the_factors_not_on_the_norm() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -13,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 import zerograd as zg
 from zerograd import LOSSES, get_activation, get_loss
-from zerograd.losses import softmax
+from zerograd.losses import log_softmax, softmax
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -187,8 +190,10 @@ def test_values_have_one_entry_per_sample(rng: np.random.Generator) -> None:
 def test_targets_outside_the_domain_are_refused(
     loss: str, y: npt.ArrayLike, activation: str, argument: str, received: object
 ) -> None:
+    targets = np.asarray(y)
     with refuses(zg.ArgumentValueError, argument, received=received):
-        LOSSES[loss].check(np.asarray(y), activation)
+        LOSSES[loss].check_output(activation, targets.shape[-1])
+        LOSSES[loss].check_target(targets)
 
 
 @pytest.mark.parametrize(
@@ -209,7 +214,9 @@ def test_targets_outside_the_domain_are_refused(
 def test_targets_inside_the_domain_are_accepted(
     loss: str, y: npt.ArrayLike, activation: str
 ) -> None:
-    LOSSES[loss].check(np.asarray(y), activation)  # raises if refused
+    targets = np.asarray(y)
+    LOSSES[loss].check_output(activation, targets.shape[-1])  # raises if refused
+    LOSSES[loss].check_target(targets)
 
 
 def test_the_probability_sum_tolerance_is_2_n_units_epsilons_of_the_target_dtype() -> None:
@@ -283,3 +290,61 @@ def test_long_double_targets_summing_to_1_in_their_own_precision_are_taken() -> 
     off[:, 0] += 64 * np.finfo(np.longdouble).eps
     with pytest.raises(zg.ArgumentValueError, match="summing to 1"):
         zg.gradients(net, x, off, loss="softmax_cross_entropy")
+
+
+@pytest.mark.parametrize(
+    ("model", "loss", "message"),
+    [
+        (
+            zg.Network.random([2, 3, 1], ["tanh", "identity"], seed=0),
+            "softmax_cross_entropy",
+            "the output must have at least 2 units for softmax_cross_entropy; got 1",
+        ),
+        (
+            zg.Network.random([2, 3, 2], ["tanh", "identity"], seed=0),
+            "binary_cross_entropy",
+            "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'",
+        ),
+        (
+            zg.ConvNetwork(W=[[[[1.0, 0.5]]]], b=[[0.0]], activations="identity", length=3),
+            "binary_cross_entropy",
+            "the output activation must be 'sigmoid' for binary_cross_entropy; got 'identity'",
+        ),
+        (
+            zg.RecurrentNetwork.random([1, 2, 1], ["tanh", "identity"], seed=0),
+            "softmax_cross_entropy",
+            "the output must have at least 2 units for softmax_cross_entropy; got 1",
+        ),
+    ],
+    ids=["dense-softmax", "dense-bce", "conv-bce", "recurrent-softmax"],
+)
+def test_an_output_the_loss_cannot_take_is_named_before_x_and_y(
+    model: zg.Model, loss: str, message: str
+) -> None:
+    # No x or y could mend the call, so they are not blamed first: the x and the y
+    # below are both of a shape the model refuses.
+    calls: list[Callable[..., object]] = [model.loss, model.gradients, model.gradient_norms]
+    for call in [*calls, model.numerical_gradients, model.check_gradients]:
+        with pytest.raises(zg.ArgumentValueError, match=f"^{re.escape(message)}$"):
+            call(np.zeros(7), np.zeros(5), loss=loss)
+
+
+def test_a_class_of_target_zero_adds_zero_where_its_log_probability_underflows() -> None:
+    # log softmax of (1e308, -1e308) is (0, -inf): 0 * -inf would be NaN, the real loss
+    # log(1 + e^(-2e308)) rounds to 0.0, and a target of 1 on the -inf class is refused.
+    net = zg.Network(W=[[[1.0], [-1.0]]], b=[[0.0, 0.0]], activations="identity")
+    assert net.loss([1e308], [1.0, 0.0], loss="softmax_cross_entropy") == 0.0
+    assert not np.any(net.gradients([1e308], [1.0, 0.0], loss="softmax_cross_entropy").W[1])
+    with pytest.raises(zg.NonFiniteError, match=r"^the loss must be finite; got inf"):
+        net.loss([1e308], [0.0, 1.0], loss="softmax_cross_entropy")
+
+
+def test_softmax_of_logits_further_apart_than_float64_spans_is_quiet() -> None:
+    # The shift by the largest logit overflows to -inf on purpose: e^-inf is 0, no warning
+    # (the tests run with warnings as errors), and the public loss is +0.0, not -0.0.
+    logits = np.array([[1e308, -1e308]])
+    np.testing.assert_array_equal(softmax(logits), [[1.0, 0.0]])
+    np.testing.assert_array_equal(log_softmax(logits), [[0.0, -np.inf]])
+    value = get_loss("softmax_cross_entropy").value(logits, logits, np.array([[1.0, 0.0]]))
+    assert value.tolist() == [0.0]
+    assert not np.signbit(value[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import enum
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -219,9 +220,13 @@ def test_other_activations_are_refused() -> None:
 def test_a_batch_is_refused() -> None:
     with pytest.raises(
         zg.ArgumentValueError,
-        match=r"x must be one sample, of shape \(2,\), not a batch; got shape \(3, 2\)",
+        match=r"^x must be one sample, of shape \(2,\) \(no batch axis\); got shape \(3, 2\)$",
     ):
         exact_forward(dense_example(), np.ones((3, 2)))
+    # an x of the wrong shape is not offered the batch that the call then refuses
+    for wrong in ([1.0], [[1.0]]):
+        with pytest.raises(zg.ArgumentValueError, match=r"^x must be one sample.*no batch axis"):
+            exact_forward(dense_example(), wrong)
     net = zg.RecurrentNetwork.random([1, 1, 1], activations="identity", seed=0)
     with pytest.raises(zg.ArgumentValueError, match=r"of shape \(T, 1\)"):
         forward_is_exact(net, np.ones((2, 3, 1)))
@@ -237,7 +242,7 @@ def test_bad_arguments_are_named() -> None:
         fractions_of([1.0, np.nan])
     with pytest.raises(zg.ArgumentTypeError, match="values must hold real numbers"):
         fractions_of(["a"])
-    with pytest.raises(zg.ArgumentValueError, match=r"x must have shape \(2,\)"):
+    with pytest.raises(zg.ArgumentValueError, match=r"x must be one sample, of shape \(2,\)"):
         exact_forward(dense_example(), [1.0])
 
 
@@ -545,3 +550,15 @@ def test_any_sequence_is_read_as_given() -> None:
     assert not gradients_are_exact(identity, collections.deque([big, 0.5]), [0.0])
     assert not gradients_are_exact(identity, collections.deque([[big, 0.5]]), [[0.0]])
     assert gradients_are_exact(identity, collections.deque([[2**52, 0.5]]), [[0.0]])
+
+
+@pytest.mark.parametrize("helper", [exact_gradients, gradients_are_exact])
+def test_an_activation_the_replay_lacks_is_named_before_x_and_y(
+    helper: Callable[..., object],
+) -> None:
+    # No x or y could mend the call: a target of the wrong shape and an input that
+    # overflows the float pass are not blamed first.
+    tanh = zg.Network(W=[[[1e300]], [[1e300]]], b=[[0.0], [0.0]], activations=["tanh", "identity"])
+    for x, y in (([1.0], [1.0, 2.0, 3.0]), ([1e300], [0.0])):
+        with pytest.raises(zg.ArgumentValueError, match=r"^net must use only the activations"):
+            helper(tanh, x, y)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -236,10 +237,39 @@ def test_weight_decay_with_per_sample_reduction_is_refused(entry_point: str, mod
         np.testing.assert_array_equal(a, b, err_msg=name)
 
 
-def test_a_penalty_whose_sum_of_squares_overflows_is_refused_as_documented() -> None:
-    # the sum 2e308 overflows float64, though 0.5 / 2 times it would not
+def test_a_penalty_whose_sum_of_squares_overflows_is_formed_again_as_documented() -> None:
+    # the sum 2e308 overflows float64, though 0.5 / 2 times it does not
     net = zg.Network(W=[[[1e154, 1e154]], [[3.0]]], b=[[0.0], [0.0]], activations="identity")
-    with pytest.raises(zg.NonFiniteError, match=r"^the weight penalty must be finite; got inf"):
-        net.weight_penalty(0.5)
+    real = Fraction(0.5) / 2 * (2 * Fraction(1e154) ** 2 + 9)
+    assert net.weight_penalty(0.5) == pytest.approx(float(real), rel=1e-15)
     g = zg.gradients(net, [0.0, 0.0], [1.0], weight_decay=0.5)
     assert np.all(np.isfinite(g.W[1]))  # gradients add lambda W and form no penalty
+
+
+def test_a_penalty_that_fits_is_returned_where_the_sum_of_squares_overflows() -> None:
+    # 1e155 squared overflows float64; 1e-10 / 2 * 1e310 = 5e299 fits, and the loss,
+    # the penalty and the central differences all use it
+    net = zg.Network(W=[[[1e155, 3e154]], [[2.0]]], b=[[0.0], [0.0]], activations="identity")
+    real = Fraction(1e-10) / 2 * (Fraction(1e155) ** 2 + Fraction(3e154) ** 2 + 4)
+    assert net.weight_penalty(1e-10) == pytest.approx(float(real), rel=1e-15)
+    assert net.loss([0.0, 0.0], [0.0], weight_decay=1e-10) == net.weight_penalty(1e-10)
+    zg.check_gradients(net, [0.0, 0.0], [0.0], weight_decay=1e-10, step=1e150)
+    with pytest.raises(zg.NonFiniteError, match=r"^the weight penalty must be finite"):
+        net.weight_penalty(1e10)  # 5e319: the penalty itself overflows
+
+
+@pytest.mark.parametrize(
+    ("weight", "decay"),
+    [(1e-170, 1e300), (3e-160, 1e300), (2.0**30, 3 * 2.0**-1074), (1.0, 5e-324)],
+    ids=["squares-underflow", "squares-subnormal", "subnormal-decay", "smallest-decay"],
+)
+def test_a_penalty_is_right_where_its_squares_underflow_or_lambda_is_subnormal(
+    weight: float, decay: float
+) -> None:
+    # lambda/2 * w^2 is a float64 number in each case; forming w^2 first would give 0.0
+    # or a subnormal, and 0.5 * lambda first would round a subnormal lambda
+    net = zg.Network(W=[[[weight, weight]]], b=[[0.0]], activations="identity")
+    real = Fraction(decay) / 2 * 2 * Fraction(weight) ** 2
+    got = net.weight_penalty(decay)
+    assert got == pytest.approx(float(real), rel=4 * 2.0**-52, abs=0.0) or got == float(real)
+    assert net.loss([0.0, 0.0], [0.0], weight_decay=decay) == got

@@ -312,8 +312,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "weight-decay-doubled",
         "weight decay's gradient 2 lambda W, as if the penalty had no factor 1/2",
         "model.py",
-        "parameters[name][k] + decay * self._parameters[name][k]",
-        "parameters[name][k] + 2.0 * decay * self._parameters[name][k]",
+        "pull = decay * self._parameters[name][k]",
+        "pull = 2.0 * decay * self._parameters[name][k]",
     ),
     Fault(
         "conv-bias-not-shared",

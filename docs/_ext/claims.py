@@ -32,15 +32,19 @@ neither an ``assert`` that reads a value nor a call, outside the functions the
 block defines (so that it cannot fail; each block of the cells the page shows is
 judged, whether it ran or not, and whatever record it left), a code cell that
 myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
-``claim(...)`` call, a check names a claim that no page declares, a check fails
+``claim(...)`` call, a code cell the page shows holds ``claim(`` and does not parse, or
+starts with a cell magic (``%%time``, ``%%capture``), so that its blocks cannot be found,
+a check names a claim that no page declares, a check fails
 (the assert's message is in the log), a page's execution failed outside any
 check, a check ran against another version of the library than ``src/``, or a check's
-``with claim(...)`` cannot be placed on its page (so that its block cannot be judged).
+``with claim(...)`` cannot be placed on its page (so that its block cannot be judged:
+``claim`` under another name, bound to a variable first, in a module
+the page imports or in a string run by ``exec``). The kernel names, with each check, the
+cell whose code holds the ``with`` that ran it and that ``with``'s line, and the build looks
+for the block in that cell alone (:func:`_line_in`); a check entered by a second ``with``
+raises ``ValueError``, which fails the page.
 Not caught, among others: a block whose asserts and calls do not test the claim (a lone
-``print``, or an assert under an ``if`` that is false), and a check written where
-the build cannot see it (``claim`` under another name, say) whose record falls, by
-its line, on a block of the same claim in a function of an earlier cell
-(:func:`_with_line` explains why).
+``print``, or an assert under an ``if`` that is false).
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -131,6 +135,7 @@ LEDGER_JSON = "claims.json"
 SHORT_NAME_PATTERN = re.compile(SHORT_NAME)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
 CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
+CLAIM_CALL = re.compile(r"\bclaim\s*\(")
 
 
 def anchor(claim_id: str) -> str:
@@ -206,8 +211,9 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
     """This extension's data on the environment, created on first use.
 
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
-    blocks that cannot fail and ``removed`` to the checks in its cells that myst-nb leaves
-    out of the doctree;
+    blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
+    out of the doctree and ``unparsed`` to its shown cells that hold ``claim(`` and do not
+    parse or start with a cell magic;
     ``failures`` maps a page whose execution failed to the last line of its
     traceback; ``placeholders`` lists the pages whose output depends on the
     whole ledger (``ledgers`` those with the table); ``read`` lists the pages
@@ -219,13 +225,14 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
             "checks": {},
             "vacuous": {},
             "removed": {},
+            "unparsed": {},
             "failures": {},
             "placeholders": set(),
             "ledgers": set(),
             "read": set(),
         }
     store = cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
-    for key in ("vacuous", "removed"):
+    for key in ("vacuous", "removed", "unparsed"):
         store.setdefault(key, {})  # an environment pickled before this key existed
     return store
 
@@ -361,6 +368,44 @@ call and the id it names (``None`` when its argument is not a string literal, su
 variable)."""
 
 
+def _line_in(
+    cell: Cell | None, blocks_of: Callable[[Cell], ClaimBlocks], in_cell: int, claim_id: str
+) -> int | None:
+    """The line of the page's ``claim(...)`` call that a check record stands for.
+
+    Parameters
+    ----------
+    cell
+        The executed code cell whose code holds the record's ``with`` (the record's
+        ``defined_in``), or ``None`` if that code is not one of the page's shown cells: a
+        module, a string run by ``exec``, the body of a cell magic, a cell left out of the
+        page.
+    blocks_of
+        The ``with claim(...)`` blocks of a cell.
+    in_cell
+        The line of the ``claim(...)`` call within that cell's code, as the record has it.
+    claim_id
+        The claim the record names.
+
+    Returns
+    -------
+    int or None
+        The page line of that cell's ``claim(...)`` call at ``in_cell``, where it names
+        ``claim_id`` or names its claim by an expression (which only the run knows).
+        ``None`` otherwise: the ``with`` is one the build does not see there (``claim``
+        under another name, bound to a variable first), and its record is not matched to
+        a block it does not belong to; the build then fails, since its block cannot be
+        judged.
+    """
+    if cell is None:
+        return None
+    line = cell.first_line + in_cell - 1
+    blocks = blocks_of(cell)
+    if line > cell.last_line or not ((line, claim_id) in blocks or (line, None) in blocks):
+        return None
+    return line
+
+
 def _with_line(
     cells: Iterable[Cell],
     blocks_of: Callable[[Cell], ClaimBlocks],
@@ -369,7 +414,10 @@ def _with_line(
     claim_id: str,
     ran_in: int | None,
 ) -> int | None:
-    """The line of the page's ``claim(...)`` call that a check record stands for.
+    """The line of the page's ``claim(...)`` call that a record without ``defined_in`` stands for.
+
+    A record from a kernel that named the cell of its code is placed by :func:`_line_in`;
+    this guesses that cell from the line, as the build did before.
 
     Parameters
     ----------
@@ -669,15 +717,20 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
-        line = None if found is None else found.first_line + record["line"] - 1
-        line = _with_line(
-            cells.values(),
-            blocks_of,
-            line,
-            record["line"],
-            record["claim"],
-            record["execution_count"],
-        )
+        if "defined_in" in record:
+            line = _line_in(
+                cells.get(record["defined_in"]), blocks_of, record["line"], record["claim"]
+            )
+        else:  # a record from before the kernel named the cell of its code
+            line = None if found is None else found.first_line + record["line"] - 1
+            line = _with_line(
+                cells.values(),
+                blocks_of,
+                line,
+                record["line"],
+                record["claim"],
+                record["execution_count"],
+            )
         if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
             found = _cell_at(cells.values(), line) or found
         cell = None if found is None else found.number
@@ -711,8 +764,8 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     store["checks"][docname] = list(checks.values())
     # every block of the page's cells that cannot fail, whether or not a record was put on
     # it, and whether or not its cell was executed (a cell tagged skip-execution is shown as
-    # code all the same): a block in a function that another cell runs can share its record
-    # with a block there, and a record that cannot be placed is judged by none. A block that
+    # code all the same): a block that did not run leaves no record, and a record that
+    # cannot be placed is judged by none. A block that
     # names its claim by a variable is labelled with the id its record gave, where one was
     # placed.
     ran = {check.line: check.claim for check in checks.values() if check.line is not None}
@@ -725,6 +778,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     store["removed"][docname] = [
         (source, line, label) for line, label in _removed_checks(env, path, text, doctree)
     ]
+    # a cell that does not parse has no blocks to judge (see _claim_blocks), nor has the
+    # body of a cell magic, whose records the magic may also take or misnumber (%%capture):
+    # one that names claim( would show a check that the build could not judge
+    store["unparsed"][docname] = [
+        (source, cell.first_line, magic)
+        for cell in shown
+        if CLAIM_CALL.search(code := "\n".join(lines[cell.first_line - 1 : cell.last_line]))
+        and ((magic := code.lstrip().startswith("%%")) or _parse_cell(code) is None)
+    ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
     if result and not result.get("succeeded", True):
@@ -736,7 +798,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     store = _store(env)
-    for key in ("declared", "checks", "vacuous", "removed", "failures"):
+    for key in ("declared", "checks", "vacuous", "removed", "unparsed", "failures"):
         store[key].pop(docname, None)
     store["placeholders"].discard(docname)
     store["ledgers"].discard(docname)
@@ -747,7 +809,7 @@ def _merge(
 ) -> None:
     store, theirs = _store(env), _store(other)
     for docname in docnames:
-        for key in ("declared", "checks", "vacuous", "removed", "failures"):
+        for key in ("declared", "checks", "vacuous", "removed", "unparsed", "failures"):
             if docname in theirs[key]:
                 store[key][docname] = theirs[key][docname]
         for key in ("placeholders", "ledgers", "read"):
@@ -777,6 +839,10 @@ class Ledger:
     read: frozenset[str] = frozenset()
     """The pages this build read, and so executed; the other pages' checks are those of
     the build that last executed them."""
+    unparsed: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
+    """Each page's shown code cells that hold ``claim(`` and do not parse, or start with a
+    cell magic: the page's source, the first line of the cell's code, and whether it
+    starts with a cell magic."""
 
     def status(self, claim_id: str) -> str:
         """``checked`` (every check passed), ``failed`` or ``unchecked`` (no check ran)."""
@@ -810,10 +876,9 @@ class Ledger:
                             f"the check of claim {claim_id} at {where} cannot be placed on its "
                             "page, so whether its block can fail is unknown: write it as "
                             "`with claim(...):` in one of the page's code cells (not under "
-                            "another name, bound to a variable first, inside a cell magic or "
-                            "in a module the page imports, nor in a function whose `with` is "
-                            "at the same line of two cells' code, nor in a cell that a tag "
-                            "such as remove-cell leaves out of the page)",
+                            "another name, bound to a variable first, inside a cell magic, "
+                            "in a module the page imports or in a string run by exec, nor in "
+                            "a cell that a tag such as remove-cell leaves out of the page)",
                             claim_id,
                         )
                     )
@@ -867,6 +932,22 @@ class Ledger:
                         "cannot place, show or judge its block: hide the cell with "
                         "hide-input or hide-cell instead",
                         label if label in self.claims else None,
+                    )
+                )
+        for page, unparsed in sorted(self.unparsed.items()):
+            for source, line, magic in unparsed:
+                found.append(
+                    Problem(
+                        page,
+                        line,
+                        f"the code cell at {source}:{line} holds a claim( call inside a cell "
+                        "magic, whose body the build cannot read; move the check out of the "
+                        "magic"
+                        if magic
+                        else f"the code cell at {source}:{line} holds a claim( call but does "
+                        "not parse as Python, so the build cannot find or judge its "
+                        "`with claim(...)` blocks: make the cell parse, or move the check "
+                        "to a cell that does",
                     )
                 )
         for check in self.unknown:
@@ -976,6 +1057,7 @@ def ledger(app: Sphinx) -> Ledger:
         app.config.claims_library_sha256,
         dict(store["removed"]),
         frozenset(store["read"]),
+        dict(store["unparsed"]),
     )
 
 
@@ -1150,7 +1232,9 @@ def _count_text(book: Ledger, kind: str) -> str:
     The summary says every claim was checked only when the build has no problem at all
     (:meth:`Ledger.problems`): a block that cannot fail or a check that cannot be placed
     leaves its claim's status "checked", and fails the build all the same. It says "on
-    this build" only when this build read every page with a check.
+    this build" only when this build read every page with a check (of the claims it counts
+    as failed or not checked, when there is a problem): an incremental build keeps the
+    records of the pages it does not read.
     """
     total = len(book.claims)
     if kind == "number":
@@ -1167,7 +1251,14 @@ def _count_text(book: Ledger, kind: str) -> str:
         )
     named = {problem.claim for problem in problems if problem.claim in book.claims}
     named |= {claim_id for claim_id in book.claims if book.status(claim_id) != "checked"}
-    text = f"{total} {noun}, {len(named)} of them failed or not checked on this build"
+    pages = {check.page for claim_id in named for check in book.checks.get(claim_id, [])}
+    pages |= {problem.page for problem in problems if problem.claim in named}
+    when = (
+        "on this build"
+        if pages <= book.read
+        else "(on this build, or on the one that last executed their pages)"
+    )
+    text = f"{total} {noun}, {len(named)} of them failed or not checked {when}"
     others = sum(problem.claim not in book.claims for problem in problems)
     if others:
         text += f", and the build's log names {others} other problem{'s' if others != 1 else ''}"
@@ -1260,6 +1351,10 @@ def _library_digest(app: Sphinx, config: Any) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the claim directive, the ledger and its handlers."""
     os.environ[BUILD_VARIABLE] = "1"  # the kernels myst-nb starts inherit it
+    # ipykernel would give every cell this one name, and a check the cell of its code
+    # (zerograd.book._cell_of reads the names): a function's check would be placed in the
+    # cell that called it
+    os.environ.pop("IPYKERNEL_CELL_NAME", None)
     app.add_config_value("claims_library", "", "env", types=[str, Path])
     app.add_config_value("claims_library_sha256", "", "", types=[str])
     app.add_directive("claim", ClaimDirective)

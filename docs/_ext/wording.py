@@ -13,6 +13,11 @@ sentence that uses one of :data:`QUANTIFIERS` or matches one of :data:`PATTERNS`
   code that the test suite checks; the book's prose claims are what this lint is for,
 * questions: a sentence that ends with a question mark claims nothing.
 
+Not read: a code cell's outputs, figure captions and alt text among them. A sentence
+ends where the next one begins with a capital letter or a digit, so a sentence followed
+by a question that begins with math, inline code or a lowercase word is read as part of
+that question, and skipped.
+
 Quotations are read like the rest of the prose: text in quotation marks or a
 block quote can state a universal as well as the book's own words can. A
 quotation of the original answer, or a flagged word named rather than used,

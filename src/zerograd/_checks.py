@@ -105,15 +105,19 @@ class NonFiniteError(ArgumentValueError):
     def __init__(
         self, argument: str, index: tuple[int, ...], kind: str, why: str = "", *, shown: str = ""
     ) -> None:
-        where = f" at index {index}" if index else ""
         super().__init__(
             argument,
             "be finite",
-            f"{shown or kind}{where}{why}",
+            f"{shown or kind}{at_index(index)}{why}",
             expected="finite",
             received=kind,
         )
         self.index = index
+
+
+def at_index(index: tuple[int, ...]) -> str:
+    """`` at index (i, j)`` for a message about an array's entry; empty for a scalar's ``()``."""
+    return f" at index {index}" if index else ""
 
 
 def short_repr(value: object, limit: int = 80) -> str:
@@ -339,6 +343,17 @@ def _refuse_masked(name: str, where: tuple[int, ...]) -> NoReturn:
     )  # fmt: skip
 
 
+def is_bool(value: object) -> bool:
+    """Whether ``value`` is a Python or numpy bool: what a flag argument must be.
+
+    Examples
+    --------
+    >>> is_bool(np.True_), is_bool(1), is_bool("False")
+    (True, False, False)
+    """
+    return isinstance(value, bool | np.bool_)
+
+
 def _refuse_bool(name: str, where: tuple[int, ...]) -> NoReturn:
     raise ArgumentTypeError(
         name, "hold real numbers (integer or floating dtype)",
@@ -350,7 +365,7 @@ def _is_number(entry: object, bools: bool) -> bool:
     """Whether an entry of an object array is a number numpy would read (a bool if allowed)."""
     if isinstance(entry, np.ndarray) and entry.ndim == 0:
         entry = entry[()]
-    if isinstance(entry, bool | np.bool_):
+    if is_bool(entry):
         return bools
     # subclasses too (an IntEnum member, a float subclass), as numpy reads them
     return isinstance(entry, int | float) or (
@@ -419,7 +434,7 @@ def _hidden_entries(
 ) -> Iterator[HiddenEntry]:
     """Each entry :func:`hidden_entry` looks for, in the order numpy reads them."""
     # numbers first: they are most of the entries
-    if isinstance(value, bool | np.bool_):
+    if is_bool(value):
         if float64 or not bools:
             yield HiddenEntry(False, where)
         return
@@ -470,7 +485,7 @@ def _refuse_beyond_float64(array: npt.NDArray[Any], name: str) -> None:
             where = tuple(int(i) for i in np.unravel_index(index, array.shape))
             shown = int_text(entry) if isinstance(entry, int) else repr(entry)
             raise ArgumentValueError(
-                name, "hold numbers within float64's range", f"{shown} at index {where}",
+                name, "hold numbers within float64's range", f"{shown}{at_index(where)}",
                 expected="a finite float64", received=entry,
             )  # fmt: skip
 
@@ -530,7 +545,7 @@ def to_float64(given: npt.NDArray[Any], name: str, *, copy: bool = True) -> Floa
     if len(lost):
         index = tuple(int(i) for i in lost[0])
         raise ArgumentValueError(
-            name, "hold numbers within float64's range", f"{given[index]!r} at index {index}",
+            name, "hold numbers within float64's range", f"{given[index]!r}{at_index(index)}",
             expected="a finite float64", received=given[index],
         )  # fmt: skip
     return array
@@ -791,7 +806,8 @@ def real_number(value: object, name: str) -> float:
     finite_numpy_float = isinstance(value, np.floating) and bool(np.isfinite(value))
     if isinstance(value, bool | np.timedelta64) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(
-            name, "be a real number (int or float)", received(value),
+            name, "be a real number (an int, a float, a Fraction or a numpy number, read as float64)",
+            received(value),
             expected=float, received=value,
         )  # fmt: skip
     try:

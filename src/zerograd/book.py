@@ -20,9 +20,8 @@ place. ``KeyboardInterrupt`` and ``SystemExit`` pass through unrecorded: they
 are not a verdict.
 
 While the book is being built, each check also leaves a record in the cell's
-outputs (one per claim, cell run and line of the ``with`` within its own code,
-however often it ran: two blocks of one claim at the same line of two cells'
-code, both run by one cell, share a record), through
+outputs (one per claim, cell run and place of the ``with``: the cell whose code
+holds it and its line there, however often it ran), through
 myst-nb's own ``glue(..., display=False)``: myst-nb takes such outputs out of
 the page and out of the published notebook, and the build reads them to bind
 every claim to the checks that ran. Outside a build (a reader
@@ -50,16 +49,25 @@ import numbers
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Literal, Self
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Final, Literal, Self, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from zerograd._checks import hidden_entry, int_text, message_of, short_repr
+from zerograd._checks import (
+    _NUMPY_MAX_DIMS,
+    hidden_entry,
+    int_text,
+    is_bool,
+    message_of,
+    reads_by_entries,
+    short_repr,
+)
 
 __all__ = [
     "BUILD_VARIABLE",
@@ -144,14 +152,20 @@ class CheckRecord:
     message : str or None
         Why the first failed run failed; ``None`` when every run passed.
     line : int
-        The line of the ``with claim(...)`` statement within its code cell (1 is the first).
+        The line of the ``with claim(...)`` statement within the code that holds it
+        (1 is the first).
     execution_count : int or None
-        The execution count of the cell in its kernel (``In [n]``), or ``None``
-        outside IPython. The build maps it to the cell's line in the page.
+        The execution count of the cell that ran the check in its kernel (``In [n]``),
+        or ``None`` outside IPython. The build maps it to the cell's line in the page.
     library_version : str
         ``zerograd.__version__`` as imported by the kernel.
     library_sha256 : str
         :func:`source_digest` of the zerograd package the kernel imported.
+    defined_in : int or None
+        The execution count of the cell whose code holds the ``with`` (the cell that
+        defined the function, for a ``with`` in a function that a later cell calls), or
+        ``None`` when that code is not a cell's (a module, a string run by ``exec``, the
+        body of a cell magic). The build looks for the ``with`` in that cell alone.
     """
 
     claim: str
@@ -162,6 +176,7 @@ class CheckRecord:
     execution_count: int | None
     library_version: str
     library_sha256: str
+    defined_in: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -175,7 +190,8 @@ class CheckRecord:
         -------
         dict
             ``{"claim": ..., "runs": ..., "failed": ..., "message": ..., "line": ...,
-            "execution_count": ..., "library_version": ..., "library_sha256": ...}``.
+            "execution_count": ..., "library_version": ..., "library_sha256": ...,
+            "defined_in": ...}``.
         """
         return {
             "claim": self.claim,
@@ -186,6 +202,7 @@ class CheckRecord:
             "execution_count": self.execution_count,
             "library_version": self.library_version,
             "library_sha256": self.library_sha256,
+            "defined_in": self.defined_in,
         }
 
     def __repr__(self) -> str:
@@ -361,9 +378,9 @@ def glue(name: str, value: object, display: bool = True) -> None:
     if not isinstance(given[0], str) or not name:
         msg = f"name must be a non-empty str, got {short_repr(name)}"
         raise ValueError(msg)
-    if not isinstance(given[1], bool | np.bool_):
+    if not is_bool(given[1]):
         msg = f"display must be a bool, got {short_repr(display)}"
-        raise ValueError(msg)  # noqa: TRY004  (the book's helpers raise ValueError)
+        raise ValueError(msg)  # the book's helpers raise ValueError, not TypeError
     shell = _ipython_shell()
     in_build = shell is not None and os.environ.get(BUILD_VARIABLE)
     myst_glue = _myst_nb_glue() if in_build else None
@@ -377,8 +394,9 @@ def glue(name: str, value: object, display: bool = True) -> None:
         print(repr(value))  # noqa: T201  (what a plain Python session shows)
 
 
-_tally: dict[tuple[str, int | None, int], CheckRecord] = {}
-"""The checks of the running cell, by (claim, execution count, line), not yet sent."""
+_tally: dict[tuple[str, int | None, int | None, int], CheckRecord] = {}
+"""The checks of the running cell, by (claim, execution count, defining cell, line), not
+yet sent."""
 _hooked: set[int] = set()
 """The shells (by ``id``) on which :func:`_send_tally` runs after each cell."""
 
@@ -392,7 +410,7 @@ def _send_tally(_result: object = None) -> None:
             myst_glue(f"{CHECK_KEY_PREFIX}{next(_check_numbers)}", check, display=False)
 
 
-def _record(claim_id: str, line: int, message: str | None) -> None:
+def _record(claim_id: str, line: int, defined_in: int | None, message: str | None) -> None:
     """Tally one run of a check; only in a kernel of the book's build.
 
     The tally is sent after the cell, from IPython's ``post_run_cell`` event
@@ -405,14 +423,13 @@ def _record(claim_id: str, line: int, message: str | None) -> None:
     if id(shell) not in _hooked:
         shell.events.register("post_run_cell", _send_tally)
         _hooked.add(id(shell))
-    # IPython counts the running cell before running it, so the running cell's
-    # number (its In [n]) is one less; ipykernel's execute reply does the same.
-    count = getattr(shell, "execution_count", None)
-    count = None if count is None else count - 1
-    key = (claim_id, count, line)
+    count = _running_count(shell)
+    # the defining cell is in the key, so that two blocks at one line of two codes (a
+    # cell's and a module's, say) stay two records, each placed or refused on its own
+    key = (claim_id, count, defined_in, line)
     if key not in _tally:
         version, digest = _library()
-        _tally[key] = CheckRecord(claim_id, 0, 0, None, line, count, version, digest)
+        _tally[key] = CheckRecord(claim_id, 0, 0, None, line, count, version, digest, defined_in)
     check = _tally[key]
     check.runs += 1
     if message is not None:
@@ -421,22 +438,82 @@ def _record(claim_id: str, line: int, message: str | None) -> None:
         _send_tally()
 
 
+def _running_count(shell: Any) -> int | None:
+    """The execution count of the cell ``shell`` is running, or ``None`` if it keeps none.
+
+    IPython counts the running cell before running it, so the running cell's number
+    (its In [n]) is one less; ipykernel's execute reply does the same.
+    """
+    count = getattr(shell, "execution_count", None)
+    return count - 1 if isinstance(count, int) else None
+
+
+def _with_frame(frame: FrameType) -> FrameType:
+    """``frame``, or under ``nox -s mutation`` the first frame above mutmut's trampoline.
+
+    mutmut's trampoline (in the mutmut package) sits between a helper and its caller.
+    """
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("mutmut."):
+        frame = frame.f_back
+    return frame
+
+
 class ClaimCheck:
-    """One check of one claim: a context manager, made by :func:`claim`.
+    """One check of one claim: a context manager, made by :func:`claim`, for one ``with``.
+
+    The check is placed where its ``with`` runs: entering it takes the line of the
+    ``with`` and the cell whose code holds it from the frame that runs the ``with``,
+    not from where :func:`claim` was called. Where that frame called :func:`claim` in
+    the statement itself, the line is that of the ``claim(...)`` call, which the build
+    looks for: Python 3.11 enters a ``with`` split over lines at the line of its
+    ``with`` keyword.
 
     Parameters
     ----------
     claim_id : str
         The full id of the claim, ``<page>:<short-name>``.
+
+    Attributes
+    ----------
     line : int
-        The line of the ``with`` statement in its cell, reported with the check.
+        The line of the ``with`` statement in its code, reported with the check; 0
+        until the check is entered.
+    defined_in : int or None
+        The execution count of the cell whose code holds the ``with``, ``None`` if that
+        code is not a cell's (see :class:`CheckRecord`).
     """
 
-    def __init__(self, claim_id: str, line: int) -> None:
+    def __init__(self, claim_id: str) -> None:
         self.claim_id = claim_id
-        self.line = line
+        self.line = 0
+        self.defined_in: int | None = None
+        self._entered = False
+        # the code, frame id and line of the claim(...) call, set by claim()
+        self._made: tuple[CodeType, int, int] | None = None
 
     def __enter__(self) -> Self:
+        """Start the check at the ``with`` that runs it.
+
+        Raises
+        ------
+        ValueError
+            If the check was entered before: a second ``with`` of it would be recorded
+            as the first one's, and its block would not be judged.
+        """
+        if self._entered:
+            msg = (
+                f"claim {self.claim_id}: a claim(...) check is used by one `with`; "
+                "write `with claim(...)` again"
+            )
+            raise ValueError(msg)
+        self._entered = True
+        frame = _with_frame(sys._getframe(1))  # the frame that runs the `with`
+        self.line = frame.f_lineno
+        made = self._made
+        # a `with claim(...)`: its frame made the check, at or after the with's line
+        if made is not None and made[:2] == (frame.f_code, id(frame)) and made[2] >= self.line:
+            self.line = made[2]
+        self.defined_in = _cell_of(frame.f_code.co_filename)
         return self
 
     def __exit__(
@@ -458,7 +535,7 @@ class ClaimCheck:
             message = "an assert without a message failed"
         elif error is not None:
             message = f"{type(error).__name__}: {text}"
-        _record(self.claim_id, self.line, message)
+        _record(self.claim_id, self.line, self.defined_in, message)
         if message is not None:
             raise ClaimError(self.claim_id, message) from error
 
@@ -514,12 +591,29 @@ def claim(claim_id: str) -> ClaimCheck:
             f"got {short_repr(claim_id)}"
         )
         raise ValueError(msg)
-    # The `with` statement is the caller's line, one frame up; under `nox -s mutation`
-    # mutmut's trampoline (in the mutmut package) sits between: step over its frames.
-    caller = sys._getframe(1)
-    while caller.f_back is not None and caller.f_globals.get("__name__", "").startswith("mutmut."):
-        caller = caller.f_back
-    return ClaimCheck(claim_id, caller.f_lineno)
+    caller = _with_frame(sys._getframe(1))
+    check = ClaimCheck(claim_id)
+    check._made = (caller.f_code, id(caller), caller.f_lineno)
+    return check
+
+
+def _cell_of(filename: str) -> int | None:
+    """The execution count of the cell that IPython compiled as ``filename``, if any.
+
+    IPython's compiler names each cell's code and maps that name to the cell's execution
+    count (its tracebacks say ``Cell In[3]`` from the same map); a module's file, or the
+    ``<string>`` of ``exec``, is not in it. ipykernel names a cell by a hash of its
+    code, so two cells with the same code share the later one's count: their blocks are
+    the same code at the same lines. A count above the running cell's is not the cell's:
+    the body of ``%%capture`` is compiled under the next cell's count.
+    """
+    shell = _ipython_shell()
+    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    count = names.get(filename) if isinstance(names, dict) else None
+    running = _running_count(shell)
+    if not isinstance(count, int) or (running is not None and count > running):
+        return None
+    return count
 
 
 def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:
@@ -623,6 +717,29 @@ def bound(
     return format(rounded, f".{places}g")
 
 
+def _read_once(value: object, depth: int = 0) -> object:
+    """``value`` read once, as numpy reads it, into lists and arrays that read the same again.
+
+    Each sequence in it becomes a list of its entries, each array-like the array it gives
+    (a masked one kept), and the rest stays as it is. A sequence nested deeper than numpy takes, or one that cannot be read, is left as it
+    is, for numpy to refuse with its own error.
+    """
+    if reads_by_entries(value):
+        if depth >= _NUMPY_MAX_DIMS:
+            return value
+        try:
+            entries = list(cast("Sequence[object]", value))
+        except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
+            return value
+        return [_read_once(entry, depth + 1) for entry in entries]
+    if isinstance(value, int | float | np.generic | np.ndarray):
+        return value
+    try:  # an array-like, as numpy reads it (a subclass kept, so that a mask is seen)
+        return np.asanyarray(value)
+    except Exception:  # noqa: BLE001  numpy fails on it again, and same_bits says so
+        return value
+
+
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """Whether two float64 results have one shape and the same bits in each entry.
 
@@ -660,9 +777,12 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """
     arrays = []
     for name, given in (("actual", actual), ("expected", expected)):
+        # read once: an array-like (or a sequence) read again may give other entries,
+        # which the checks below would not have seen
+        entries = _read_once(given)
         # numpy would drop a mask (and warn for a masked constant), and turn a list that
         # mixes ints, or other floats, with floats into float64, rounding the ints
-        hidden = hidden_entry(given, bools=True, float64=True)
+        hidden = hidden_entry(entries, bools=True, float64=True)
         if hidden is not None and hidden.masked:
             msg = (
                 f"{name} must be a plain float64 array (a masked array's mask would be "
@@ -670,7 +790,7 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
             )
             raise ValueError(msg)
         try:
-            array = np.asarray(given)
+            array = np.asarray(entries)
         except (ValueError, TypeError):  # ragged nesting: numpy's message names neither
             msg = f"{name} must be a rectangular float64 array; got {short_repr(given)}"
             raise ValueError(msg) from None

@@ -5,6 +5,7 @@ The convolution's rules, forward and backward, are in :mod:`zerograd.layers`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -92,11 +93,17 @@ class ConvNetwork(Model):
         activations: str | Sequence[str],
         length: Whole,
     ) -> None:
-        weights, biases, functions = layer_lists(W, b, activations)
         length = whole_number(length, "length", minimum=1)
         # a length no input could have is refused now, not at the first call
         check_addressable(FLOAT64.itemsize * length, "length", "one input channel")
-        self._shapes = _chain_shapes(weights, biases, length)
+        # the weights first: a bias is checked against a chain of weights that fits, so
+        # that no bias is blamed for a fault that no value of it could mend
+        weights, biases, functions, shapes = layer_lists(
+            W, b, activations, functools.partial(_chain_shapes, length=length)
+        )
+        for k, (v, shape) in enumerate(zip(biases, shapes[1:], strict=True), start=1):
+            check_shape(v, (shape[0],), f"b[{k}]")
+        self._shapes = shapes
         self._conv = tuple(w.ndim == 3 for w in weights)
         super().__init__({"W": weights, "b": biases}, functions)
 
@@ -208,7 +215,12 @@ class ConvNetwork(Model):
 
     def loss_shape(self, inputs: FloatArray) -> tuple[int]:  # noqa: ARG002
         """``(size of x[K],)``: the loss reads the output flattened into one vector."""
-        return (math.prod(self._shapes[self.K]),)
+        return (self.loss_units,)
+
+    @property
+    def loss_units(self) -> int:
+        """The size of :math:`x^{(K)}`: channels times positions."""
+        return math.prod(self._shapes[self.K])
 
     def loss_view(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
         """The output flattened channel by channel: shape ``(N, size of x[K])``."""
@@ -250,9 +262,7 @@ class ConvNetwork(Model):
         return f"ConvNetwork(shapes=[{shapes}], activations={self.activations})"
 
 
-def _chain_shapes(
-    weights: list[FloatArray], biases: list[FloatArray], length: int
-) -> tuple[tuple[int, ...], ...]:
+def _chain_shapes(weights: list[FloatArray], length: int) -> tuple[tuple[int, ...], ...]:
     """Check that the layers chain; return each ``x[k]``'s per-sample shape, ``k = 0..K``."""
     if weights[0].ndim != 3:
         raise ArgumentValueError(
@@ -263,8 +273,17 @@ def _chain_shapes(
             received=weights[0].shape,
         )
     shapes: list[tuple[int, ...]] = [(weights[0].shape[1], length)]
-    for k, (w, v) in enumerate(zip(weights, biases, strict=True), start=1):
+    for k, w in enumerate(weights, start=1):
         previous = shapes[-1]
+        if w.ndim in (2, 3) and min(w.shape) < 1:  # before the chain: no width can mend it
+            raise ArgumentValueError(
+                f"W[{k}]",
+                f"be a non-empty kernel (C_{k}, C_{k - 1}, w_{k}) or matrix (n_{k}, n_{k - 1}), "
+                "every size at least 1",
+                f"shape {w.shape}",
+                expected=">= 1",
+                received=w.shape,
+            )
         if w.ndim == 3 and len(previous) == 2:
             c_out, c_in, width = w.shape
             if min(w.shape) < 1 or c_in != previous[0]:
@@ -305,5 +324,4 @@ def _chain_shapes(
                 expected=(2, 3),
                 received=w.shape,
             )
-        check_shape(v, (w.shape[0],), f"b[{k}]")
     return tuple(shapes)

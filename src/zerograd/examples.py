@@ -268,8 +268,9 @@ def zero_output_bias_batch(
         ``"target"`` with the same seed, and the targets are random.
     n_samples : int
         Batch size ``N``.
-    seed : int
-        Seed of the weights, inputs and (for ``"flat"``) targets.
+    seed : int or numpy.random.Generator
+        Seed of the weights, inputs and (for ``"flat"``) targets, or the generator
+        that draws them.
     loss : {"squared_error", "softmax_cross_entropy"}
         The loss; ``"softmax_cross_entropy"`` only with ``"target"`` and two
         output units or more, as that loss needs.
@@ -291,7 +292,8 @@ def zero_output_bias_batch(
     TypeError
         For an argument of the wrong kind: ``way``, ``loss`` or an activation
         name that is not a str, ``sizes`` that are not a sequence of ints, an
-        ``n_samples`` or ``seed`` that is not an int (a bool is not one).
+        ``n_samples`` that is not an int, a ``seed`` that is neither an int nor a
+        ``numpy.random.Generator`` (a bool is not an int).
 
     Examples
     --------

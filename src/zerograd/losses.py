@@ -32,7 +32,10 @@ backpropagation starts and what the book reasons about.
     value is computed with the log-softmax, :math:`\log
     \operatorname{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}` with
     :math:`m = \max_j x_j`, so that it keeps its precision for large logits
-    (three equal logits of 1e16 give :math:`\log 3`).
+    (three equal logits of 1e16 give :math:`\log 3`), and a class whose target
+    is 0 adds 0 to it even where its log-probability overflows to
+    :math:`-\infty` (logits :math:`10^{308}` and :math:`-10^{308}` with target
+    :math:`(1, 0)` give 0).
 """
 
 from __future__ import annotations
@@ -63,17 +66,24 @@ class Loss:
     delta : callable
         ``delta(z, x, y, f)``, :math:`\partial L/\partial z^{(K)}` for each
         row, shape ``(..., n_K)``, where ``f`` is the output activation.
-    check : callable
-        ``check(y, output_activation)`` raises ``ValueError`` if the targets
-        or the output activation are outside what the loss can take. ``y``
-        comes in the caller's own dtype (a float32 target is checked at
+    check_output : callable
+        ``check_output(output_activation, n_units)`` raises
+        ``zerograd.ArgumentValueError`` if a model's output cannot take the
+        loss: its activation's name, and ``n_units``, the length of each row
+        the loss reads. A model's calls check it before ``x`` and ``y``, whose
+        values cannot mend it.
+    check_target : callable
+        ``check_target(y)`` raises ``zerograd.ArgumentValueError`` if the
+        targets, shape ``(..., n_K)``, are outside what the loss can take.
+        ``y`` comes in the caller's own dtype (a float32 target is checked at
         float32 precision), finite.
     """
 
     name: str
     value: Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
     delta: Callable[[FloatArray, FloatArray, FloatArray, Activation], FloatArray]
-    check: Callable[[FloatArray, str], None]
+    check_output: Callable[[str, int], None]
+    check_target: Callable[[FloatArray], None]
 
 
 def softmax(logits: FloatArray) -> FloatArray:
@@ -84,7 +94,8 @@ def softmax(logits: FloatArray) -> FloatArray:
     >>> softmax(np.array([0.0, np.log(3.0)]))
     array([0.25, 0.75])
     """
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # a logit more than 1.8e308 below the top: -inf, e^-inf = 0
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     probabilities: FloatArray = shifted / shifted.sum(axis=-1, keepdims=True)
     return probabilities
 
@@ -97,7 +108,8 @@ def log_softmax(logits: FloatArray) -> FloatArray:
     >>> log_softmax(np.array([1e16, 1e16, 1e16]))
     array([-1.09861229, -1.09861229, -1.09861229])
     """
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a logit more than 1.8e308 below the top: -inf
+        shifted = logits - logits.max(axis=-1, keepdims=True)
     result: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return result
 
@@ -112,7 +124,11 @@ def _d_squared_error(z: FloatArray, x: FloatArray, y: FloatArray, f: Activation)
     return result
 
 
-def _check_any_target(y: FloatArray, output_activation: str) -> None:
+def _any_output(output_activation: str, n_units: int) -> None:
+    """Squared error takes any output."""
+
+
+def _any_target(y: FloatArray) -> None:
     """Squared error takes any finite target."""
 
 
@@ -128,7 +144,7 @@ def _d_binary_cross_entropy(
     return x - y
 
 
-def _check_binary_target(y: FloatArray, output_activation: str) -> None:
+def _check_sigmoid_output(output_activation: str, n_units: int) -> None:
     if output_activation != "sigmoid":
         raise ArgumentValueError(
             "the output activation",
@@ -137,6 +153,9 @@ def _check_binary_target(y: FloatArray, output_activation: str) -> None:
             expected="sigmoid",
             received=output_activation,
         )
+
+
+def _check_binary_target(y: FloatArray) -> None:
     outside = ~np.isin(y, (0, 1))
     if outside.any():
         bad = as_given(y[outside][0])
@@ -146,7 +165,10 @@ def _check_binary_target(y: FloatArray, output_activation: str) -> None:
 
 
 def _softmax_cross_entropy(z: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
-    result: FloatArray = -(y * log_softmax(x)).sum(axis=-1)
+    log_p = log_softmax(x)
+    # a class of target 0 adds 0 even where its log-probability overflows to -inf
+    terms = np.multiply(y, log_p, out=np.zeros_like(log_p), where=y != 0)
+    result: FloatArray = 0.0 - terms.sum(axis=-1)  # +0.0 where every term is a zero
     return result
 
 
@@ -173,8 +195,7 @@ def probability_sum_tolerance(y: FloatArray) -> float:
     return float(2.0 * y.shape[-1] * np.finfo(dtype).eps)
 
 
-def _check_probability_target(y: FloatArray, output_activation: str) -> None:
-    n_units = y.shape[-1]
+def _check_several_units(output_activation: str, n_units: int) -> None:
     if n_units < 2:
         raise ArgumentValueError(
             "the output",
@@ -183,6 +204,9 @@ def _check_probability_target(y: FloatArray, output_activation: str) -> None:
             expected=2,
             received=n_units,
         )
+
+
+def _check_probability_target(y: FloatArray) -> None:
     if (y < 0).any():
         bad = as_given(y[y < 0][0])
         raise ArgumentValueError(
@@ -211,17 +235,19 @@ def _check_probability_target(y: FloatArray, output_activation: str) -> None:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("squared_error", _squared_error, _d_squared_error, _check_any_target),
+        Loss("squared_error", _squared_error, _d_squared_error, _any_output, _any_target),
         Loss(
             "binary_cross_entropy",
             _binary_cross_entropy,
             _d_binary_cross_entropy,
+            _check_sigmoid_output,
             _check_binary_target,
         ),
         Loss(
             "softmax_cross_entropy",
             _softmax_cross_entropy,
             _d_softmax_cross_entropy,
+            _check_several_units,
             _check_probability_target,
         ),
     )

@@ -25,9 +25,9 @@ Write its forward and backward rules side by side in :mod:`zerograd.layers`,
 with its factors (the object that forms its parameter gradients, or their
 norms, from its input and :math:`\delta`), then use them in a model: a subclass of :class:`Model` that calls
 ``Model.__init__`` with its parameters and activations, and defines
-``sample_shape``, ``target_shape``, ``forward_batch`` and ``backward`` (and
-``loss_shape`` and ``loss_view`` if the loss reads its last layer other than
-as it is). :class:`~zerograd.ConvNetwork` mixes two layer types in one model.
+``sample_shape``, ``target_shape``, ``loss_units``, ``forward_batch`` and
+``backward`` (and ``loss_shape`` and ``loss_view`` if the loss reads its last
+layer other than as it is). :class:`~zerograd.ConvNetwork` mixes two layer types in one model.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, NoReturn, Self
+from typing import ClassVar, NoReturn, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +59,7 @@ from zerograd._checks import (
     check_seed,
     check_weight_decay,
     layer_sequence,
+    non_finite_entry,
     non_negative_number,
     real_array,
     real_number,
@@ -92,6 +93,12 @@ Visit = Callable[[int, FloatArray, LayerFactors], None]
 """What :meth:`Model.backward` calls for each layer: ``visit(k, delta_k, factors)``."""
 
 OVERFLOW = ": the values overflowed float64"
+SQUARES_OVERFLOW = (
+    ": the sum of squares of a factor it is formed from overflowed float64, while the forward "
+    "and backward values are finite (a dense layer's factors, its input, the error and the "
+    "bias gradient, and the norm of a weight shared over positions or steps must stay below "
+    "about 1.3e154: scale x, y or the parameters down)"
+)
 
 
 @dataclass(frozen=True)
@@ -362,9 +369,9 @@ class Model(ABC):
     r"""The base of every model: parameters numbered by layer, and the engine.
 
     A subclass passes its parameters and activations to ``Model.__init__`` and
-    defines :attr:`sample_shape`, :meth:`target_shape`, :meth:`forward_batch`
-    and :meth:`backward` (see "Where to add a layer type" in the
-    docstring of the module ``zerograd.model``).
+    defines :attr:`sample_shape`, :meth:`target_shape`, :attr:`loss_units`,
+    :meth:`forward_batch` and :meth:`backward` (see "Where to add a layer type"
+    in the docstring of the module ``zerograd.model``).
 
     Parameters are checked at every use. ``net.W[k]`` is a plain float64 array
     that a training loop may update in place (``net.W[1] -= lr * g.W[1]``) or
@@ -372,8 +379,8 @@ class Model(ABC):
     order (``net.W[1] = new``).
     Every call (:meth:`forward`, :meth:`loss`, :meth:`gradients`, ...; not the
     hooks a model defines, such as :meth:`forward_batch` and :meth:`backward`,
-    which take what those calls have checked) first
-    compares each parameter's type, dtype and shape with those the model was
+    which take what those calls have checked) compares, before it reads ``x``,
+    each parameter's type, dtype and shape with those the model was
     built with, and raises :class:`zerograd.ArgumentTypeError` or
     :class:`zerograd.ArgumentValueError` naming it if they differ. NaN or inf in
     a parameter makes its layer's raw activation non-finite, which the forward
@@ -420,6 +427,11 @@ class Model(ABC):
     @abstractmethod
     def target_shape(self, inputs: FloatArray) -> tuple[int, ...]:
         """The shape of one sample's target, for checked ``inputs`` with a batch axis."""
+
+    @property
+    @abstractmethod
+    def loss_units(self) -> int:
+        """The length of each row the loss reads: the last axis of :meth:`loss_shape`."""
 
     @abstractmethod
     def forward_batch(
@@ -529,13 +541,16 @@ class Model(ABC):
         Raises
         ------
         zerograd.NonFiniteError
-            Where the penalty overflows float64, and also where the sum of
-            squares it is formed from does (in float64, before the factor
-            :math:`\lambda/2`): weights of about ``1e154`` can make that sum
-            inf while the penalty itself would be finite. :meth:`loss`,
+            Where the penalty overflows float64. Each array's squares are formed
+            scaled by its largest entry, and :math:`\lambda` and that entry enter
+            by their exponents last, so a penalty that fits in float64 is returned
+            where the squares would overflow (weights above about ``1e154``) or
+            underflow (below about ``1e-154``), or :math:`\lambda/2` would lose
+            bits (a subnormal :math:`\lambda`). :meth:`loss`,
             :meth:`numerical_gradients` and :meth:`check_gradients` form the
-            penalty the same way; :meth:`gradients` adds :math:`\lambda\theta`
-            instead and does not form it.
+            penalty the same way;
+            :meth:`gradients` adds :math:`\lambda\theta` instead and does not
+            form it.
 
         Examples
         --------
@@ -646,7 +661,13 @@ class Model(ABC):
             decay = batch.weight_decay
             if decay:
                 for name, k in self._penalised():
-                    parameters[name][k] = parameters[name][k] + decay * self._parameters[name][k]
+                    pull = decay * self._parameters[name][k]
+                    found = non_finite_entry(pull)
+                    if found is not None:
+                        _refuse_decay_overflow(
+                            pull, self._parameters[name][k], f"{name}[{k}]", found[0]
+                        )
+                    parameters[name][k] = parameters[name][k] + pull
             gradients = self._gradients(parameters, dz, batch.single)
             # Bounding the result from the deltas and the layers' inputs costs a pass over
             # each of them; a per-sample result is N times larger than the arrays it bounds.
@@ -671,8 +692,20 @@ class Model(ABC):
             self.backward(trace, self._output_delta(batch, trace), measure)
         result = GradientNorms({name: _layered(norms[name]) for name in self._parameters})
         for name, values in result.arrays():
-            check_finite(values, f"the gradient norm {name}", OVERFLOW)
+            if non_finite_entry(values) is not None:
+                check_finite(values, f"the gradient norm {name}", self._norm_overflow(batch, trace))
         return result
+
+    def _norm_overflow(self, batch: Batch, trace: ForwardPass) -> str:
+        """Why a norm came out non-finite: the backward pass, or a sum of squares alone."""
+        finite: list[bool] = []
+        with _quiet():  # the pass is redone: only a call about to raise pays for it
+            self.backward(
+                trace,
+                self._output_delta(batch, trace),
+                lambda k, delta, factors: finite.append(bool(np.all(np.isfinite(delta)))),  # noqa: ARG005
+            )
+        return SQUARES_OVERFLOW if all(finite) else OVERFLOW
 
     def numerical_gradients(
         self,
@@ -689,6 +722,8 @@ class Model(ABC):
             self._check_per_sample_memory(batch, copies=2)
         with _quiet():
             trace = self._trace(batch.inputs, single=batch.single)
+            # an objective that overflows unmoved is no step's doing: raise its error first
+            self._objective(batch)
             h = self._check_step(step, trace)
             moved = self._copy()  # its parameters are moved in place, never this model's
             objective = functools.partial(moved._objective, batch)
@@ -706,7 +741,7 @@ class Model(ABC):
                     losses = functools.partial(self._sample_losses, batch, {k: offset})
                     dz[k] = batch.scale * _central_differences(offset, h, losses, together=1)
             except NonFiniteError as error:
-                self._refuse_overflowing_step(batch, h, error)
+                self._refuse_overflowing_step(h, error)
             gradients = self._gradients(parameters, dz, batch.single)
             for name, array in _every_array(gradients):
                 check_finite(array, f"the estimate of {name}", OVERFLOW)
@@ -728,6 +763,8 @@ class Model(ABC):
     ) -> None:
         """Compare backpropagated gradients with central differences: see :func:`zerograd.check_gradients`."""
         relative = non_negative_number(rtol, "rtol")
+        # a given atol is checked with rtol; only the default needs the objective
+        given_atol = None if atol is None else non_negative_number(atol, "atol")
         count = None if directions is None else self._check_directions(directions)
         rng = np.random.default_rng(check_seed(seed))
         batch = self._batch(x, y, loss, reduction, weight_decay)
@@ -735,9 +772,7 @@ class Model(ABC):
         with _quiet():
             trace = self._trace(batch.inputs, single=batch.single)
             size = float(np.max(np.abs(self._objective(batch))))
-        absolute = (
-            DEFAULT_ATOL * max(1.0, size) if atol is None else non_negative_number(atol, "atol")
-        )
+        absolute = DEFAULT_ATOL * max(1.0, size) if given_atol is None else given_atol
         checked = f"rtol {relative:.3g}, atol {absolute:.3g}, step {short_repr(step)}"
         if count is None:
             estimate = self.numerical_gradients(x, y, loss, reduction, weight_decay, step)
@@ -805,6 +840,7 @@ class Model(ABC):
     ) -> Batch:
         """Check every argument of a loss or gradient call together."""
         rule = LOSSES[check_choice(loss, LOSSES, "loss")]
+        rule.check_output(self._f[-1].name, self.loss_units)  # no x or y could mend it
         check_choice(reduction, REDUCTIONS, "reduction")
         inputs, single, squares = self._inputs(x)
         if single:
@@ -829,7 +865,7 @@ class Model(ABC):
         loss_shape = (n_samples, *self.loss_shape(inputs))
         if targets.shape != loss_shape:
             raw, targets = raw.reshape(loss_shape), targets.reshape(loss_shape)
-        rule.check(raw, self._f[-1].name)
+        rule.check_target(raw)
         return Batch(inputs, targets, rule, reduction, single, decay, squares)
 
     def _trace(
@@ -872,7 +908,8 @@ class Model(ABC):
         z, x = self.loss_view(self._trace(batch.inputs, offsets, single=batch.single))
         values = batch.loss.value(z, x, batch.targets)
         losses: FloatArray = values.reshape(len(values), -1).sum(axis=1)
-        check_finite(losses, "the loss", OVERFLOW)
+        # one sample's loss is a number, without an index into the batch made for it
+        check_finite(losses[0] if batch.single else losses, "the loss", OVERFLOW)
         return losses
 
     def _objective(self, batch: Batch) -> FloatArray:
@@ -892,8 +929,9 @@ class Model(ABC):
     def _penalty(self, weight_decay: float) -> float:
         penalised = list(self._penalised()) if weight_decay else []
         with _quiet():
-            squares = sum(float(np.sum(self._parameters[name][k] ** 2)) for name, k in penalised)
-            penalty = 0.5 * weight_decay * squares
+            penalty = sum(
+                _scaled_penalty(self._parameters[name][k], weight_decay) for name, k in penalised
+            )
         if not math.isfinite(penalty):
             for name, k in penalised:
                 check_finite(self._parameters[name][k], f"{name}[{k}]")
@@ -966,20 +1004,18 @@ class Model(ABC):
             z=_layered({k: d[0] if single else d for k, d in dz.items()}),
         )
 
-    def _refuse_overflowing_step(
-        self, batch: Batch, step: float, error: NonFiniteError
-    ) -> NoReturn:
+    @staticmethod
+    def _refuse_overflowing_step(step: float, error: NonFiniteError) -> NoReturn:
         """Raise for a step whose moved objective overflowed, naming ``step``.
 
-        An objective that overflows at the unmoved parameters is not the step's
-        doing: evaluating it here raises its own :class:`zerograd.NonFiniteError`.
+        The callers evaluate the objective at the unmoved parameters before they
+        check the step, so its own overflow has been raised by then.
         """
-        self._objective(batch)
         raise ArgumentValueError(
             "step",
             "be small enough that the moved parameters and raw activations keep the "
             "objective finite (where no step large enough to move every entry does, "
-            "the values are too large for central differences in float64: scale x or the "
+            "the values are too large for central differences in float64: scale x, y or the "
             "parameters down)",
             f"{step!r} ({error})",
             expected="a smaller step",
@@ -1015,15 +1051,63 @@ class Model(ABC):
                 try:
                     objectives.append(moved._objective(batch))
                 except NonFiniteError as error:
-                    self._refuse_overflowing_step(batch, step, error)
+                    self._refuse_overflowing_step(step, error)
             estimate = (objectives[0] - objectives[1]) / (2.0 * step)
             yield f"direction {number}", slope, estimate.reshape(lead)
 
 
+def _refuse_decay_overflow(
+    pull: FloatArray, parameter: FloatArray, name: str, index: tuple[int, ...]
+) -> NoReturn:
+    """Raise for ``weight_decay * parameter`` (``pull``), which overflowed at ``index``."""
+    why = f": weight_decay times the entry {float(parameter[index])!r} overflowed float64"
+    shown = "-inf" if pull[index] < 0 else ""  # finite factors: an infinity, never NaN
+    raise NonFiniteError(f"weight_decay * {name}", index, "inf", why, shown=shown)
+
+
+def _scaled_penalty(array: FloatArray, weight_decay: float) -> float:
+    r""":math:`\tfrac\lambda2 \lVert a \rVert^2` of one array, rounded to float64 once at the end.
+
+    The squares of entries above about ``1e154`` overflow, those below about ``1e-154``
+    underflow, and ``0.5 * weight_decay`` loses bits for a subnormal
+    :math:`\lambda`, each where the penalty itself can be a normal float64. So the
+    array is scaled by its largest :math:`|a_i| = s`, and the mantissas of
+    :math:`\lambda` and :math:`s` (:func:`math.frexp`, in ``[0.5, 1)``) are multiplied
+    apart from their exponents, which :func:`math.ldexp` adds back last: the result
+    is within a few units in the last place of the real penalty, or ``inf`` where
+    that overflows.
+    """
+    largest = float(np.max(np.abs(array)))
+    if largest == 0.0:
+        return 0.0
+    ratios = array / largest
+    squares = float(np.vdot(ratios, ratios))  # from 1 to the array's size
+    decay_mantissa, decay_exponent = math.frexp(weight_decay)
+    mantissa, exponent = math.frexp(largest)
+    try:
+        return math.ldexp(
+            0.5 * decay_mantissa * mantissa * mantissa * squares, decay_exponent + 2 * exponent
+        )
+    except OverflowError:
+        return math.inf
+
+
+Chain = TypeVar("Chain")
+"""What a constructor's check of its chain of weights returns (see :func:`layer_lists`)."""
+
+
 def layer_lists(
-    W: object, b: object, activations: object, layers: int | None = None
-) -> tuple[list[FloatArray], list[FloatArray], list[Activation]]:
+    W: object,
+    b: object,
+    activations: object,
+    chain: Callable[[list[FloatArray]], Chain],
+    layers: int | None = None,
+) -> tuple[list[FloatArray], list[FloatArray], list[Activation], Chain]:
     """Check a constructor's weights, biases and activation names: one of each per layer.
+
+    The weights come first, with ``chain``: a weight array given without its list
+    reads as one layer per row, and the counts of biases and names would then be
+    blamed for a fault that no bias or name could mend.
 
     Parameters
     ----------
@@ -1031,17 +1115,22 @@ def layer_lists(
         In layer order, or keyed by layer number from 1 (another model's ``W``).
     activations : str or sequence of str
         One name per layer, or one name for every layer.
+    chain : callable
+        ``chain(weights)`` checks the weights' shapes, each against the one
+        before; it raises for a fault, and its result is returned.
     layers : int, optional
         The number of layers the model must have.
 
     Returns
     -------
     weights, biases : list of ndarray
-        Finite float64 copies, in layer order (their shapes are the model's to check).
+        Finite float64 copies, in layer order (the biases' shapes are the model's
+        to check).
     activations : list of Activation
+    chained
+        What ``chain`` returned.
     """
     weights = [as_real_array(w, f"W[{k}]") for k, w in enumerate(layer_sequence(W, "W"), 1)]
-    biases = [as_real_array(v, f"b[{k}]") for k, v in enumerate(layer_sequence(b, "b"), 1)]
     depth = len(weights)
     if depth == 0 or (layers is not None and depth != layers):
         wanted = "at least 1" if layers is None else f"exactly {layers}"
@@ -1052,6 +1141,8 @@ def layer_lists(
             expected=layers or ">= 1",
             received=depth,
         )
+    chained = chain(weights)
+    biases = [as_real_array(v, f"b[{k}]") for k, v in enumerate(layer_sequence(b, "b"), 1)]
     if len(biases) != depth:
         raise ArgumentValueError(
             "b",
@@ -1069,7 +1160,7 @@ def layer_lists(
         ACTIVATIONS[check_choice(name, ACTIVATIONS, label)]
         for name, label in zip(names, labels, strict=True)
     ]
-    return weights, biases, functions
+    return weights, biases, functions, chained
 
 
 def draw_normal(
@@ -1116,12 +1207,15 @@ def _refuse_changed_parameter(name: str, shape: tuple[int, ...], array: object) 
     )
     if type(array) is not np.ndarray or array.dtype != FLOAT64:
         kind = getattr(array, "dtype", None)
+        # the attributes name what is wrong: the type (a subclass holding float64, say)
+        # or the dtype
+        wrong_type = kind is None or kind == FLOAT64
         raise ArgumentTypeError(
             name,
             requirement,
             f"{type(array).__name__}" + (f" of dtype {kind}" if kind is not None else ""),
-            expected=FLOAT64,
-            received=type(array) if kind is None else kind,
+            expected=np.ndarray if wrong_type else FLOAT64,
+            received=type(array) if wrong_type else kind,
         )
     raise ArgumentValueError(
         name, requirement, f"shape {array.shape}", expected=shape, received=array.shape
@@ -1267,7 +1361,8 @@ def gradients(
         :meth:`Gradients.arrays` (``W[1]``, ``b[1]``, ``W[2]``, ...; a
         recurrent network's ``U[1]`` comes after ``W[1]``), then the
         raw-activation gradients ``z[k]``, which can lie below the layer where
-        the overflow began.
+        the overflow began. If ``weight_decay`` times a penalised parameter
+        overflows, the message names that product (``weight_decay * W[1]``).
 
     Examples
     --------

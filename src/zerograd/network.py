@@ -86,31 +86,13 @@ class Network(Model):
         b: Sequence[npt.ArrayLike] | Mapping[int, npt.ArrayLike],
         activations: str | Sequence[str],
     ) -> None:
-        weights, biases, functions = layer_lists(W, b, activations)
         # the weights first: a bias is checked against a chain of weights that fits, so
         # that no bias is blamed for a fault that no value of it could mend
-        for k, w in enumerate(weights, start=1):
-            if w.ndim != 2 or min(w.shape) < 1:
-                raise ArgumentValueError(
-                    f"W[{k}]",
-                    f"be a non-empty matrix of shape (n_{k}, n_{k - 1})",
-                    f"shape {w.shape}",
-                    expected=2,
-                    received=w.shape,
-                )
-            if k > 1 and w.shape[1] != weights[k - 2].shape[0]:
-                previous = weights[k - 2].shape
-                raise ArgumentValueError(
-                    f"W[{k}]",
-                    f"have {previous[0]} columns to match W[{k - 1}] of shape {previous}",
-                    f"shape {w.shape}",
-                    expected=previous[0],
-                    received=w.shape,
-                )
-        for k, (w, v) in enumerate(zip(weights, biases, strict=True), start=1):
-            check_shape(v, (w.shape[0],), f"b[{k}]")
+        weights, biases, functions, sizes = layer_lists(W, b, activations, _chain_sizes)
+        for k, v in enumerate(biases, start=1):
+            check_shape(v, (sizes[k],), f"b[{k}]")
         super().__init__({"W": weights, "b": biases}, functions)
-        self._sizes = (weights[0].shape[1], *(w.shape[0] for w in weights))
+        self._sizes = sizes
 
     @classmethod
     def random(
@@ -168,7 +150,12 @@ class Network(Model):
 
     def target_shape(self, inputs: FloatArray) -> tuple[int]:  # noqa: ARG002
         """``(n_K,)``, whatever the batch."""
-        return (self._sizes[-1],)
+        return (self.loss_units,)
+
+    @property
+    def loss_units(self) -> int:
+        """``n_K``."""
+        return self._sizes[-1]
 
     def replace(
         self,
@@ -243,3 +230,26 @@ class Network(Model):
 
     def __repr__(self) -> str:
         return f"Network(sizes={self.sizes}, activations={self.activations})"
+
+
+def _chain_sizes(weights: list[FloatArray]) -> tuple[int, ...]:
+    """Check that each weight is a matrix reading the layer below; the widths ``n_0..n_K``."""
+    for k, w in enumerate(weights, start=1):
+        if w.ndim != 2 or min(w.shape) < 1:
+            raise ArgumentValueError(
+                f"W[{k}]",
+                f"be a non-empty matrix of shape (n_{k}, n_{k - 1})",
+                f"shape {w.shape}",
+                expected=2,
+                received=w.shape,
+            )
+        if k > 1 and w.shape[1] != weights[k - 2].shape[0]:
+            previous = weights[k - 2].shape
+            raise ArgumentValueError(
+                f"W[{k}]",
+                f"have {previous[0]} columns to match W[{k - 1}] of shape {previous}",
+                f"shape {w.shape}",
+                expected=previous[0],
+                received=w.shape,
+            )
+    return (weights[0].shape[1], *(w.shape[0] for w in weights))

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, NoReturn, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ from zerograd._checks import (
     ArgumentValueError,
     as_given,
     check_finite,
+    is_bool,
     reads_by_entries,
     real_array,
     received,
@@ -167,12 +168,23 @@ def _conv(W: ObjectArray, b: ObjectArray, x_prev: ObjectArray) -> ObjectArray:
     return z
 
 
-def _check_model(net: object) -> None:
+def _check_model(net: object) -> list[Callable[[ObjectArray], ObjectArray]]:
+    """Refuse a ``net`` these helpers cannot replay; its activations' exact functions."""
     if not isinstance(net, Network | ConvNetwork | RecurrentNetwork):
         raise ArgumentTypeError(
             "net", "be a Network, ConvNetwork or RecurrentNetwork", received(net),
             expected=Model, received=net,
         )  # fmt: skip
+    return [_activation(name) for name in net.activations]
+
+
+def _refuse_batch(net: Model, shape: object) -> NoReturn:
+    sample = net.sample_shape
+    lengths = ", each named length at least 1" if any(isinstance(n, str) for n in sample) else ""
+    raise ArgumentValueError(
+        "x", f"be one sample, of shape {shape_text(sample)}{lengths} (no batch axis)",
+        f"shape {shape}", expected=sample, received=shape,
+    )  # fmt: skip
 
 
 def exact_forward(net: Model, x: npt.ArrayLike) -> RationalPass:
@@ -204,14 +216,15 @@ def exact_forward(net: Model, x: npt.ArrayLike) -> RationalPass:
         As ``net.forward``: for NaN or inf in ``x``, and where the float64
         pass overflows (the error then names the layer, ``z[k]``).
     """
-    _check_model(net)
-    functions = [_activation(name) for name in net.activations]
-    inputs = net.forward(x).x[0]  # checked as the library checks it
+    functions = _check_model(net)
+    try:
+        inputs = net.forward(x).x[0]  # checked as the library checks it
+    except ArgumentValueError as error:
+        if error.argument == "x" and error.expected == net.sample_shape:
+            _refuse_batch(net, error.received)  # its shape error offers a batch: refused here
+        raise
     if inputs.ndim != len(net.sample_shape):
-        raise ArgumentValueError(
-            "x", f"be one sample, of shape {shape_text(net.sample_shape)}, not a batch", f"shape {inputs.shape}",
-            expected=net.sample_shape, received=inputs.shape,
-        )  # fmt: skip
+        _refuse_batch(net, inputs.shape)
     z: dict[int, ObjectArray] = {}
     # x as given, not as float64 rounded it: forward_is_exact compares the two
     outputs: dict[int, ObjectArray] = {0: fractions_of(x).reshape(inputs.shape)}
@@ -295,7 +308,7 @@ class RationalGradients:
         zerograd.ArgumentTypeError
             If ``deltas`` is not a bool.
         """
-        if not isinstance(deltas, bool | np.bool_):  # "False" or None would read as a truth
+        if not is_bool(deltas):  # "False" or None would read as a truth
             raise ArgumentTypeError(
                 "deltas", "be a bool", received(deltas), expected=bool, received=deltas
             )
@@ -411,7 +424,8 @@ def exact_gradients(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> RationalG
     ------
     zerograd.ArgumentValueError, zerograd.ArgumentTypeError
         As :func:`exact_forward`, and where ``y`` does not fit ``x`` (checked as
-        :func:`zerograd.gradients` checks it).
+        :func:`zerograd.gradients` checks it). ``net`` and its activations are
+        checked before ``x`` and ``y``.
     zerograd.NonFiniteError
         Where zerograd's float64 pass overflows, forward or backward (it runs
         first, as the check of ``x`` and ``y``).
@@ -433,7 +447,7 @@ class _Backpropagation(NamedTuple):
 
 def _backpropagate(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> _Backpropagation:
     """Exact gradients and forward passes, beside zerograd's, each computed once."""
-    _check_model(net)
+    _check_model(net)  # the net first: no x or y could mend it
     computed = net.gradients(x, y)  # checks x and y as the library does
     forward = net.forward(x)
     targets = _fractions(y, "y", bools=True)

@@ -141,7 +141,11 @@ class RecurrentNetwork(Model):
         activations: str | Sequence[str],
         output: str = "last",
     ) -> None:
-        weights, biases, functions = layer_lists(W, b, activations, layers=2)
+        # the weights first: U and the biases are checked against weights that chain, so
+        # that neither is blamed for a fault that no value of it could mend
+        weights, biases, functions, (n_0, n_1, n_2) = layer_lists(
+            W, b, activations, _chain_widths, layers=2
+        )
         if isinstance(U, Mapping):  # another network's U, numbered from 1
             held = layer_sequence(U, "U")
             if len(held) != 1:
@@ -157,29 +161,19 @@ class RecurrentNetwork(Model):
             )  # fmt: skip
         recurrent = as_real_array(U, "U[1]")
         self._output = check_choice(output, OUTPUTS, "output")
-        w1, w2 = weights
-        if w1.ndim != 2 or min(w1.shape) < 1:
+        if recurrent.shape != (n_1, n_1):
             raise ArgumentValueError(
-                "W[1]",
-                "be a non-empty matrix of shape (n_1, n_0)",
-                f"shape {w1.shape}",
-                expected=2,
-                received=w1.shape,
-            )
-        n_1 = w1.shape[0]
-        check_shape(recurrent, (n_1, n_1), "U[1]")
-        if w2.ndim != 2 or w2.shape[1] != n_1 or w2.shape[0] < 1:
-            raise ArgumentValueError(
-                "W[2]",
-                f"have shape (n_2, {n_1}) to read the state",
-                f"shape {w2.shape}",
-                expected=n_1,
-                received=w2.shape,
+                "U[1]",
+                f"have shape ({n_1}, {n_1}), the state's width n_1 = {n_1} being the rows of "
+                f"W[1] of shape {weights[0].shape}",
+                f"shape {recurrent.shape}",
+                expected=(n_1, n_1),
+                received=recurrent.shape,
             )
         check_shape(biases[0], (n_1,), "b[1]")
-        check_shape(biases[1], (w2.shape[0],), "b[2]")
+        check_shape(biases[1], (n_2,), "b[2]")
         super().__init__({"W": weights, "U": [recurrent], "b": biases}, functions)
-        self._sizes = (w1.shape[1], n_1, w2.shape[0])
+        self._sizes = (n_0, n_1, n_2)
 
     @classmethod
     def random(
@@ -242,8 +236,13 @@ class RecurrentNetwork(Model):
 
     def target_shape(self, inputs: FloatArray) -> tuple[int, ...]:
         """``(n_2,)`` when reading the last step, ``(T, n_2)`` when reading every step."""
-        n_2 = self.sizes[2]
+        n_2 = self.loss_units
         return (n_2,) if self.output == "last" else (inputs.shape[1], n_2)
+
+    @property
+    def loss_units(self) -> int:
+        """``n_2``, the readout's width, at each step read."""
+        return self.sizes[2]
 
     def loss_view(self, trace: ForwardPass) -> tuple[FloatArray, FloatArray]:
         """The readout at the last step, ``(N, n_2)``, or at every step, ``(N, T, n_2)``."""
@@ -292,3 +291,35 @@ class RecurrentNetwork(Model):
             f"RecurrentNetwork(sizes={self.sizes}, activations={self.activations}, "
             f"output={self.output!r})"
         )
+
+
+def _chain_widths(weights: list[FloatArray]) -> tuple[int, int, int]:
+    """Check that ``W[1]`` is a matrix and ``W[2]`` reads its state; ``(n_0, n_1, n_2)``."""
+    w1, w2 = weights
+    if w1.ndim != 2 or min(w1.shape) < 1:
+        raise ArgumentValueError(
+            "W[1]",
+            "be a non-empty matrix of shape (n_1, n_0)",
+            f"shape {w1.shape}",
+            expected=2,
+            received=w1.shape,
+        )
+    n_1 = w1.shape[0]
+    if w2.ndim == 2 and min(w2.shape) < 1:
+        raise ArgumentValueError(
+            "W[2]",
+            "be a non-empty matrix of shape (n_2, n_1)",
+            f"shape {w2.shape}",
+            expected=2,
+            received=w2.shape,
+        )
+    if w2.ndim != 2 or w2.shape[1] != n_1:
+        raise ArgumentValueError(
+            "W[2]",
+            f"have shape (n_2, {n_1}) to read the state, whose width is the rows of W[1] "
+            f"of shape {w1.shape}",
+            f"shape {w2.shape}",
+            expected=n_1,
+            received=w2.shape,
+        )
+    return w1.shape[1], n_1, w2.shape[0]

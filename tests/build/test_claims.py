@@ -25,8 +25,12 @@ not on a mock, without building the whole book five times.
 
 A check whose block holds neither an ``assert`` that reads a value nor a call, outside the
 functions it defines, cannot fail, and fails the build, in a cell that is executed or not;
-so does a check in a cell that myst-nb leaves out of the page, and a check the build cannot
-place, even at the line of a real check in another cell.
+so does a check in a cell that myst-nb leaves out of the page, a shown cell that holds a
+check and does not parse or starts with a cell magic (``%%capture``), a check object entered
+by a second ``with``, and a check the build cannot place (under another name, in a
+module, in ``exec``), even at the line of a real check, or of a block that does not run, in
+its own cell or another. A check in a function is placed in the cell that defines it, not
+on a later cell's block at the line it names.
 
 The summary count says every claim was checked only on a build with no problem, and a
 claim's checks say "on this build" only if this build executed their page.
@@ -379,12 +383,11 @@ SHARED_RECORD = (
 )
 
 
-def test_a_check_that_cannot_fail_is_found_where_no_record_is_its_own(
+def test_a_check_that_cannot_fail_is_found_beside_a_check_at_its_line(
     small_book: SmallBook,
 ) -> None:
-    # The kernel keys a record by claim, cell run and line within the code: the hollow
-    # block in the function, run from the second cell at the line of that cell's own
-    # check, shares its record. The build judges the page's blocks themselves.
+    # The hollow block in the function, run from the second cell at the line of that
+    # cell's own check, is told apart from it by the cell whose code holds it: two records.
     old = (
         'with claim("page:fits"):\n'
         '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
@@ -399,8 +402,8 @@ def test_a_check_that_cannot_fail_is_found_where_no_record_is_its_own(
         "cannot fail: its block holds neither an assert nor a call"
     )
     _fails_with(built, expected)
-    (check,) = built.ledger["claims"][0]["checks"]
-    assert check["runs"] == 2, check  # one record for the two blocks
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, hollow, 1), (2, real, 1)], checks
 
 
 @pytest.mark.parametrize(
@@ -450,9 +453,9 @@ def _in_cell(page: str, marker: str) -> int:
             0,
         ),
         (
-            "filler = fitted\n" * 7
+            "filler = fitted\n" * 6
             + 'bound = claim("page:fits")\nwith bound:\n    tested = fitted\n',
-            'bound = claim("page:fits")',
+            "with bound:",  # the kernel places a check at the `with` that enters it
             0,
         ),
         (
@@ -484,6 +487,171 @@ def test_a_check_the_build_cannot_place_is_not_taken_for_a_check_at_its_line(
     )
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+
+
+HOLLOW = 'from zerograd.book import claim\n\n\n\n\ndef check():\n    with claim("page:fits"):\n        pass\n'
+"""Code with a block that cannot fail, for a module or ``exec``: its ``with`` at line 7."""
+
+DEAD_BLOCK = (
+    'if False:\n    with claim("page:fits"):\n        assert fitted.all_zero(), "never run"\n'
+)
+"""A block that does not run; it can fail, so the build judges it sound."""
+
+
+@pytest.mark.parametrize(
+    "runner",
+    [
+        (
+            f"HOLLOW = {HOLLOW!r}\n"
+            "import importlib, pathlib, sys, tempfile\n"
+            'pathlib.Path(folder := tempfile.mkdtemp(), "hollow_helper.py").write_text(HOLLOW)\n'
+            "sys.path.insert(0, folder)\n"
+            'importlib.import_module("hollow_helper").check()\n'
+        ),
+        (
+            f"HOLLOW = {HOLLOW!r}\nnamespace = {{}}\nexec(HOLLOW, namespace)\n"
+            'namespace["check"]()\nfiller = fitted\n'
+        ),
+    ],
+    ids=["in-a-module", "in-exec"],
+)
+def test_a_check_outside_the_page_s_cells_is_not_taken_for_a_dead_block_at_its_line(
+    small_book: SmallBook, runner: str
+) -> None:
+    # The record of the `with` in the module (or the exec'd string) has line 7 of that
+    # code; the cell that ran it has a block of the same claim at its own line 7, which
+    # does not run. Placing the record there would count a hollow block as that one.
+    assert HOLLOW.splitlines().index('    with claim("page:fits"):') + 1 == 7
+    cell = runner + DEAD_BLOCK
+    assert cell.splitlines().index('    with claim("page:fits"):') + 1 == 7
+    built = small_book(
+        CELL_END, f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{cell}```\n"
+    )
+    _fails_with(
+        built,
+        "ERROR: the check of claim page:fits at page.md (cell 2) cannot be placed on its page",
+    )
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+
+
+CALLED_LATER = (
+    "filler = fitted\n" * 4
+    + "def run(gradients):\n"
+    + '    with claim("page:fits"):  # in a function\n'
+    + '        assert gradients.all_zero(), "not zero"\n```\n\n'
+    + "```{code-cell} python\nrun(fitted)\n```\n\n"
+    + f"```{{code-cell}} python\n{DEAD_BLOCK}```\n"
+)
+
+
+def test_a_check_in_a_function_is_not_credited_to_a_later_cell_s_dead_block(
+    small_book: SmallBook,
+) -> None:
+    # The `with` is at line 6 of the second cell's code; the third cell calls it, and the
+    # dead block of the fourth sits at the line of the page that the third cell's first
+    # line plus 5 names. The record belongs to the function's block.
+    new = f"{CELL_END}\nA function.\n\n```{{code-cell}} python\n{CALLED_LATER}"
+    page = PAGE.replace(CELL_END, new)
+    in_function = _line(page, "# in a function")
+    assert _in_cell(page, "# in a function") == 6
+    dead = max(
+        n for n, text in enumerate(page.splitlines(), 1) if 'with claim("page:fits")' in text
+    )
+    assert dead == _line(page, "run(fitted)") + 5, "the dead block is where the line points"
+    built = small_book(CELL_END, new)
+    assert built.check.status == 0, "\n".join(built.errors()) or built.log[-3000:]
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, in_function, 1)]
+
+
+ALIASED_IN_FUNCTION = (
+    "from zerograd.book import claim as check_alias\n"
+    "def hollow():\n"
+    '    with check_alias("page:fits"):\n'
+    "        tested = fitted\n```\n\n"
+    "```{code-cell} python\n"
+    "hollow()\n"
+    "filler = fitted\n"
+    'with claim("page:fits"):  # at line 3, as the hollow one\n'
+    "    assert fitted.all_zero()\n```\n"
+)
+
+
+def test_a_hollow_check_under_another_name_is_not_merged_with_a_real_one(
+    small_book: SmallBook,
+) -> None:
+    # Both `with`s are at line 3 of their code, and the third cell runs both: the aliased
+    # one, which the build does not see, must not add its run to the real check.
+    new = f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{ALIASED_IN_FUNCTION}"
+    page = PAGE.replace(CELL_END, new)
+    assert _in_cell(page, 'with check_alias("page:fits")') == _in_cell(page, "# at line 3") == 3
+    built = small_book(CELL_END, new)
+    _fails_with(
+        built,
+        "ERROR: the check of claim page:fits at page.md (cell 3) cannot be placed on its page",
+    )
+    checks = sorted(
+        (c["cell"], c["line"] or 0, c["runs"]) for c in built.ledger["claims"][0]["checks"]
+    )
+    real = _line(page, "# at line 3")
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, 0, 1), (3, real, 1)]
+
+
+def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
+    small_book: SmallBook,
+) -> None:
+    # Its blocks cannot be found, so the hollow one here would go unjudged.
+    broken = (
+        "```{code-cell} python\n:tags: [skip-execution]\n"
+        'with claim("page:fits"):  # does not parse\n    pass\nvalue = = 1\n```\n'
+    )
+    new = f"{CELL_END}\nA second cell.\n\n{broken}"
+    built = small_book(CELL_END, new)
+    line = _line(PAGE.replace(CELL_END, new), "# does not parse")
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call but does "
+        "not parse as Python",
+    )
+
+
+def test_a_check_inside_a_cell_magic_fails_naming_the_cell(small_book: SmallBook) -> None:
+    # %%capture swallows the body's records (a failure too) and compiles the body under the
+    # next cell's count; the build cannot read the body, so it refuses the cell.
+    captured = (
+        "```{code-cell} python\n%%capture\n"
+        'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
+    )
+    new = f"{CELL_END}\nA second cell.\n\n{captured}"
+    built = small_book(CELL_END, new)
+    line = _line(PAGE.replace(CELL_END, new), "%%capture")
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call inside a "
+        "cell magic, whose body the build cannot read; move the check out of the magic",
+    )
+
+
+def test_a_check_entered_by_a_second_with_fails_the_page(small_book: SmallBook) -> None:
+    # Its runs would be counted on the first block, and the second block not judged.
+    reused = (
+        'with claim("page:fits") as check:\n'
+        '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
+        "\nA second cell.\n\n```{code-cell} python\nwith check:\n    pass\n```\n"
+    )
+    old = (
+        'with claim("page:fits"):\n'
+        '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
+    )
+    built = small_book(old, reused)
+    _fails_with(
+        built,
+        "ERROR: page page failed to execute outside any claim check: ValueError: claim "
+        "page:fits: a claim(...) check is used by one `with`",
+    )
+    (check,) = built.ledger["claims"][0]["checks"]
+    assert (check["line"], check["runs"]) == (_line(PAGE, 'with claim("page:fits")'), 1)
 
 
 @pytest.mark.parametrize(
@@ -601,6 +769,11 @@ def test_the_ledger_text_says_no_more_than_the_problems_and_the_pages_read_allow
     assert stale.status("page:fits") == "checked"
     assert claims._count_text(stale, "summary") == (
         "1 claim, 1 of them failed or not checked on this build"
+    )
+    # the same problem, kept from the build that last executed the page
+    assert claims._count_text(dataclasses.replace(stale, read=frozenset()), "summary") == (
+        "1 claim, 1 of them failed or not checked (on this build, or on the one that last "
+        "executed their pages)"
     )
     assert "some of them not against the source being built" in (
         claims._library_paragraph(stale).astext()
