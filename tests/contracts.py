@@ -52,3 +52,21 @@ def refuses(
         assert isinstance(error, zg.NonFiniteError), f"not a NonFiniteError: {error!r}"
         assert error.index == index, f"index {error.index}: {error}"
     assert str(error).startswith(f"{argument} must "), f"the message does not lead: {error}"
+
+
+class Drifting:
+    """An array-like that gives the next of its values on each read (then the last).
+
+    It stands for one that reads differently each time (a view of a buffer being
+    written, a lazy array): a call that checks it and then reads it again would use
+    values its checks never saw. ``reads`` counts the reads.
+    """
+
+    def __init__(self, *values: object) -> None:
+        self.values = values
+        self.reads = 0
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        value = self.values[min(self.reads, len(self.values) - 1)]
+        self.reads += 1
+        return np.asanyarray(value, dtype=dtype)  # type: ignore[call-overload,no-any-return]

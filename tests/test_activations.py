@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -225,3 +226,16 @@ def test_multiply_by_slope_holds_a_few_blocks_not_the_batch(
     # f'(z) of one block takes up to about four temporaries of the block's size (softplus
     # and silu, through sigmoid); f'(z) of the whole batch would take 8 MiB at least.
     assert peak <= 8 * block, f"{name}: peak {peak} bytes, more than eight blocks of {block}"
+
+
+def test_tanh_and_sigmoid_slopes_round_to_zero_where_the_module_says() -> None:
+    # formed from the output (1 - x**2, x (1 - x)), they are 0.0 once the output rounds
+    # to 1, while the real slope is about 1e-16 there; sigmoid's negative side keeps it
+    tanh, sigmoid = get_activation("tanh"), get_activation("sigmoid")
+    assert np.all(tanh.df(np.array([-18.98, 18.98])) > 0.0)
+    assert np.all(tanh.df(np.array([-19.0, 19.0])) == 0.0)
+    assert sigmoid.df(np.array([36.73]))[0] > 0.0
+    assert sigmoid.df(np.array([36.75]))[0] == 0.0
+    real = math.exp(-40.0) / (1.0 + math.exp(-40.0)) ** 2
+    assert sigmoid.df(np.array([-40.0]))[0] == pytest.approx(real, rel=1e-15, abs=0.0)
+    assert abs(tanh.df(np.array([15.0]))[0] * math.cosh(15.0) ** 2 - 1.0) > 1e-4

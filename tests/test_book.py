@@ -8,8 +8,10 @@ that each branch of the helpers is pinned down without Jupyter installed.
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import json
+import linecache
 import os
 import re
 import subprocess
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from contracts import Drifting
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,9 +64,18 @@ class FakeShell:
         self.execution_count = execution_count
         self.events = FakeEvents()
 
-    def end_cell(self) -> None:
-        """What IPython does when a cell has run: trigger post_run_cell."""
-        self.events.trigger("post_run_cell", None)
+    def end_cell(self, store_history: bool | None = None) -> None:
+        """What IPython does when a cell has run: trigger post_run_cell.
+
+        With ``store_history``, the event carries a result as IPython's does (its
+        ``info.store_history``); without it, ``None``, as when a run failed to start.
+        """
+        result = (
+            None
+            if store_history is None
+            else types.SimpleNamespace(info=types.SimpleNamespace(store_history=store_history))
+        )
+        self.events.trigger("post_run_cell", result)
 
 
 class FakeGlue:
@@ -250,7 +262,12 @@ def test_in_a_build_each_check_is_recorded_hidden_after_its_cell(in_build: Kerne
     assert len(in_build.glue.calls) == 1, "a record was sent twice"
 
 
-def test_a_failing_run_is_sent_at_once_with_the_cell_s_other_checks(in_build: Kernel) -> None:
+def test_a_failing_run_is_sent_when_its_cell_ends_with_the_cell_s_other_checks(
+    in_build: Kernel,
+) -> None:
+    # IPython triggers post_run_cell after a cell that failed too, so the failure waits for
+    # it, as a passing run does: sent at once, it would be an output of whatever runs the
+    # check, and %%capture swallows its body's outputs.
     with claim("batch:cancels"):
         pass
     with claim("batch:cancels"):
@@ -259,6 +276,8 @@ def test_a_failing_run_is_sent_at_once_with_the_cell_s_other_checks(in_build: Ke
     with pytest.raises(ClaimError), claim("batch:cancels"):
         _fail(AssertionError("sum of x^(1) is 0.25, not 0"))
     line_of_third = sys._getframe().f_lineno - 2
+    assert in_build.glue.calls == [], "a record was sent before its cell ended"
+    in_build.shell.end_cell(store_history=True)
     records = sorted(_records(in_build.glue), key=lambda record: record["line"])
     assert [(r["line"], r["runs"], r["failed"]) for r in records] == [
         (line_of_second - 2, 1, 0),
@@ -268,6 +287,20 @@ def test_a_failing_run_is_sent_at_once_with_the_cell_s_other_checks(in_build: Ke
     assert records[2]["message"] == "sum of x^(1) is 0.25, not 0"
     names = [name for name, _, _ in in_build.glue.calls]
     assert len(set(names)) == 3, f"two records share a glue key: {names}"
+
+
+def test_a_failing_run_in_a_cell_run_by_another_is_sent_when_the_outer_cell_ends(
+    in_build: Kernel,
+) -> None:
+    # %%capture runs its body as a cell that stores no history and takes its outputs; the
+    # body's post_run_cell must not send the records, or they are swallowed with the rest.
+    with pytest.raises(ClaimError), claim("batch:cancels"):
+        _fail(AssertionError("swallowed"))
+    in_build.shell.end_cell(store_history=False)
+    assert in_build.glue.calls == [], "a record was sent into the cell magic's capture"
+    in_build.shell.end_cell(store_history=True)
+    (record,) = _records(in_build.glue)
+    assert (record["failed"], record["message"]) == (1, "swallowed")
 
 
 def test_the_tally_hook_is_registered_once_per_shell(in_build: Kernel) -> None:
@@ -370,6 +403,33 @@ def test_importing_the_helpers_imports_neither_ipython_nor_myst_nb() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("build", ["1", ""])
+def test_a_book_build_with_asserts_removed_refuses_its_checks(build: str) -> None:
+    # Under -O (or PYTHONOPTIMIZE) every assert of a check is compiled out, so a wrong
+    # value would pass: in a book build, entering a check raises instead.
+    code = (
+        "from zerograd.book import claim\n"
+        "try:\n"
+        "    with claim('page:name'):\n"
+        "        assert False\n"
+        "except RuntimeError as error:\n"
+        "    print(error)\n"
+        "else:\n"
+        "    print('ran')\n"
+    )
+    env = {**os.environ, book.BUILD_VARIABLE: build, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    expected = (
+        "claim page:name: Python runs with asserts removed (-O, PYTHONOPTIMIZE), so a check "
+        "would pass without testing"
+        if build
+        else "ran"
+    )
+    assert out.strip() == expected
 
 
 def _package(folder: Path, files: dict[str, str]) -> Path:
@@ -494,6 +554,21 @@ def test_a_check_record_displays_as_one_line_of_json_with_sorted_keys() -> None:
     assert json.loads(repr(named))["defined_in"] == 5
 
 
+def _cells(
+    monkeypatch: pytest.MonkeyPatch, shell: object, cells: dict[str, tuple[int, str]]
+) -> None:
+    """Make IPython's compiler and history of ``shell`` know each name's count and code."""
+    names = types.SimpleNamespace(_filename_map={name: c for name, (c, _) in cells.items()})
+    monkeypatch.setattr(shell, "compile", names, raising=False)
+    history = [""] * (max(count for count, _ in cells.values()) + 1)
+    for name, (count, code) in cells.items():
+        history[count] = code
+        lines = code.splitlines(keepends=True)
+        monkeypatch.setitem(linecache.cache, name, (len(code), None, lines, name))
+    manager = types.SimpleNamespace(input_hist_parsed=history)
+    monkeypatch.setattr(shell, "history_manager", manager, raising=False)
+
+
 def test_a_record_names_the_cell_whose_code_holds_its_with(
     in_build: Kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -501,9 +576,8 @@ def test_a_record_names_the_cell_whose_code_holds_its_with(
     # a module's file or exec's "<string>" is not in the map (both None, which the build
     # cannot place: one record). The same line in a cell's code is another record, so that
     # the build places or refuses each on its own.
-    names = types.SimpleNamespace(_filename_map={"<code of cell 3>": 3})
-    monkeypatch.setattr(in_build.shell, "compile", names, raising=False)
     source = "x = 1\nwith claim('rule:chain'):\n    pass\n"
+    _cells(monkeypatch, in_build.shell, {"<code of cell 3>": (3, source)})
     for name in ("<code of cell 3>", "<string>", "/a/module.py"):
         exec(compile(source, name, "exec"), {"claim": claim})  # noqa: S102
     in_build.shell.end_cell()
@@ -517,11 +591,15 @@ def test_a_check_is_placed_at_the_with_that_runs_it_and_entered_once(
 ) -> None:
     # A check made in one cell and entered in another is the second cell's: the build looks
     # for its `with` there. A second `with` of it would be counted as the first's run.
-    names = types.SimpleNamespace(_filename_map={"<cell 3>": 3, "<cell 5>": 5})
-    monkeypatch.setattr(in_build.shell, "compile", names, raising=False)
+    made = "\ncheck = claim('rule:chain')\n"
+    entered = "x = 1\nwith check:\n    pass\n"
+    bound = "check = claim('rule:chain')\nwith check:\n    pass\n"
+    split = "x = 0\nwith (\n    claim('rule:chain'),\n):\n    pass\n"
+    cells = {"<cell 3>": made, "<cell 4>": bound, "<cell 5>": entered, "<cell 6>": split}
+    _cells(monkeypatch, in_build.shell, {name: (int(name[6]), c) for name, c in cells.items()})
     namespace: dict[str, Any] = {"claim": claim}
-    exec(compile("\ncheck = claim('rule:chain')\n", "<cell 3>", "exec"), namespace)  # noqa: S102
-    exec(compile("x = 1\nwith check:\n    pass\n", "<cell 5>", "exec"), namespace)  # noqa: S102
+    exec(compile(made, "<cell 3>", "exec"), namespace)  # noqa: S102
+    exec(compile(entered, "<cell 5>", "exec"), namespace)  # noqa: S102
     again = "with check:\n    ran = True\n"
     message = (
         "claim rule:chain: a claim(...) check is used by one `with`; write `with claim(...)` again"
@@ -530,25 +608,58 @@ def test_a_check_is_placed_at_the_with_that_runs_it_and_entered_once(
         exec(compile(again, "<cell 5>", "exec"), namespace)  # noqa: S102
     assert "ran" not in namespace, "the second block ran"
     # made and entered in one cell: the line of the `with`, not of the claim(...) call
-    bound = "check = claim('rule:chain')\nwith check:\n    pass\n"
-    exec(compile(bound, "<cell 3>", "exec"), namespace)  # noqa: S102
+    exec(compile(bound, "<cell 4>", "exec"), namespace)  # noqa: S102
     # a `with claim(...)` split over lines: the line of its claim(...) call, which the
     # build looks for (Python 3.11 enters it at the line of `with`)
-    split = "x = 0\nwith (\n    claim('rule:chain'),\n):\n    pass\n"
-    exec(compile(split, "<cell 3>", "exec"), namespace)  # noqa: S102
+    exec(compile(split, "<cell 6>", "exec"), namespace)  # noqa: S102
     in_build.shell.end_cell()
     found = sorted((r["defined_in"], r["line"], r["runs"]) for r in _records(in_build.glue))
-    assert found == [(3, 2, 1), (3, 3, 1), (5, 2, 1)], found
+    assert found == [(4, 2, 1), (5, 2, 1), (6, 3, 1)], found
+
+
+def test_a_check_made_in_a_loop_s_pass_is_placed_at_the_with_of_a_later_pass(
+    in_build: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check made at line 6 in the first pass is entered at line 4 in the second: it is
+    # that block's run (a block the build cannot place), not a run of the block at line 6,
+    # though the same frame made it at a later line.
+    source = (
+        "spare = []\n"
+        "for i in range(2):\n"
+        "    if i == 1:\n"
+        "        with spare[0]:\n"
+        "            pass\n"
+        "    with claim('rule:chain'), nullcontext(claim('rule:chain')) as made:\n"
+        "        pass\n"
+        "    spare.append(made)\n"
+    )
+    _cells(monkeypatch, in_build.shell, {"<cell 3>": (3, source)})
+    namespace = {"claim": claim, "nullcontext": contextlib.nullcontext}
+    exec(compile(source, "<cell 3>", "exec"), namespace)  # noqa: S102
+    in_build.shell.end_cell()
+    found = sorted((r["defined_in"], r["line"], r["runs"]) for r in _records(in_build.glue))
+    assert found == [(3, 4, 1), (3, 6, 2)], found
 
 
 def test_a_cell_numbered_after_the_running_one_is_not_the_check_s(
     in_build: Kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # %%capture compiles its body under the next cell's count (the running cell is 7).
-    names = types.SimpleNamespace(_filename_map={"<cell 7>": 7, "<cell 8>": 8})
-    monkeypatch.setattr(in_build.shell, "compile", names, raising=False)
+    _cells(monkeypatch, in_build.shell, {"<cell 7>": (7, "x = 1\n"), "<cell 8>": (8, "y\n")})
     assert book._cell_of("<cell 7>") == 7
     assert book._cell_of("<cell 8>") is None
+
+
+def test_code_mapped_to_a_cell_whose_input_is_other_code_is_not_the_cell_s(
+    in_build: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # run_cell(store_history=False) (a %%capture body, get_ipython().run_cell) maps its
+    # code to the next cell's count, which, once that cell runs, is not above the running
+    # one: only the cell's own input is the cell's.
+    _cells(monkeypatch, in_build.shell, {"<cell 6>": (6, "x = 1\n"), "<body>": (6, "pass\n")})
+    in_build.shell.history_manager.input_hist_parsed[6] = "x = 1"  # type: ignore[attr-defined]
+    assert book._cell_of("<cell 6>") == 6
+    assert book._cell_of("<body>") is None
 
 
 def test_glue_in_a_running_ipython_shows_through_its_display(
@@ -856,26 +967,13 @@ def test_same_bits_refuses_an_array_like_that_gives_a_masked_array() -> None:
             same_bits(actual, [1.0, 2.0])  # type: ignore[arg-type]
 
 
-class _MaskedOnItsSecondRead:
-    """An array-like that gives a plain array, then a masked one."""
-
-    def __init__(self) -> None:
-        self.reads = 0
-
-    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
-        self.reads += 1
-        if self.reads == 1:
-            return np.array([1.0, 2.0])
-        return np.ma.array([1.0, 99.0], mask=[False, True])
-
-
 def test_same_bits_reads_an_array_like_once() -> None:
     # the checks and the comparison see one array: a second read could bring back a mask
     # that the checks never saw, and numpy would drop it
-    given = _MaskedOnItsSecondRead()
+    given = Drifting([1.0, 2.0], np.ma.array([1.0, 99.0], mask=[False, True]))
     assert not same_bits(given, [1.0, 99.0])
     assert given.reads == 1
-    inside = _MaskedOnItsSecondRead()
+    inside = Drifting([1.0, 2.0], np.ma.array([1.0, 99.0], mask=[False, True]))
     assert same_bits([inside], [[1.0, 2.0]])
     assert inside.reads == 1
 
@@ -1018,3 +1116,11 @@ def test_source_digest_reads_a_file_name_that_is_not_utf8(tmp_path: Path) -> Non
 def test_source_digest_refuses_a_path_the_file_system_cannot_take(path: str) -> None:
     with pytest.raises(ValueError, match=r"^expected a readable package folder, got 'pkg"):
         source_digest(path)
+
+
+def test_same_bits_refuses_a_mapping_whose_keys_numpy_would_read() -> None:
+    from zerograd import Layered  # noqa: PLC0415
+
+    for mapping in (collections.UserDict({0.5: 99.0}), [Layered([np.zeros(1)], first=1)]):
+        with pytest.raises(ValueError, match=r"^actual must be a float64 array, not a mapping"):
+            same_bits(mapping, [0.5])  # type: ignore[arg-type]

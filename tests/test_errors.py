@@ -208,8 +208,9 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      zg.ArgumentValueError,
      ("step must be a finite number of at least 1.3322676295501878e-15 (float64's epsilon "
       "times the largest "
-      "|parameter| or |raw activation|, 6, or 1: a smaller step can leave an entry unmoved); "
-      "got 1e-300")),
+      "|parameter| or |raw activation|, 6, or 1: a smaller step can leave an entry unmoved; "
+      "where a step that large makes the objective overflow, no step works: scale x, y or the "
+      "parameters down); got 1e-300")),
     ("layer number", lambda: NET.W[0], zg.LayerIndexError,
      "layer number must be an int from 1 to 2; got 0"),
 ]  # fmt: skip
@@ -1023,7 +1024,8 @@ def test_a_softmax_target_whose_sum_overflows_is_refused_without_a_warning() -> 
     three = zg.Network.random([2, 3], "identity", seed=0)
     with refuses(zg.ArgumentValueError, "y", received=np.inf) as info:
         three.loss([0.5, 0.5], [1e308, 1e308, 1.0], loss="softmax_cross_entropy")
-    assert str(info.value).endswith("; got a sum of inf")
+    # the caller gave no inf: the sum of finite entries overflowed
+    assert str(info.value).endswith("; got a sum beyond float64's range (about 1.8e308)")
 
 
 def test_a_total_norm_beyond_float64_is_refused_naming_the_sample() -> None:

@@ -161,6 +161,22 @@ def test_zero_output_bias_batch_rejects_what_it_cannot_build() -> None:
         zero_output_bias_batch([2, 2, 1], ["tanh", "relu"], seed=0.5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("activations", "loss", "received"),
+    [
+        ("tanh", "squared_error", ("tanh", "squared_error")),
+        (("relu", "sigmoid"), "squared_error", ("sigmoid", "squared_error")),
+    ],
+)
+def test_flat_with_another_loss_or_output_is_refused_before_the_sizes(
+    activations: str | list[str], loss: str, received: tuple[str, str]
+) -> None:
+    # no sizes would make 'flat' fit: the error names way, not the bad sizes
+    for sizes in ([2, -3, 2], [2, 3, 2]):
+        with refuses(zg.ArgumentValueError, "way", received=received):
+            zero_output_bias_batch(sizes, activations, way="flat", loss=loss)
+
+
 @pytest.mark.parametrize("n_samples", [2**40, 2**62, 10**30])
 def test_zero_output_bias_batch_refuses_a_batch_that_cannot_be_held(
     n_samples: int, monkeypatch: pytest.MonkeyPatch
@@ -434,7 +450,7 @@ def test_flat_way_lowers_only_the_output_bias_as_documented() -> None:
 def test_zero_output_bias_batch_flat_needs_relu_and_squared_error() -> None:
     with refuses(zg.ArgumentValueError, "way", received=("tanh", "squared_error")):
         zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")
-    with refuses(zg.ArgumentValueError, "way", received=("relu", "softmax_cross_entropy")):
+    with refuses(zg.ArgumentValueError, "loss", received="softmax_cross_entropy"):
         zero_output_bias_batch(
             [2, 2, 2], ["tanh", "relu"], way="flat", loss="softmax_cross_entropy"
         )
@@ -486,19 +502,22 @@ def test_zero_output_bias_batch_flat_names_the_output_and_the_loss() -> None:
         zero_output_bias_batch([2, 2, 2, 1], ["relu", "relu", "tanh"], way="flat")
 
 
-def test_zero_output_bias_batch_flat_with_softmax_is_refused_by_way_at_any_width() -> None:
-    # one output unit would also be too few for softmax: the way is named first, as
-    # no width makes 'flat' fit that loss
-    for sizes in ([2, 3, 1], [2, 3, 2]):
+def test_zero_output_bias_batch_flat_with_softmax_is_refused_by_loss_at_any_width() -> None:
+    # with one output unit way='target' would not mend it either (softmax needs two):
+    # the loss is what to change, and is named before the width
+    for sizes in ([2, 3, 1], [2, 3, 2], [2, -3, 1]):
         with refuses(
             zg.ArgumentValueError,
-            "way",
-            expected=("relu", "squared_error"),
-            received=("relu", "softmax_cross_entropy"),
-        ):
+            "loss",
+            expected="squared_error",
+            received="softmax_cross_entropy",
+        ) as info:
             zero_output_bias_batch(
                 sizes, ["tanh", "relu"], way="flat", loss="softmax_cross_entropy"
             )
+        assert str(info.value) == (
+            "loss must be 'squared_error' for way='flat'; got 'softmax_cross_entropy'"
+        )
     # the width is named where the way fits the loss
     with refuses(zg.ArgumentValueError, "sizes", expected=2, received=1):
         zero_output_bias_batch([2, 3, 1], ["tanh", "identity"], loss="softmax_cross_entropy")

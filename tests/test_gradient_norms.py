@@ -704,3 +704,19 @@ def test_the_model_method_uses_squared_error_by_default() -> None:
         for name, k in (("W", 1), ("b", 1), ("W", 2), ("b", 2)):
             expected = np.linalg.norm(one.parameters[name][k])
             assert norms.parameters[name][k][n] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("delta_scale", "input_scale"), [(1e160, 1e-160), (1e-170, 1e100)])
+def test_the_gram_form_redoes_a_sample_whose_factor_products_overflow_or_underflow(
+    delta_scale: float, input_scale: float
+) -> None:
+    # delta_t . delta_s overflows (or underflows to 0) where G_n's entries, delta times
+    # input, are moderate: the Gram sum is inf, NaN or 0 and the direct form is right
+    rng = np.random.default_rng(0)
+    delta = rng.normal(size=(1, 2, 64)) * delta_scale
+    inputs = rng.normal(size=(1, 3, 64)) * input_scale
+    direct = layers.shared_weight_norms(delta, inputs, 2, "direct")
+    assert np.all(np.isfinite(direct))
+    assert np.all(direct > 0.0)
+    gram = layers.shared_weight_norms(delta, inputs, 2, "gram")
+    np.testing.assert_allclose(gram, direct, rtol=1e-12)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pytest
-from contracts import refuses
+from contracts import Drifting, refuses
 from gradient_cases import Case, any_cases
 from hypothesis import given
 
 import zerograd as zg
 from zerograd import ConvNetwork, Network, RecurrentNetwork, gradients
 from zerograd._checks import as_real_array
+from zerograd.examples import zeros_of
 
 
 def test_finite_values_whose_squares_overflow_are_accepted() -> None:
@@ -106,3 +107,51 @@ def test_a_scalar_target_must_be_finite_too(bad: float) -> None:
             net.loss(x, bad)
         with refuses(zg.NonFiniteError, "y", received=kind, index=()):
             gradients(net, x, bad)
+
+
+class _OtherEntriesOnItsSecondRead:
+    """A sequence read by index that gives other entries when read again."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> float:
+        if index >= 2:
+            raise IndexError(index)
+        if index == 0:
+            self.passes += 1
+        return [1.0, 3.0][index] if self.passes == 1 else 99.0
+
+
+def test_an_input_is_read_once_so_what_is_checked_is_what_is_used() -> None:
+    net = Network(W=[[[2.0, -1.0]]], b=[[0.5]], activations="identity")
+    expected = net.forward([[1.0, 3.0]]).z[1]
+    # read twice, the array-like would bring a mask the checks never saw, and numpy
+    # would drop it and use the 99.0 under it
+    inside = Drifting([1.0, 3.0], np.ma.array([1.0, 99.0], mask=[False, True]))
+    np.testing.assert_array_equal(net.forward([inside]).z[1], expected)
+    assert inside.reads == 1
+    sequence = _OtherEntriesOnItsSecondRead()
+    forward = net.forward([sequence])  # type: ignore[arg-type]
+    np.testing.assert_array_equal(forward.z[1], expected)
+    assert sequence.passes == 1
+
+
+def test_calls_that_pass_an_argument_on_read_it_once() -> None:
+    # read again, each would check, or compute, with other values than it returns
+    net = Network(W=[[[1.0, 0.5]], [[2.0]]], b=[[0.0], [0.0]], activations=["tanh", "identity"])
+    for directions in (None, 2):
+        x, y = Drifting([1.0, 2.0], [70.0, 80.0]), Drifting([0.0], [5.0])
+        zg.check_gradients(net, x, y, directions=directions)
+        assert (x.reads, y.reads) == (1, 1)
+    candidates = Drifting([-1.0, 0.0, 1.0], [5.0])
+    zeros = zeros_of("relu", candidates)
+    np.testing.assert_array_equal(zeros, [-1.0, 0.0])
+    assert candidates.reads == 1
+    weights = Drifting([[1.0, 0.5]], [[9.0, 9.0]])
+    replaced = net.replace(W=[weights, net.W[2]])
+    assert weights.reads == 1
+    np.testing.assert_array_equal(replaced.W[1], [[1.0, 0.5]])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 
+import zerograd as zg
 from zerograd import Layered, LayerIndexError
 
 
@@ -83,3 +86,48 @@ def test_a_type_error_of_the_caller_s_generator_is_its_own() -> None:
 
     with pytest.raises(TypeError, match=r"^the caller's own error$"):
         Layered(arrays(), first=1)  # type: ignore[arg-type]
+
+
+def test_results_refuse_equality_naming_what_compares_their_arrays() -> None:
+    # numpy's == gives arrays, so == on a result would raise numpy's "truth value
+    # of an array ... is ambiguous", or compare one-entry arrays with 0.0 == -0.0
+    net = zg.Network.random([2, 3], "tanh", seed=0)
+    results = {
+        "Layered": net.W,
+        "Gradients": zg.gradients(net, [1.0, 2.0], [0.0, 0.0, 0.0]),
+        "GradientNorms": zg.gradient_norms(net, [1.0, 2.0], [0.0, 0.0, 0.0]),
+        "ForwardPass": net.forward([1.0, 2.0]),
+    }
+    for name, result in results.items():
+        for compare in (operator.eq, operator.ne):
+            with pytest.raises(TypeError, match=rf"^{name} holds arrays, .*numpy\.array_equal"):
+                compare(result, result)
+        with pytest.raises(TypeError, match=rf"unhashable type: '{name}'"):
+            hash(result)
+
+
+def test_a_layer_set_to_something_else_is_shown_by_its_type() -> None:
+    net = zg.Network.random([2, 3], "tanh", seed=0)
+    net.W[1] = None  # type: ignore[assignment]
+    assert repr(net.W) == "Layered({1: NoneType})"
+    net.W[1] = [[1.0], [1.0, 2.0]]  # type: ignore[assignment]
+    assert repr(net.W) == "Layered({1: list})"
+
+
+def test_the_refusal_of_equality_is_worded_in_full() -> None:
+    net = zg.Network.random([2, 3], "tanh", seed=0)
+    g = zg.gradients(net, [1.0, 2.0], [0.0, 0.0, 0.0])
+    with pytest.raises(TypeError) as info:
+        operator.eq(g, g)
+    assert str(info.value) == (
+        "Gradients holds arrays, which == does not compare to one truth value; compare "
+        "them array by array with numpy.array_equal (or zerograd.book.same_bits, bit for bit)"
+    )
+    with pytest.raises(TypeError) as info:
+        operator.eq(net.W, net.W)
+    assert str(info.value) == (
+        "Layered holds arrays, which == does not compare to one truth value; compare them "
+        "layer by layer with numpy.array_equal (or zerograd.book.same_bits, bit for bit)"
+    )
+    with pytest.raises(zg.ArgumentTypeError, match=r"arrays must be an iterable"):
+        Layered(bytearray(b"ab"), first=1)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -348,3 +349,62 @@ def test_softmax_of_logits_further_apart_than_float64_spans_is_quiet() -> None:
     value = get_loss("softmax_cross_entropy").value(logits, logits, np.array([[1.0, 0.0]]))
     assert value.tolist() == [0.0]
     assert not np.signbit(value[0])
+
+
+def _value(loss: str, output: list[float], target: list[float]) -> float:
+    """One sample's loss through a network whose output is ``output``."""
+    activation = {"binary_cross_entropy": "sigmoid"}.get(loss, "identity")
+    net = zg.Network(W=[np.zeros((len(output), 1))], b=[output], activations=activation)
+    return float(net.loss([0.0], target, loss=loss))
+
+
+@pytest.mark.parametrize(
+    ("output", "real"),
+    [([1.5e154], 0.5 * 1.5e154 * 1.5e154), ([1.2e154, 1.2e154], 1.2e154 * 1.2e154)],
+    ids=["one-square-overflows", "the-sum-overflows"],
+)
+def test_a_squared_error_that_fits_is_returned_where_its_squares_overflow(
+    output: list[float], real: float
+) -> None:
+    assert math.isinf(sum(v * v for v in output))  # the squares alone do not fit
+    assert _value("squared_error", output, [0.0] * len(output)) == pytest.approx(real, rel=1e-15)
+
+
+def test_a_mean_loss_that_fits_is_returned_where_the_sum_overflows() -> None:
+    net = zg.Network(W=[[[0.0]]], b=[[1.3e154]], activations="identity")
+    x, y = np.zeros((4, 1)), np.zeros((4, 1))
+    each = 0.5 * 1.3e154 * 1.3e154
+    assert np.isinf(4 * each)
+    assert net.loss(x, y, reduction="mean") == pytest.approx(each, rel=1e-15)
+    zg.check_gradients(net, x, y, reduction="mean", step=1e140)
+
+
+@pytest.mark.parametrize("z", [20.0, 36.0, 40.0, 700.0])
+def test_cross_entropies_keep_a_loss_far_below_one(z: float) -> None:
+    # the loss is log(1 + e**-z); softplus(z) - z, or log of a sum that rounds to 1,
+    # loses it to cancellation
+    real = math.log1p(math.exp(-z))
+    assert _value("binary_cross_entropy", [z], [1.0]) == pytest.approx(real, rel=4e-16, abs=0.0)
+    assert _value("binary_cross_entropy", [-z], [0.0]) == pytest.approx(real, rel=4e-16, abs=0.0)
+    assert _value("softmax_cross_entropy", [z, 0.0], [1.0, 0.0]) == pytest.approx(
+        real, rel=4e-16, abs=0.0
+    )
+    assert float(-log_softmax(np.array([z, 0.0]))[0]) == pytest.approx(real, rel=4e-16, abs=0.0)
+
+
+def test_a_softmax_cross_entropy_that_fits_is_returned_where_a_logit_gap_overflows() -> None:
+    # log p = -2e308 for the second class; half of it fits
+    assert _value("softmax_cross_entropy", [1e308, -1e308], [0.5, 0.5]) == pytest.approx(
+        1e308, rel=1e-15
+    )
+    with pytest.raises(zg.NonFiniteError, match=r"^the loss must be finite"):
+        _value("softmax_cross_entropy", [1e308, -1e308], [0.0, 1.0])  # 2e308
+
+
+def test_log_softmax_shifts_and_sums_each_row_by_itself() -> None:
+    # two rows whose largest logits differ, and sit in different columns
+    logits = np.array([[1.0, 3.0, -2.0], [40.0, 0.0, 39.0]])
+    expected = [
+        [math.log(math.exp(v) / sum(math.exp(w) for w in row)) for v in row] for row in logits
+    ]
+    np.testing.assert_allclose(log_softmax(logits), expected, rtol=1e-15, atol=0.0)

@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 import pytest
-from contracts import refuses
+from contracts import Drifting, refuses
 from gradient_cases import Case, any_cases
 from hypothesis import given
 from hypothesis import strategies as st
@@ -562,3 +562,38 @@ def test_an_activation_the_replay_lacks_is_named_before_x_and_y(
     for x, y in (([1.0], [1.0, 2.0, 3.0]), ([1e300], [0.0])):
         with pytest.raises(zg.ArgumentValueError, match=r"^net must use only the activations"):
             helper(tanh, x, y)
+
+
+def test_the_rational_helpers_read_x_and_y_once() -> None:
+    # read again, x would give another input, whose exact gradients zerograd's at the
+    # first input would then be judged against
+    net = zg.Network(W=[[[1.0, 0.5]], [[2.0]]], b=[[0.0], [0.0]], activations=["relu", "identity"])
+    calls: dict[str, Callable[[Drifting, Drifting], object]] = {
+        "exact_forward": lambda x, _: exact_forward(net, x),
+        "forward_is_exact": lambda x, _: forward_is_exact(net, x),
+        "exact_gradients": lambda x, y: exact_gradients(net, x, y),
+        "gradients_are_exact": lambda x, y: gradients_are_exact(net, x, y),
+    }
+    for name, call in calls.items():
+        x, y = Drifting([1.0, 2.0], [7.0, 8.0]), Drifting([0.0], [5.0])
+        call(x, y)
+        assert x.reads == 1, name
+        assert y.reads in (0, 1), name
+    x, y = Drifting([1.0, 2.0], [7.0, 8.0]), Drifting([0.0], [5.0])
+    assert gradients_are_exact(net, x, y)
+    exact = exact_gradients(net, Drifting([1.0, 2.0], [7.0, 8.0]), [0.0])
+    assert exact.parameters["W[1]"].tolist() == [[Fraction(8), Fraction(16)]]
+
+
+class _Scalar:
+    """An array-like scalar, as a torch or JAX scalar is: numpy reads it by __array__."""
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return np.array(0.5, dtype=dtype)  # type: ignore[call-overload,no-any-return]
+
+
+def test_fractions_of_reads_its_argument_once_and_takes_array_like_entries() -> None:
+    drifting = Drifting([0.5], [0.25])
+    assert fractions_of(drifting).tolist() == [Fraction(1, 2)]
+    assert drifting.reads == 1
+    assert fractions_of([_Scalar(), 0.25]).tolist() == [Fraction(1, 2), Fraction(1, 4)]  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ the wording of each message template is pinned once, in ``test_errors.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import numpy as np
@@ -312,3 +312,39 @@ def test_unsigned_integer_and_bool_targets_are_labels() -> None:
     for labels in (np.array([[1, 0]], dtype=np.uint8), np.array([[True, False]])):
         exact = gradients(net, x, labels, loss="binary_cross_entropy")
         np.testing.assert_array_equal(exact.W[1], reference.W[1])
+
+
+_LAYERS = zg.Layered([np.array([5.0, 7.0, 9.0]), np.array([1.0, 1.0])], first=1)
+
+
+@pytest.mark.parametrize(
+    ("x", "index"),
+    [
+        (_LAYERS, None),  # numpy would read its keys, 1 and 2
+        ([_LAYERS[1], _LAYERS], (1,)),
+        ({0: 1.0, 1: 2.0, 2: 3.0}, None),
+        ([[1.0, 2.0, 3.0], {0: 1.0}], (1,)),
+    ],
+    ids=["layered", "layered-in-a-list", "dict", "dict-in-a-list"],
+)
+def test_a_mapping_where_an_array_belongs_is_refused(x: object, index: object) -> None:
+    net = small_net()
+    with refuses(zg.ArgumentTypeError, "x", expected="an array") as info:
+        net.forward(x)  # type: ignore[arg-type]
+    shown = f"a mapping, {type(x).__name__}" if index is None else f"a mapping at index {index}"
+    assert str(info.value) == (
+        "x must be an array or a sequence of numbers (numpy would read a mapping's keys); "
+        f"got {shown}"
+    )
+    assert info.value.received is Mapping
+    with refuses(zg.ArgumentTypeError, "b[1]", expected="an array"):
+        Network(W=net.W, b=[_LAYERS, net.b[2]], activations=net.activations)  # type: ignore[list-item]
+
+
+def test_a_bytearray_is_refused_as_bytes_are_not_read_as_numbers() -> None:
+    net = Network(W=[[[1.0, 1.0]]], b=[[0.0]], activations="identity")
+    for x in (bytearray(b"\x02\x03"), [bytearray(b"12")]):
+        with refuses(zg.ArgumentTypeError, "x", expected="real numbers"):
+            net.forward(x)  # type: ignore[arg-type]
+    with refuses(zg.ArgumentTypeError, "sizes"):
+        Network.random(bytearray(b"\x02\x03"), "relu")

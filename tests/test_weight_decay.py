@@ -273,3 +273,32 @@ def test_a_penalty_is_right_where_its_squares_underflow_or_lambda_is_subnormal(
     got = net.weight_penalty(decay)
     assert got == pytest.approx(float(real), rel=4 * 2.0**-52, abs=0.0) or got == float(real)
     assert net.loss([0.0, 0.0], [0.0], weight_decay=decay) == got
+
+
+@pytest.mark.parametrize(
+    ("weights", "decay"),
+    [
+        ([0.45752525329589844, 0.2044544219970703], float.fromhex("0x1.e492c29385181p-1020")),
+        ([0.691401481628418, 0.4617338180541992], float.fromhex("0x1.36831df83be4bp-1021")),
+        ([1.0, 1.0], 5e-324),
+        ([2.0**-200, 1.0], 2.0**-1060),
+    ],
+)
+def test_a_subnormal_penalty_is_within_one_unit_of_the_real_one(
+    weights: list[float], decay: float
+) -> None:
+    # lambda/2 times the sum of squares is a subnormal float64: each rounding on the way
+    # is at most half a unit there, 2**-1075
+    net = zg.Network(W=[[weights]], b=[[0.0]], activations="identity")
+    real = Fraction(decay) / 2 * sum(Fraction(w) ** 2 for w in weights)
+    assert real < Fraction(2.0**-1022)
+    assert abs(Fraction(net.weight_penalty(decay)) - real) <= Fraction(2.0**-1074)
+
+
+def test_the_penalty_of_an_all_zero_weight_array_is_zero() -> None:
+    net = zg.Network(W=[[[0.0, 0.0]], [[2.0]]], b=[[0.0], [0.0]], activations="identity")
+    assert net.weight_penalty(0.5) == 0.5 / 2 * 4.0
+    zero = zg.Network(W=[[[0.0, -0.0]]], b=[[5.0]], activations="identity")
+    penalty = zero.weight_penalty(1e300)
+    assert penalty == 0.0
+    assert math.copysign(1.0, penalty) == 1.0

@@ -28,23 +28,30 @@ the claim id; give each assert a message with the numbers that went wrong.
 
 The build fails, naming the claim and its page, when a claim has no check that
 ran on this build, a ``with claim(...)`` block in a page's code cells holds
-neither an ``assert`` that reads a value nor a call, outside the functions the
-block defines (so that it cannot fail; each block of the cells the page shows is
-judged, whether it ran or not, and whatever record it left), a code cell that
-myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
-``claim(...)`` call, a code cell the page shows holds ``claim(`` and does not parse, or
-starts with a cell magic (``%%time``, ``%%capture``), so that its blocks cannot be found,
+neither an ``assert`` that reads a value when it runs nor a call, outside the functions
+the block defines (so that it cannot fail; ``assert (x == 1, "x")``, a non-empty tuple,
+reads nothing; each block of the cells the page shows is judged, whether it ran or not,
+and whatever record it left), a code cell that myst-nb leaves out of the page (tagged
+``remove-cell``, say) holds a ``claim(...)`` call (or, if it starts with a cell magic or
+does not parse, the text ``claim(``), a code cell the page shows holds ``claim(`` and
+does not parse, starts with a cell magic (``%%time``, ``%%capture``) or holds a line
+magic continued with a backslash, so that its blocks cannot be found or placed, a code
+cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
-(the assert's message is in the log), a page's execution failed outside any
-check, a check ran against another version of the library than ``src/``, or a check's
+(the assert's message is in the log), a code cell shows an error that did not stop its
+page (:func:`_error_outputs`: ``%%capture`` shows its body's error and goes on), a
+page's execution failed outside any check, a check ran against another version of the
+library than ``src/``, or a check's
 ``with claim(...)`` cannot be placed on its page (so that its block cannot be judged:
 ``claim`` under another name, bound to a variable first, in a module
-the page imports or in a string run by ``exec``). The kernel names, with each check, the
+the page imports or in a string run by ``exec`` or ``run_cell``). The kernel names, with each check, the
 cell whose code holds the ``with`` that ran it and that ``with``'s line, and the build looks
 for the block in that cell alone (:func:`_line_in`); a check entered by a second ``with``
 raises ``ValueError``, which fails the page.
 Not caught, among others: a block whose asserts and calls do not test the claim (a lone
-``print``, or an assert under an ``if`` that is false).
+``print``, an assert under an ``if`` that is false, or an assert of a method it does
+not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``)
+refuses its checks, and :func:`setup` clears ``PYTHONOPTIMIZE`` for the kernels.
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -68,7 +75,8 @@ How a check reaches the build
 -----------------------------
 ``zerograd.book.claim`` records each check with myst-nb's own ``glue(...,
 display=False)``, one record per ``with`` statement and cell with its number
-of runs, sent when the cell has run (only when this extension has set
+of runs, sent when the page's cell has run, not the body that ``%%capture`` runs as a
+cell of its own (only when this extension has set
 ``ZEROGRAD_BOOK_BUILD`` in the environment the kernels inherit). myst-nb takes those outputs out of the
 page and out of the published notebook, and keeps them in
 ``<jupyter_execute>/<page>.glue.json``, listing their keys in its page metadata;
@@ -212,8 +220,9 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
 
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
     blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
-    out of the doctree and ``unparsed`` to its shown cells that hold ``claim(`` and do not
-    parse or start with a cell magic;
+    out of the doctree, ``unparsed`` to its shown cells whose checks it cannot judge
+    (see :func:`_unjudged`) and ``errors`` to the error outputs of its cells that
+    did not stop its execution (see :func:`_error_outputs`);
     ``failures`` maps a page whose execution failed to the last line of its
     traceback; ``placeholders`` lists the pages whose output depends on the
     whole ledger (``ledgers`` those with the table); ``read`` lists the pages
@@ -226,13 +235,14 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
             "vacuous": {},
             "removed": {},
             "unparsed": {},
+            "errors": {},
             "failures": {},
             "placeholders": set(),
             "ledgers": set(),
             "read": set(),
         }
     store = cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
-    for key in ("vacuous", "removed", "unparsed"):
+    for key in ("vacuous", "removed", "unparsed", "errors"):
         store.setdefault(key, {})  # an environment pickled before this key existed
     return store
 
@@ -319,9 +329,11 @@ def _code_cells(source: Sequence[str], doctree: nodes.document) -> list[Cell]:
 
     myst-nb's cell containers carry the cell's index, execution count and a line
     just after the ``{code-cell}`` fence; the first line of code is found in the
-    page's ``source`` lines, after the fence and any cell options, and the last
-    before the closing fence. A cell that myst-nb leaves out of the doctree (see
-    :func:`_removed_checks`) has no container, and is not here.
+    page's ``source`` lines, after the fence, any cell options and any blank lines (which
+    IPython drops before it compiles the cell, so that the lines its checks name count
+    from the first line that is not blank), and the last before the closing fence. A
+    cell that myst-nb leaves out of the doctree (see :func:`_removed_checks`) has no
+    container, and is not here.
     """
     cells: list[Cell] = []
     code_cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
@@ -338,6 +350,8 @@ def _code_cells(source: Sequence[str], doctree: nodes.document) -> list[Cell]:
             after = range(first + 1, len(source))
             first = next((i + 1 for i in after if source[i].strip() == "---"), first)
         while first < len(source) and source[first].startswith(":"):  # short cell options
+            first += 1
+        while first < len(source) and not source[first].strip():  # as IPython drops them
             first += 1
         closing = next(
             (i for i in range(first, len(source)) if CLOSING.match(source[i])), len(source)
@@ -357,9 +371,6 @@ class Block:
     functions it defines, so that it cannot fail (see :func:`_claim_blocks`)."""
     label: str
     """The claim id it names, or the expression that names it (a variable)."""
-    in_function: bool
-    """Whether it is in the body of a function (``def``, ``async def``), so that it runs
-    when the function is called, from its own cell or from another."""
 
 
 ClaimBlocks = dict[tuple[int, str | None], Block]
@@ -406,80 +417,6 @@ def _line_in(
     return line
 
 
-def _with_line(
-    cells: Iterable[Cell],
-    blocks_of: Callable[[Cell], ClaimBlocks],
-    line: int | None,
-    in_cell: int,
-    claim_id: str,
-    ran_in: int | None,
-) -> int | None:
-    """The line of the page's ``claim(...)`` call that a record without ``defined_in`` stands for.
-
-    A record from a kernel that named the cell of its code is placed by :func:`_line_in`;
-    this guesses that cell from the line, as the build did before.
-
-    Parameters
-    ----------
-    cells
-        The page's executed code cells.
-    blocks_of
-        The ``with claim(...)`` blocks of a cell.
-    line
-        The line of the page that the record points at: the first line of the cell that
-        ran it plus ``in_cell - 1``; ``None`` if no cell of the page has its execution count.
-    in_cell
-        The line of the ``claim(...)`` call within the code that holds it, as the record
-        has it.
-    claim_id
-        The claim the record names.
-    ran_in
-        The execution count of the cell that ran the record.
-
-    Returns
-    -------
-    int or None
-        ``line``, if the cell there holds a ``with claim(...)`` block at ``line``.
-        Otherwise the statement may be in a function that one cell defines and a later
-        one calls: ``in_cell`` then counts within the first cell's code, so ``line``
-        points elsewhere, and the call is the page's one ``claim(...)`` call in the body
-        of a function at line ``in_cell`` of its own cell's code, that cell having run no
-        later than the record's. ``None`` if no single one is (the check is then located
-        by its cell alone, and the build fails: its block cannot be judged).
-
-    Notes
-    -----
-    Only a block in a function is taken from another cell: a block at the top level of
-    a cell runs only when that cell runs, so the record of another cell's run is not its
-    own. Such a record comes from a ``with`` that the build does not see (``claim`` under
-    another name, bound to a variable first, in a cell magic or in a module), and
-    matching it by its line to a block it does not belong to would judge the wrong block.
-    A call matches when it names ``claim_id``, or names it by an expression (a
-    variable), which only the run knows; the calls are found in the parsed code, so a
-    ``with`` split over several lines is found too.
-    """
-
-    def block_at(cell: Cell, number: int) -> Block | None:
-        blocks = blocks_of(cell)
-        return blocks.get((number, claim_id)) or blocks.get((number, None))
-
-    if line is not None:
-        ran = _cell_at(cells, line)
-        if ran is not None and line <= ran.last_line and block_at(ran, line) is not None:
-            return line
-    found = []
-    for cell in cells:
-        number = cell.first_line + in_cell - 1
-        if number > cell.last_line or (
-            ran_in is not None and cell.count is not None and cell.count > ran_in
-        ):
-            continue
-        block = block_at(cell, number)
-        if block is not None and block.in_function:
-            found.append(number)
-    return found[0] if len(found) == 1 else None
-
-
 def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
     """Whether ``expression`` is a ``claim(...)`` call, the id it names as a string literal,
     and that id or the source of the expression that names it."""
@@ -509,29 +446,53 @@ def _parse_cell(code: str) -> ast.Module | None:
     """A code cell's code as Python, read as IPython turns it into Python; ``None`` if it
     does not parse even then.
 
-    IPython keeps the lines of a cell with a line magic (``%time``) or a ``!`` shell line;
-    the body of a cell magic (``%%time``) becomes a string, so what it holds is not seen.
+    IPython keeps the lines of a cell with a line magic (``%time``) or a ``!`` shell line,
+    unless one is continued with a backslash (see :func:`_joins_lines`); the body of a
+    cell magic (``%%time``) becomes a string, so what it holds is not seen.
     """
-    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
-
-    python = str(TransformerManager().transform_cell(code))
+    python = _python(code)
     try:
         return ast.parse(python)
     except SyntaxError:
         return None
 
 
+def _python(code: str) -> str:
+    """A code cell's code as IPython turns it into Python before it compiles it."""
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+
+    return str(TransformerManager().transform_cell(code))
+
+
+def _cell_magic(code: str) -> bool:
+    """Whether IPython runs ``code`` as a cell magic (``%%capture``, after any blank
+    lines or console prompts such as ``>>> %%capture``), whose body it runs apart."""
+    return _python(code).startswith("get_ipython().run_cell_magic(")
+
+
+def _joins_lines(code: str) -> bool:
+    """Whether IPython's Python for ``code`` has fewer lines than its text: a line magic
+    or shell line continued with a backslash (``%time x = \\``) is joined into one line,
+    so that the lines of the checks below it would not be the page's."""
+    return len(_python(code).strip().splitlines()) < len(code.strip().splitlines())
+
+
 def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
     """``node`` and the nodes under it that run when it runs.
 
-    Left out: the bodies of the functions it defines (their decorators and default values
-    run where they are defined), and an ``assert``'s message, which runs only when the
-    assert fails.
+    Left out: the bodies of the functions it defines, lambdas included (their decorators
+    and default values run where they are defined), and an ``assert``'s message, which
+    runs only when the assert fails. Also left out, though it runs: the test of an
+    ``assert`` that is always true (:func:`_always_true`, such as the slip
+    ``assert (x == y, "message")``), so that a call in it, meant to be tested by the
+    assert, does not count as a call that raises on a wrong value.
     """
     yield node
     for name, value in ast.iter_fields(node):
-        if (name == "body" and isinstance(node, FUNCTIONS)) or (
-            name == "msg" and isinstance(node, ast.Assert)
+        if (
+            (name == "body" and isinstance(node, FUNCTIONS))
+            or (name == "msg" and isinstance(node, ast.Assert))
+            or (name == "test" and isinstance(node, ast.Assert) and _always_true(node.test))
         ):
             continue
         for child in value if isinstance(value, list) else [value]:
@@ -539,23 +500,38 @@ def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
                 yield from _runs_with(child)
 
 
-def _tests(node: ast.AST) -> bool:
-    """Whether ``node`` may fail on a wrong value: a call, or an ``assert`` whose condition
-    reads a name (``assert True`` and ``assert 1 == 1`` test nothing)."""
-    if isinstance(node, ast.Call):
-        return True
-    return isinstance(node, ast.Assert) and any(
-        isinstance(sub, ast.Name) for sub in ast.walk(node.test)
+def _always_true(test: ast.expr) -> bool:
+    """Whether an ``assert``'s test is true whatever it holds: a non-empty tuple, list or
+    set display, a non-empty dict display, or an f-string with a non-empty constant part
+    (``assert f"{x} == 1"``)."""
+    if isinstance(test, ast.Tuple | ast.List | ast.Set):
+        return bool(test.elts)
+    if isinstance(test, ast.Dict):
+        return bool(test.keys)
+    return isinstance(test, ast.JoinedStr) and any(
+        isinstance(part, ast.Constant) and part.value for part in test.values
     )
 
 
-def _withs(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.With, bool]]:
-    """Each ``with`` statement under ``node``, and whether it is in a function's body."""
-    if isinstance(node, ast.With):
-        yield node, in_function
-    inner = in_function or isinstance(node, FUNCTIONS)
-    for child in ast.iter_child_nodes(node):
-        yield from _withs(child, inner)
+def _tests(node: ast.AST) -> bool:
+    """Whether ``node`` may fail on a wrong value: a call, or an ``assert`` whose condition
+    reads a name when it runs.
+
+    ``assert True`` and ``assert 1 == 1`` test nothing; nor do ``assert (x == 1, "x")``
+    (a non-empty tuple; lists, sets, dicts and f-strings, see :func:`_always_true`),
+    ``assert (seen := 0) == 0`` (its only name is assigned, not read)
+    and ``assert lambda: x == 1`` (a function, whose body does not run).
+    """
+    if isinstance(node, ast.Call):
+        return True
+    return (
+        isinstance(node, ast.Assert)
+        and not _always_true(node.test)
+        and any(
+            isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)
+            for sub in _runs_with(node.test)
+        )
+    )
 
 
 def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
@@ -573,29 +549,20 @@ def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
     if tree is None:
         return {}
     blocks: ClaimBlocks = {}
-    for node, in_function in _withs(tree):
+    for node in (node for node in ast.walk(tree) if isinstance(node, ast.With)):
         runs = (sub for statement in node.body for sub in _runs_with(statement))
         vacuous = not any(_tests(sub) for sub in runs)
         for item in node.items:
             is_claim, claim_id, label = _claim_call(item.context_expr)
             if is_claim:
                 line = cell.first_line + item.context_expr.lineno - 1
-                blocks[(line, claim_id)] = Block(vacuous, label, in_function)
+                blocks[(line, claim_id)] = Block(vacuous, label)
     return blocks
 
 
-def _removed_checks(
-    env: BuildEnvironment, path: Path, text: str, doctree: nodes.document
-) -> list[tuple[int | None, str]]:
-    """The ``claim(...)`` calls in the code cells of the page that myst-nb leaves out of
-    its doctree: the line of each one's cell fence, and the claim it names.
-
-    myst-nb executes a cell tagged ``remove-cell`` (or ``remove-input`` and
-    ``remove-output`` together), but gives it no container in the doctree, so its checks
-    cannot be placed, shown or judged. The cells are read with myst-nb's own reader, as
-    myst-nb read them for the doctree, and compared with the containers by their index
-    in the notebook, so whatever rule removed a cell, the cell is found.
-    """
+def _notebook(env: BuildEnvironment, path: Path, text: str) -> Any:
+    """The page as myst-nb reads it into a notebook (its cells unexecuted, with a
+    ``source_map`` of their fences' lines in its metadata); ``None`` if it is not one."""
     from myst_nb.core.read import create_nb_reader  # noqa: PLC0415
 
     reader = create_nb_reader(
@@ -604,26 +571,148 @@ def _removed_checks(
         env.mystnb_config,  # type: ignore[attr-defined]
         text,
     )
-    if reader is None:  # not a notebook: no code cells
-        return []
-    notebook = reader.read(text)
-    shown = {
+    return None if reader is None else reader.read(text)
+
+
+def _shown_indices(doctree: nodes.document) -> set[int]:
+    """The notebook indices of the code cells that the doctree shows."""
+    return {
         container.get("cell_index")
         for container in doctree.findall(nodes.container)
         if container.get("nb_element") == "cell_code"
     }
+
+
+def _fence(notebook: Any, index: int) -> int | None:
+    """The line of the page's source of the fence of the notebook's cell ``index``."""
     fences = notebook.metadata.get("source_map")  # the line of each cell, on a MyST page
+    return fences[index] if fences and index < len(fences) else None
+
+
+CLAIM_TEXT = re.compile(r"\bclaim\s*\(\s*(?:(?P<quote>[\"'])(?P<id>[^\"'\n]*)(?P=quote))?")
+"""A ``claim(`` in a cell's text (:data:`CLAIM_CALL`), and the id it names as a string."""
+
+
+def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
+    """Why the build cannot judge the checks of a shown cell from its ``code`` (the page's
+    text), or ``""``.
+
+    ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
+    option puts a file's code in its place). The others only for a cell that holds
+    ``claim(``: ``"magic"``, a cell magic, whose body the build cannot read and whose
+    records the magic may take or misnumber (``%%capture``); ``"joined"``, a continued
+    line magic or shell line (:func:`_joins_lines`), which shifts the lines of the
+    checks below it; ``"unparsed"``, code that does not parse.
+    """
+    index = cell.container.get("cell_index")
+    cells = notebook.cells if notebook is not None else []
+    if (
+        isinstance(index, int)
+        and index < len(cells)
+        and code.strip("\n") != str(cells[index].source).strip("\n")
+    ):
+        return "loaded"
+    if not CLAIM_CALL.search(code):
+        return ""
+    if _cell_magic(code):
+        return "magic"
+    if _joins_lines(code):
+        return "joined"
+    return "unparsed" if _parse_cell(code) is None else ""
+
+
+def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | None, str]]:
+    """The ``claim(...)`` calls in the code cells of the page that myst-nb leaves out of
+    its doctree: the line of each one's cell fence, and the claim it names.
+
+    myst-nb executes a cell tagged ``remove-cell`` (or ``remove-input`` and
+    ``remove-output`` together), but gives it no container in the doctree, so its checks
+    cannot be placed, shown or judged. The cells are read with myst-nb's own reader
+    (:func:`_notebook`), as myst-nb read them for the doctree, and compared with the
+    containers by their index in the notebook, so whatever rule removed a cell, the cell
+    is found. As for a shown cell, a cell that holds the text ``claim(`` and starts with a
+    cell magic (whose body :func:`_parse_cell` turns into a string) or does not parse is
+    found by that text: its calls are named by the id they give as a string, or ``?``.
+    """
+    if notebook is None:  # not a notebook: no code cells
+        return []
+    shown = _shown_indices(doctree)
     found: dict[tuple[int | None, str], None] = {}  # each claim once per cell, in order
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or index in shown:
             continue
+        fence = _fence(notebook, index)
         tree = _parse_cell(cell.source)
+        if CLAIM_CALL.search(cell.source) and (_cell_magic(cell.source) or tree is None):
+            for match in CLAIM_TEXT.finditer(cell.source):
+                found[(fence, match["id"] or "?")] = None
+            continue
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.expr):
                 is_claim, _, label = _claim_call(node)
                 if is_claim:
-                    found[(fences[index] if fences else None, label)] = None
+                    found[(fence, label)] = None
     return list(found)
+
+
+UNJUDGED = {
+    "magic": "the code cell at {} holds a claim( call inside a cell magic, whose body the "
+    "build cannot read; move the check out of the magic",
+    "unparsed": "the code cell at {} holds a claim( call but does not parse as Python, so "
+    "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
+    "move the check to a cell that does",
+    "joined": "the code cell at {} holds a claim( call and a line magic or shell line "
+    "continued with a backslash, which IPython joins into one line, so the lines of its "
+    "checks are not the page's: write the magic on one line, or move the check to a cell "
+    "without it",
+    "loaded": "the code cell at {} runs other code than its text on the page (a :load: "
+    "option?), so the build would judge text that does not run: put the code in the cell",
+}
+"""The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`)."""
+
+
+ErrorOutput = tuple[str, int | None, str, str]
+"""An error output of a page's executed code cell: the page's source, the first line of
+the cell's code (of its fence, for a cell that the page leaves out), the exception's type
+name and its message."""
+
+
+def _error_outputs(
+    env: BuildEnvironment, docname: str, notebook: Any, cells: Sequence[Cell], failed: bool
+) -> list[ErrorOutput]:
+    """The error outputs (tracebacks) of the page's executed notebook that did not stop it.
+
+    A cell's error that ends its execution stops the page, which fails the build (a
+    failed check, or a page that failed outside any check). An error that a cell shows
+    and goes on from was caught and shown by something else: ``%%capture`` runs its body
+    as a cell of its own, whose error IPython shows while the cell that runs the magic
+    goes on, and takes the body's other outputs, the records of its checks among them.
+    Such an error may be a failed check that no record reports, so it fails the build.
+    On a page whose execution failed, the last error output is that failure's, and is
+    left to it. A cell tagged ``raises-exception``, whose error does not stop the page
+    either, is refused all the same (no page of the book shows an error on purpose). The
+    executed notebook is the one myst-nb wrote when it executed the page on this read
+    (``<jupyter_execute>/<page>.ipynb``); the cells the page leaves out (``remove-cell``,
+    ``remove-output``) are read too.
+    """
+    from myst_nb.sphinx_ import NbMetadataCollector  # noqa: PLC0415
+
+    if notebook is None or NbMetadataCollector.get_exec_data(env, docname) is None:
+        return []  # not a notebook, or not executed on this read (no fresh notebook)
+    folder = Path(env.mystnb_config.output_folder)  # type: ignore[attr-defined]
+    path = folder.joinpath(*docname.split("/")[:-1], docname.rsplit("/", maxsplit=1)[-1] + ".ipynb")
+    if not path.is_file():
+        return []
+    executed = json.loads(path.read_text(encoding="utf-8"))
+    source = str(env.doc2path(docname, False))
+    shown = {cell.container.get("cell_index"): cell.first_line for cell in cells}
+    found: list[ErrorOutput] = []
+    for index, cell in enumerate(executed.get("cells", [])):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if output.get("output_type") == "error":
+                line = shown.get(index, _fence(notebook, index))
+                found.append((source, line, str(output.get("ename")), str(output.get("evalue"))))
+    return found[:-1] if failed else found
 
 
 def _cell_at(cells: Iterable[Cell], line: int) -> Cell | None:
@@ -717,20 +806,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
-        if "defined_in" in record:
-            line = _line_in(
-                cells.get(record["defined_in"]), blocks_of, record["line"], record["claim"]
-            )
-        else:  # a record from before the kernel named the cell of its code
-            line = None if found is None else found.first_line + record["line"] - 1
-            line = _with_line(
-                cells.values(),
-                blocks_of,
-                line,
-                record["line"],
-                record["claim"],
-                record["execution_count"],
-            )
+        # a record without ``defined_in`` (from a library before it named the cell of its
+        # code) cannot be placed, so its block cannot be judged and the build fails
+        defined_in = record.get("defined_in")
+        line = _line_in(
+            None if defined_in is None else cells.get(defined_in),
+            blocks_of,
+            record["line"],
+            record["claim"],
+        )
         if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
             found = _cell_at(cells.values(), line) or found
         cell = None if found is None else found.number
@@ -775,30 +859,36 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         for (line, claim_id), block in sorted(blocks_of(cell).items(), key=lambda item: item[0][0])
         if block.vacuous
     ]
+    notebook = _notebook(env, path, text)
     store["removed"][docname] = [
-        (source, line, label) for line, label in _removed_checks(env, path, text, doctree)
+        (source, line, label) for line, label in _removed_checks(notebook, doctree)
     ]
     # a cell that does not parse has no blocks to judge (see _claim_blocks), nor has the
     # body of a cell magic, whose records the magic may also take or misnumber (%%capture):
     # one that names claim( would show a check that the build could not judge
     store["unparsed"][docname] = [
-        (source, cell.first_line, magic)
+        (source, cell.first_line, reason)
         for cell in shown
-        if CLAIM_CALL.search(code := "\n".join(lines[cell.first_line - 1 : cell.last_line]))
-        and ((magic := code.lstrip().startswith("%%")) or _parse_cell(code) is None)
+        if (
+            reason := _unjudged(
+                notebook, cell, "\n".join(lines[cell.first_line - 1 : cell.last_line])
+            )
+        )
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
-    if result and not result.get("succeeded", True):
+    failed = bool(result) and not result.get("succeeded", True)
+    if failed:
         lines = re.sub(r"\x1b\[[0-9;]*m", "", result.get("traceback") or "").strip().splitlines()
         store["failures"][docname] = lines[-1] if lines else "no traceback"
     else:
         store["failures"].pop(docname, None)
+    store["errors"][docname] = _error_outputs(env, docname, notebook, shown, failed)
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     store = _store(env)
-    for key in ("declared", "checks", "vacuous", "removed", "unparsed", "failures"):
+    for key in ("declared", "checks", "vacuous", "removed", "unparsed", "errors", "failures"):
         store[key].pop(docname, None)
     store["placeholders"].discard(docname)
     store["ledgers"].discard(docname)
@@ -809,7 +899,7 @@ def _merge(
 ) -> None:
     store, theirs = _store(env), _store(other)
     for docname in docnames:
-        for key in ("declared", "checks", "vacuous", "removed", "unparsed", "failures"):
+        for key in ("declared", "checks", "vacuous", "removed", "unparsed", "errors", "failures"):
             if docname in theirs[key]:
                 store[key][docname] = theirs[key][docname]
         for key in ("placeholders", "ledgers", "read"):
@@ -839,10 +929,13 @@ class Ledger:
     read: frozenset[str] = frozenset()
     """The pages this build read, and so executed; the other pages' checks are those of
     the build that last executed them."""
-    unparsed: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
+    unparsed: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     """Each page's shown code cells that hold ``claim(`` and do not parse, or start with a
     cell magic: the page's source, the first line of the cell's code, and whether it
     starts with a cell magic."""
+    errors: dict[str, list[ErrorOutput]] = field(default_factory=dict)
+    """Each page's error outputs that did not stop its execution (see
+    :func:`_error_outputs`)."""
 
     def status(self, claim_id: str) -> str:
         """``checked`` (every check passed), ``failed`` or ``unchecked`` (no check ran)."""
@@ -914,7 +1007,8 @@ class Ledger:
                         line,
                         f"the check of claim {label} at {source}:{line} cannot fail: its "
                         "block holds neither an assert nor a call (an assert that reads no "
-                        "value, such as `assert True`, does not count, nor does one in a "
+                        "value when it runs does not count: `assert True`, a tuple such as "
+                        '`assert (x == 1, "x")`, `assert lambda: x == 1`; nor does one in a '
                         "function that the block defines)",
                         label if label in self.claims else None,
                     )
@@ -935,19 +1029,23 @@ class Ledger:
                     )
                 )
         for page, unparsed in sorted(self.unparsed.items()):
-            for source, line, magic in unparsed:
+            for source, line, reason in unparsed:
+                found.append(Problem(page, line, UNJUDGED[reason].format(f"{source}:{line}")))
+        for page, errors in sorted(self.errors.items()):
+            for source, at, name, message in errors:
+                where = f"{source}:{at}" if at is not None else source
+                # a ClaimError's message starts with its claim's id
+                named = message.split(": ", 1)[0] if name == "ClaimError" else None
                 found.append(
                     Problem(
                         page,
-                        line,
-                        f"the code cell at {source}:{line} holds a claim( call inside a cell "
-                        "magic, whose body the build cannot read; move the check out of the "
-                        "magic"
-                        if magic
-                        else f"the code cell at {source}:{line} holds a claim( call but does "
-                        "not parse as Python, so the build cannot find or judge its "
-                        "`with claim(...)` blocks: make the cell parse, or move the check "
-                        "to a cell that does",
+                        at,
+                        f"the code cell at {where} shows an error that did not stop the page "
+                        f"({name}: {message}): something in the cell caught it and went on "
+                        "(%%capture runs its body so, and takes the records of its checks), "
+                        "so a check that failed there may not be reported as failed; let "
+                        "the error stop the cell (move it out of the magic), or fix it",
+                        named if named in self.claims else None,
                     )
                 )
         for check in self.unknown:
@@ -1058,6 +1156,7 @@ def ledger(app: Sphinx) -> Ledger:
         dict(store["removed"]),
         frozenset(store["read"]),
         dict(store["unparsed"]),
+        dict(store["errors"]),
     )
 
 
@@ -1355,6 +1454,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # (zerograd.book._cell_of reads the names): a function's check would be placed in the
     # cell that called it
     os.environ.pop("IPYKERNEL_CELL_NAME", None)
+    # with it, the kernels would compile every assert out and each check would pass; a
+    # kernel that still runs with asserts removed refuses its checks (ClaimCheck)
+    os.environ.pop("PYTHONOPTIMIZE", None)
     app.add_config_value("claims_library", "", "env", types=[str, Path])
     app.add_config_value("claims_library_sha256", "", "", types=[str])
     app.add_directive("claim", ClaimDirective)

@@ -16,7 +16,11 @@ sentence that uses one of :data:`QUANTIFIERS` or matches one of :data:`PATTERNS`
 Not read: a code cell's outputs, figure captions and alt text among them. A sentence
 ends where the next one begins with a capital letter or a digit, so a sentence followed
 by a question that begins with math, inline code or a lowercase word is read as part of
-that question, and skipped.
+that question, and skipped. "no ... is" and the like are found with at most four words
+between "no" and the verb, where a run of inline math, inline code or a pasted value counts
+as one word and a possessive or a quoted word as one (see :data:`PATTERNS`); more words,
+or a comma or a parenthesis between them ("no unit, in this network, is"), hide the
+sentence from the pattern.
 
 Quotations are read like the rest of the prose: text in quotation marks or a
 block quote can state a universal as well as the book's own words can. A
@@ -113,7 +117,10 @@ QUANTIFIERS = (
 """The words and phrases flagged outside claims, code and math."""
 
 PATTERNS = (
-    r"no\s+(?:[\w-]+\s+){0,4}?(?:can|could|is|are|was|were|has|have|does|do|did|will|would)",
+    (
+        r"no\s+(?:[\w'\u2018\u2019\u201c\u201d\"-]+\s+){0,4}?"
+        r"(?:can|could|is|are|was|were|has|have|does|do|did|will|would)"
+    ),
     r"there\s+(?:is|are|was|were|exists?)\s+no",
     r"(?:has|have|gets?|gives?|makes?|moves?|changes?|leaves?|reach(?:es)?|sends?|for)\s+no",
     r"however(?=\s+\w)",
@@ -124,7 +131,13 @@ tenses and persons: "no hidden unit is dead") and "there is no" ("there are", "t
 exists"), a verb of having, giving or moving followed by "no" ("moves no layer", "has
 no zero", "for no other"), and "however" followed by a word ("however small"), not by punctuation
 ("However, ..."). "no" without such a verb is not flagged: "with no weight penalty" and
-"no longer" qualify a noun or a verb without saying anything for all cases."""
+"no longer" qualify a noun or a verb without saying anything for all cases.
+
+A word counted between "no" and its verb may hold an apostrophe or quotation marks ("no
+unit's gradient is", "no “dead” unit is"), and a run of inline math, inline code or a
+pasted value counts as one word ("no entry of $p - y$ is"): the patterns are matched
+against the text with each such run masked (see :func:`_masked`), and "no" and the verb
+must be prose."""
 
 APOSTROPHE = "['\u2019]"
 """An apostrophe as the lint reads it: Sphinx's smart quotes turn ``'`` into a right single
@@ -250,21 +263,35 @@ def _line(block: nodes.Element) -> int:
     return node.line if node is not None and node.line is not None else 0
 
 
+def _masked(text: str, prose: Iterable[tuple[int, int]]) -> str:
+    """``text`` with each character outside the ``prose`` spans made ``_``.
+
+    A run of math, code or a pasted value then reads as one word to the patterns, which
+    cannot match inside it, and the positions of the matches are those of ``text``.
+    """
+    masked = ["_"] * len(text)
+    for start, end in prose:
+        masked[start:end] = text[start:end]
+    return "".join(masked)
+
+
 def hits(doctree: nodes.document, page: str, source: str) -> list[Hit]:
     """Every sentence of the page's prose with quantified wording where the lint reads."""
     found: list[Hit] = []
     for block in _blocks(doctree):
         text, prose = _text(block)
+        masked = _masked(text, prose)
         first_line = _line(block)
         starts = [0, *(match.end() for match in SENTENCE_END.finditer(text))]
         ends = [*(match.start() for match in SENTENCE_END.finditer(text)), len(text)]
         for start, end in zip(starts, ends, strict=True):
             words, spans = [], []
-            for match in WORDS.finditer(text, start, end):
+            for match in WORDS.finditer(masked, start, end):
                 a, b = match.span()
-                in_prose = any(p <= a and b <= q for p, q in prose)
+                # its first and last words are prose; math or code may lie between them
+                in_prose = any(p <= a < q for p, q in prose) and any(p < b <= q for p, q in prose)
                 if in_prose:
-                    words.append(" ".join(match.group().lower().split()))
+                    words.append(" ".join(text[a:b].lower().split()))
                     spans.append((a, b))
             raw = text[start:end]
             if not words or raw.rstrip().rstrip('"\u201d\u2019)*_').endswith("?"):

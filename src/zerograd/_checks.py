@@ -20,7 +20,7 @@ import os
 import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn, cast
+from typing import Any, Final, NamedTuple, NoReturn, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -252,8 +252,11 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     Raises
     ------
     ArgumentTypeError
-        For a masked array (its mask would be silently dropped), also one
-        inside a list or other sequence, a ragged nesting, or anything but
+        For a masked array (its mask would be silently dropped) or a mapping
+        (numpy reads a dict as one object and another mapping, such as a
+        :class:`~zerograd.Layered`, as its keys), also one inside a list or
+        other sequence; a bytearray (as bytes are: numpy would read its bytes as
+        numbers); a ragged nesting, or anything but
         integers, floats (and bools, if allowed). Where bools are not allowed,
         an array of bools is refused by its dtype, and a bool among numbers (in
         a sequence, an array-like inside one, or an object array), which numpy
@@ -267,21 +270,28 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
     comes back as that object array of the caller's numbers (and bools, if
     allowed): :func:`to_float64` then rounds the ints as it rounds int64 ones.
     """
+    if isinstance(value, Mapping):
+        _refuse_mapping(name, (), f"a mapping, {type(value).__name__}")
+    if isinstance(value, bytearray):
+        value = bytes(value)  # refused as text below, as bytes are
     if type(value) is np.ndarray:
         array = value
     elif reads_by_entries(value):
-        # before numpy reads it: numpy would drop a mask, warn for a masked constant, and
-        # read a bool beside numbers as 0 or 1
-        hidden = hidden_entry(value, bools=bools)
+        # read once, and checked before numpy makes the array: numpy would drop a mask,
+        # warn for a masked constant, and read a bool beside numbers as 0 or 1
+        entries = read_once(value)
+        hidden = hidden_entry(entries, bools=bools)
         if hidden is not None and hidden.masked:
             _refuse_masked(name, hidden.where)
-        array = _rectangular(value, name, np.asarray)
+        if hidden is not None and hidden.mapping:
+            _refuse_mapping(name, hidden.where)
+        array = _rectangular(lambda: np.asarray(entries), value, name)
         # bools alone: by dtype; in an object array: by the first entry that is not a
         # number, below
         if hidden is not None and array.dtype not in (np.bool_, object):
             _refuse_bool(name, hidden.where)
     else:  # an array-like or a number, which numpy reads whole: read once, subclass kept
-        array = _rectangular(value, name, np.asanyarray)
+        array = _rectangular(lambda: np.asanyarray(value), value, name)
         if isinstance(array, np.ma.MaskedArray):
             _refuse_masked(name, ())
         array = np.asarray(array)
@@ -320,11 +330,11 @@ def real_array(value: object, name: str, *, bools: bool = False) -> npt.NDArray[
 
 
 def _rectangular(
-    value: object, name: str, read: Callable[[object], npt.NDArray[Any]]
+    read: Callable[[], npt.NDArray[Any]], value: object, name: str
 ) -> npt.NDArray[Any]:
-    """``read(value)``, or raise naming ``name`` for a ragged nesting numpy refuses."""
+    """``read()``, the array numpy makes of ``value``, or raise naming ``name`` for a ragged nesting."""
     try:
-        return read(value)
+        return read()
     except (ValueError, TypeError) as error:
         raise ArgumentTypeError(
             name,
@@ -340,6 +350,14 @@ def _refuse_masked(name: str, where: tuple[int, ...]) -> NoReturn:
     raise ArgumentTypeError(
         name, "be a plain array (a masked array's mask would be ignored)",
         f"a masked array{at}", expected=np.ndarray, received=np.ma.MaskedArray,
+    )  # fmt: skip
+
+
+def _refuse_mapping(name: str, where: tuple[int, ...], shown: str = "a mapping") -> NoReturn:
+    at = f" at index {where}" if where else ""
+    raise ArgumentTypeError(
+        name, "be an array or a sequence of numbers (numpy would read a mapping's keys)",
+        f"{shown}{at}", expected="an array", received=Mapping,
     )  # fmt: skip
 
 
@@ -382,7 +400,8 @@ def reads_by_entries(value: object) -> bool:
 
     A list, a tuple or another sequence (a deque, a ``UserList``); not an array,
     an array-like (``__array__``, the array interface), a buffer, a str or a
-    mapping, which numpy takes whole.
+    mapping (numpy takes a dict whole, and reads another mapping as its keys,
+    which the checks refuse).
     """
     if isinstance(value, list | tuple):
         return True
@@ -401,29 +420,74 @@ class HiddenEntry(NamedTuple):
     """An entry of the caller's sequences that numpy would read without a word."""
 
     masked: bool
-    """A masked array (or the masked constant); otherwise a bool, or with ``float64`` an
-    entry whose own dtype is not float64."""
+    """A masked array (or the masked constant); otherwise a mapping, a bool, or with
+    ``float64`` an entry whose own dtype is not float64."""
     where: tuple[int, ...]
     """Its index in the caller's nesting; inside an array, the array's followed by its own
     (for an array that is not float64, the array's)."""
+    mapping: bool = False
+    """A mapping (a dict, a :class:`~zerograd.Layered`), which numpy reads as its keys
+    or as one object."""
+
+    @property
+    def refused(self) -> bool:
+        """Whether it is refused wherever it is: a masked array or a mapping."""
+        return self.masked or self.mapping
 
 
-def hidden_entry(value: object, *, bools: bool, float64: bool = False) -> HiddenEntry | None:
-    """The first entry of ``value`` that numpy would read without a word, a masked one first.
+_PLAIN_NUMBERS: Final = frozenset({float, int})
+"""The types of the entries a walk need not look into (a bool's type is bool)."""
+_PLAIN_FLOATS: Final = frozenset({float})
 
-    A masked array (or an array-like that gives one, or the masked constant),
-    whose mask numpy drops, anywhere: numpy would warn for a masked constant,
-    so it comes before the rest; otherwise the first bool among numbers, unless
-    ``bools``, which numpy reads as 0 or 1 (a bool inside an object array is
-    left to the caller, who sees the array numpy makes); with ``float64``, the
-    first entry whose own dtype is not float64 (an int, a bool, a float32,
-    ...), which numpy converts to float64 beside floats. Walks the caller's own
-    sequences, and reads an array-like entry as numpy does. None when there is
+
+def read_once(value: object, depth: int = 0) -> object:
+    """``value`` read once, as numpy reads it, into lists and arrays that read the same again.
+
+    Each sequence in it becomes a list of its entries, each array-like the array it
+    gives (a masked one kept), and the rest stays as it is. A sequence nested deeper
+    than numpy takes, or one that cannot be read, is left as it is, for numpy to refuse
+    with its own error. A sequence or array-like may give other entries when read again;
+    checking what this returns, then making the array from it, checks what is used.
+    """
+    if type(value) in (float, int):  # most entries: nothing to read
+        return value
+    if reads_by_entries(value):
+        if depth >= _NUMPY_MAX_DIMS:
+            return value
+        try:
+            # as numpy reads a sequence: by iteration, or by index until IndexError
+            entries = list(cast("Sequence[object]", value))
+        except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
+            return value
+        if _PLAIN_NUMBERS.issuperset(map(type, entries)):
+            return entries  # plain numbers, read: no walk
+        return [read_once(entry, depth + 1) for entry in entries]
+    if isinstance(value, int | float | np.generic | np.ndarray | Mapping):
+        return value  # a mapping is left for hidden_entry to find
+    if isinstance(value, bytearray):
+        return bytes(value)  # read as text, as bytes are, not as the numbers of its bytes
+    try:  # an array-like, as numpy reads it (a subclass kept, so that a mask is seen)
+        return np.asanyarray(value)
+    except Exception:  # noqa: BLE001  numpy fails on it again, and the caller says so
+        return value
+
+
+def hidden_entry(entries: object, *, bools: bool, float64: bool = False) -> HiddenEntry | None:
+    """The first entry of ``entries`` that numpy would read without a word, a masked one first.
+
+    ``entries`` is a value as :func:`read_once` gives it: lists, arrays and numbers.
+    A masked array (or the masked constant), whose mask numpy drops, or a mapping,
+    which numpy reads as its keys, anywhere: numpy would warn for a masked constant,
+    so these come before the rest; otherwise the first
+    bool among numbers, unless ``bools``, which numpy reads as 0 or 1 (a bool inside an
+    object array is left to the caller, who sees the array numpy makes); with
+    ``float64``, the first entry whose own dtype is not float64 (an int, a bool, a
+    float32, ...), which numpy converts to float64 beside floats. None when there is
     none of these.
     """
     other = None
-    for found in _hidden_entries(value, (), bools, float64):
-        if found.masked:
+    for found in _hidden_entries(entries, (), bools, float64):
+        if found.refused:
             return found
         other = other or found
     return other
@@ -442,24 +506,20 @@ def _hidden_entries(
         if float64 and not isinstance(value, float):  # float64 is a float subclass
             yield HiddenEntry(False, where)
         return
-    if reads_by_entries(value):
-        if len(where) >= _NUMPY_MAX_DIMS:  # numpy refuses a deeper nesting, with its error
-            return
-        try:
-            # as numpy reads a sequence: by iteration, or by index until IndexError
-            entries = list(cast("Sequence[object]", value))
-        except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
-            return
+    if isinstance(value, list) and len(where) < _NUMPY_MAX_DIMS:
         # plain numbers (not bools, whose type is bool): nothing to find, and no walk
-        if all(type(entry) in ((float,) if float64 else (float, int)) for entry in entries):
+        if (_PLAIN_FLOATS if float64 else _PLAIN_NUMBERS).issuperset(map(type, value)):
             return
-        for position, entry in enumerate(entries):
+        for position, entry in enumerate(value):
             yield from _hidden_entries(entry, (*where, position), bools, float64)
         return
-    try:  # an array or an array-like entry, as numpy reads it (a subclass kept)
-        array = np.asanyarray(value)
-    except Exception:  # noqa: BLE001  numpy fails on it again, and the caller says so
+    if isinstance(value, Mapping):
+        yield HiddenEntry(False, where, mapping=True)
         return
+    if not isinstance(value, np.ndarray):
+        # what read_once left as it was (too deep, or unreadable): numpy refuses it
+        return
+    array = value  # an array, or what an array-like gave (a subclass kept)
     if isinstance(array, np.ma.MaskedArray):
         yield HiddenEntry(True, where)
     elif float64:
@@ -719,12 +779,12 @@ def whole_numbers(
 def sequence(value: object, name: str, what: str) -> Sequence[Any]:
     """``value`` if it is a sequence (list, tuple or array with an axis), else raise.
 
-    A str, a mapping, a set, a generator, ``None`` and a number are refused:
+    A str, bytes or a bytearray, a mapping, a set, a generator, ``None`` and a number are refused:
     each would be read one way when another was meant.
     """
     if isinstance(value, np.ndarray) and value.ndim >= 1:
         return list(value)
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
         return value
     raise ArgumentTypeError(name, f"be {what}", received(value), expected=what, received=value)
 

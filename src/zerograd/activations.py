@@ -1,5 +1,17 @@
 r"""Activation functions, each beside its derivative (the analytic formula, in float64).
 
+.. rubric:: Saturation
+
+``tanh'`` and ``sigmoid'`` are formed from the output, as :math:`1 - x^2` and
+:math:`x(1 - x)` (as PyTorch's ``tanh_backward`` and ``sigmoid_backward`` do), so
+they lose relative accuracy as a unit saturates, where the output rounds near 1:
+``tanh'(15)`` is off by about 2e-4 of itself and ``sigmoid'(30)`` by about 1e-3;
+from :math:`|z| \approx 18.99` for tanh and :math:`z \approx 36.74` for sigmoid
+(the positive side only: for :math:`z < 0` the output is small and the product
+keeps its precision) they are ``0.0``, where the real slope is still about 1e-16.
+So a saturated unit's gradient is ``0.0`` in float64 before it is 0 in fact: a
+float64 statement, not an exact one.
+
 .. rubric:: Conventions at kinks
 
 ``relu`` and ``leaky_relu`` are not differentiable at 0, and frameworks choose a

@@ -44,28 +44,27 @@ import fractions
 import hashlib
 import itertools
 import json
+import linecache
 import math
 import numbers
 import os
 import re
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Final, Literal, Self, cast
+from typing import Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from zerograd._checks import (
-    _NUMPY_MAX_DIMS,
     hidden_entry,
     int_text,
     is_bool,
     message_of,
-    reads_by_entries,
+    read_once,
     short_repr,
 )
 
@@ -401,8 +400,18 @@ _hooked: set[int] = set()
 """The shells (by ``id``) on which :func:`_send_tally` runs after each cell."""
 
 
-def _send_tally(_result: object = None) -> None:
-    """Send each tallied check as one hidden glue output of the cell that ran it."""
+def _send_tally(result: object = None) -> None:
+    """Send each tallied check as one hidden glue output of the cell that ran it.
+
+    IPython calls this after each cell it runs (``post_run_cell``), a cell that ended in
+    an error too. ``result`` is that run's ``ExecutionResult``. A cell run by another
+    cell, as ``%%capture`` runs its body, stores no history: what it sent would be an
+    output of that magic, which ``%%capture`` swallows, so the tally waits for the
+    page's own cell to end.
+    """
+    info = getattr(result, "info", None)
+    if info is not None and not getattr(info, "store_history", True):
+        return
     myst_glue = _myst_nb_glue()
     while _tally:
         _, check = _tally.popitem()
@@ -414,8 +423,8 @@ def _record(claim_id: str, line: int, defined_in: int | None, message: str | Non
     """Tally one run of a check; only in a kernel of the book's build.
 
     The tally is sent after the cell, from IPython's ``post_run_cell`` event
-    (as matplotlib's inline backend sends its figures), or at once when a run
-    fails, since the failure ends the cell.
+    (as matplotlib's inline backend sends its figures), which IPython triggers after a
+    cell that failed as well; see :func:`_send_tally`.
     """
     shell = _ipython_shell()
     if not os.environ.get(BUILD_VARIABLE) or shell is None or _myst_nb_glue() is None:
@@ -435,7 +444,6 @@ def _record(claim_id: str, line: int, defined_in: int | None, message: str | Non
     if message is not None:
         check.failed += 1
         check.message = check.message or message
-        _send_tally()
 
 
 def _running_count(shell: Any) -> int | None:
@@ -464,9 +472,11 @@ class ClaimCheck:
     The check is placed where its ``with`` runs: entering it takes the line of the
     ``with`` and the cell whose code holds it from the frame that runs the ``with``,
     not from where :func:`claim` was called. Where that frame called :func:`claim` in
-    the statement itself, the line is that of the ``claim(...)`` call, which the build
-    looks for: Python 3.11 enters a ``with`` split over lines at the line of its
-    ``with`` keyword.
+    the statement itself (before the instruction that enters the ``with``, within the
+    lines of that instruction), the line is that of the ``claim(...)`` call, which the
+    build looks for: Python 3.11 enters a ``with`` split over lines at the line of its
+    ``with`` keyword. A check made in one pass of a loop and entered by another ``with``
+    in a later pass is that other ``with``'s, wherever it was made.
 
     Parameters
     ----------
@@ -488,8 +498,9 @@ class ClaimCheck:
         self.line = 0
         self.defined_in: int | None = None
         self._entered = False
-        # the code, frame id and line of the claim(...) call, set by claim()
-        self._made: tuple[CodeType, int, int] | None = None
+        # the code, frame id, line and instruction offset of the claim(...) call, set by
+        # claim()
+        self._made: tuple[CodeType, int, int, int] | None = None
 
     def __enter__(self) -> Self:
         """Start the check at the ``with`` that runs it.
@@ -499,6 +510,9 @@ class ClaimCheck:
         ValueError
             If the check was entered before: a second ``with`` of it would be recorded
             as the first one's, and its block would not be judged.
+        RuntimeError
+            If a book build runs Python with asserts removed (``-O``,
+            ``PYTHONOPTIMIZE``): every check would pass without testing.
         """
         if self._entered:
             msg = (
@@ -507,11 +521,21 @@ class ClaimCheck:
             )
             raise ValueError(msg)
         self._entered = True
+        if sys.flags.optimize and os.environ.get(BUILD_VARIABLE):
+            msg = (
+                f"claim {self.claim_id}: Python runs with asserts removed (-O, "
+                "PYTHONOPTIMIZE), so a check would pass without testing"
+            )
+            raise RuntimeError(msg)
         frame = _with_frame(sys._getframe(1))  # the frame that runs the `with`
         self.line = frame.f_lineno
         made = self._made
-        # a `with claim(...)`: its frame made the check, at or after the with's line
-        if made is not None and made[:2] == (frame.f_code, id(frame)) and made[2] >= self.line:
+        # a `with claim(...)`: its frame made the check, in the statement that enters it
+        if (
+            made is not None
+            and made[:2] == (frame.f_code, id(frame))
+            and _in_statement(frame, *made[2:])
+        ):
             self.line = made[2]
         self.defined_in = _cell_of(frame.f_code.co_filename)
         return self
@@ -593,8 +617,25 @@ def claim(claim_id: str) -> ClaimCheck:
         raise ValueError(msg)
     caller = _with_frame(sys._getframe(1))
     check = ClaimCheck(claim_id)
-    check._made = (caller.f_code, id(caller), caller.f_lineno)
+    check._made = (caller.f_code, id(caller), caller.f_lineno, caller.f_lasti)
     return check
+
+
+def _in_statement(frame: FrameType, line: int, offset: int) -> bool:
+    """Whether a call at ``line`` and ``offset`` of ``frame`` is in the ``with`` it enters.
+
+    ``offset`` is the call's instruction, as ``f_lasti`` counts it. The call ran before
+    the instruction that enters the ``with`` (``frame.f_lasti``), and on a line of that
+    instruction's span, which is the ``with`` statement's (its header, split over lines
+    or not, and its body). The order rules out a check made in the body or further down;
+    the span, one made on another line in an earlier pass of a loop.
+    """
+    if offset >= frame.f_lasti:
+        return False
+    # one position per code unit of two bytes; f_lasti counts bytes
+    positions = itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None)
+    start, end, _, _ = next(positions, (None, None, None, None))
+    return start is not None and end is not None and start <= line <= end
 
 
 def _cell_of(filename: str) -> int | None:
@@ -612,6 +653,15 @@ def _cell_of(filename: str) -> int | None:
     count = names.get(filename) if isinstance(names, dict) else None
     running = _running_count(shell)
     if not isinstance(count, int) or (running is not None and count > running):
+        return None
+    # IPython maps code run by run_cell(store_history=False) (the body of %%capture, or
+    # get_ipython().run_cell(...)) to the next cell's count, whose code is another: the
+    # count is the cell's only when the compiled code is that cell's input
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_parsed", None)
+    code = "".join(linecache.getlines(filename))
+    if not isinstance(history, list) or count >= len(history):
+        return None
+    if code.rstrip("\n") != str(history[count]).rstrip("\n"):
         return None
     return count
 
@@ -717,29 +767,6 @@ def bound(
     return format(rounded, f".{places}g")
 
 
-def _read_once(value: object, depth: int = 0) -> object:
-    """``value`` read once, as numpy reads it, into lists and arrays that read the same again.
-
-    Each sequence in it becomes a list of its entries, each array-like the array it gives
-    (a masked one kept), and the rest stays as it is. A sequence nested deeper than numpy takes, or one that cannot be read, is left as it
-    is, for numpy to refuse with its own error.
-    """
-    if reads_by_entries(value):
-        if depth >= _NUMPY_MAX_DIMS:
-            return value
-        try:
-            entries = list(cast("Sequence[object]", value))
-        except Exception:  # noqa: BLE001  a broken sequence: numpy fails on it, and says so
-            return value
-        return [_read_once(entry, depth + 1) for entry in entries]
-    if isinstance(value, int | float | np.generic | np.ndarray):
-        return value
-    try:  # an array-like, as numpy reads it (a subclass kept, so that a mask is seen)
-        return np.asanyarray(value)
-    except Exception:  # noqa: BLE001  numpy fails on it again, and same_bits says so
-        return value
-
-
 def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     """Whether two float64 results have one shape and the same bits in each entry.
 
@@ -763,7 +790,8 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     ------
     ValueError
         If either is not a rectangular array of dtype float64, or is or holds
-        a masked array (whose mask numpy would drop).
+        a masked array (whose mask numpy would drop) or a mapping (whose keys
+        numpy would read).
 
     Examples
     --------
@@ -779,7 +807,7 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
     for name, given in (("actual", actual), ("expected", expected)):
         # read once: an array-like (or a sequence) read again may give other entries,
         # which the checks below would not have seen
-        entries = _read_once(given)
+        entries = read_once(given)
         # numpy would drop a mask (and warn for a masked constant), and turn a list that
         # mixes ints, or other floats, with floats into float64, rounding the ints
         hidden = hidden_entry(entries, bools=True, float64=True)
@@ -787,6 +815,12 @@ def same_bits(actual: npt.ArrayLike, expected: npt.ArrayLike) -> bool:
             msg = (
                 f"{name} must be a plain float64 array (a masked array's mask would be "
                 f"ignored); got {short_repr(given)}"
+            )
+            raise ValueError(msg)
+        if hidden is not None and hidden.mapping:
+            msg = (
+                f"{name} must be a float64 array, not a mapping or one holding a mapping "
+                f"(numpy would read its keys); got {short_repr(given)}"
             )
             raise ValueError(msg)
         try:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -45,13 +45,21 @@ from zerograd._checks import (
     check_seed,
     count_text,
     finite_number,
+    read_once,
     short_repr,
     whole_number,
 )
 from zerograd.activations import ACTIVATIONS, get_activation
 from zerograd.conv import ConvNetwork
 from zerograd.losses import LOSSES, softmax
-from zerograd.model import Gradients, Model, check_model, gradients, numerical_gradients
+from zerograd.model import (
+    Gradients,
+    Model,
+    _no_equality,
+    check_model,
+    gradients,
+    numerical_gradients,
+)
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
 
@@ -100,7 +108,7 @@ class Setting(NamedTuple):
     activations: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Example(Generic[_ModelT]):
     """A network with the inputs and targets of one worked case.
 
@@ -123,6 +131,9 @@ class Example(Generic[_ModelT]):
     x: FloatArray
     y: FloatArray
     loss: str = "squared_error"
+
+    __eq__ = _no_equality
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def setting(self) -> Setting:
@@ -307,18 +318,16 @@ def zero_output_bias_batch(
     """
     check_choice(way, ZERO_OUTPUT_BIAS_WAYS, "way")
     check_choice(loss, ZERO_OUTPUT_BIAS_LOSSES, "loss")
+    # way, loss and a known output name before sizes: no sizes make 'flat' fit another
+    # loss or output
+    given = activations[-1] if _is_name_list(activations) else activations
+    if way == "flat" and isinstance(given, str) and given in ACTIVATIONS:
+        _refuse_flat(str(given), loss)
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))
     net = Network.random(sizes, activations, seed=rng)
-    # way and loss first: no width makes 'flat' fit another loss
-    if way == "flat" and (net.activations[-1] != "relu" or loss != "squared_error"):
-        raise ArgumentValueError(
-            "way",
-            "be 'target' unless the output is 'relu' and the loss squared_error ('flat')",
-            f"'flat' with output {net.activations[-1]!r} and loss {loss!r}",
-            expected=("relu", "squared_error"),
-            received=(net.activations[-1], loss),
-        )
+    if way == "flat":
+        _refuse_flat(net.activations[-1], loss)
     if loss == "softmax_cross_entropy" and net.sizes[-1] < 2:
         raise ArgumentValueError(
             "sizes",
@@ -341,6 +350,39 @@ def zero_output_bias_batch(
     lowered = -(np.abs(without_bias).max(axis=0) + 1.0)
     biases = [net.b[k] for k in range(1, K)] + [lowered]
     return Example(net.replace(b=biases), x, rng.normal(size=(count, net.sizes[-1])))
+
+
+def _is_name_list(activations: object) -> bool:
+    """Whether ``activations`` is a non-empty list or tuple whose last entry is a str."""
+    return (
+        isinstance(activations, list | tuple)
+        and len(activations) > 0
+        and isinstance(activations[-1], str)
+    )
+
+
+def _refuse_flat(output: str, loss: str) -> None:
+    """Refuse ``way='flat'`` unless the output is relu and the loss squared error.
+
+    With a relu output, the loss is the argument to change ('target' may not fit it
+    either: softmax cross-entropy needs two output units); otherwise ``way``.
+    """
+    if output == "relu" and loss != "squared_error":
+        raise ArgumentValueError(
+            "loss",
+            "be 'squared_error' for way='flat'",
+            repr(loss),
+            expected="squared_error",
+            received=loss,
+        )
+    if output != "relu":
+        raise ArgumentValueError(
+            "way",
+            "be 'target' unless the output is 'relu' and the loss squared_error ('flat')",
+            f"'flat' with output {output!r} and loss {loss!r}",
+            expected=("relu", "squared_error"),
+            received=(output, loss),
+        )
 
 
 def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatArray:
@@ -378,6 +420,8 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
     True
     """
     f = ACTIVATIONS[check_choice(activation, ACTIVATIONS, "activation")]  # names activation
+    if candidates is not None:  # read twice below, for the check and the caller's numbers
+        candidates = cast("npt.ArrayLike", read_once(candidates))
     points = ZERO_SEARCH_GRID if candidates is None else as_real_array(candidates, "candidates")
     if points.ndim != 1:
         raise ArgumentValueError(

@@ -64,7 +64,9 @@ class Layered(Mapping[int, FloatArray]):
 
     def __init__(self, arrays: Iterable[FloatArray], first: Whole) -> None:
         try:
-            if not isinstance(arrays, list) and isinstance(arrays, str | bytes | Mapping):
+            if not isinstance(arrays, list) and isinstance(
+                arrays, str | bytes | bytearray | Mapping
+            ):
                 raise TypeError  # iterable, but not one array per layer
             each = iter(arrays)
         except TypeError as error:  # not iterable, a 0-d array included
@@ -115,5 +117,22 @@ class Layered(Mapping[int, FloatArray]):
         return len(self._arrays)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{short_repr(k)}: {np.shape(self[k])}" for k in self)
+        # a layer set to something else (the next model call refuses it) by its type
+        shapes = ", ".join(f"{short_repr(k)}: {_shape_or_type(a)}" for k, a in self.items())
         return f"Layered({{{shapes}}})"
+
+    def __eq__(self, other: object) -> bool:
+        """Refused: a mapping's ``==`` would compare arrays with numpy's ``==``, which gives arrays."""
+        msg = (
+            "Layered holds arrays, which == does not compare to one truth value; compare "
+            "them layer by layer with numpy.array_equal (or zerograd.book.same_bits, bit "
+            "for bit)"
+        )
+        raise TypeError(msg)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _shape_or_type(value: object) -> str:
+    """An array's shape, or the type of anything else."""
+    return str(value.shape) if isinstance(value, np.ndarray) else type(value).__name__

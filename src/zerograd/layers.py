@@ -495,22 +495,26 @@ def _gram_squares(
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     r""":math:`\sum_{t,s} (\delta_t\cdot\delta_s)(u_t\cdot u_s)` per sample, and which samples cancel.
 
-    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`;
-    its square is then to be computed again from ``G``.
+    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`, or
+    when its sum is not a positive finite number: the products of its factors can
+    overflow or underflow where the entries of ``G`` do not. Its square is then to be
+    computed again from ``G``.
     """
     steps = delta.shape[1]
-    delta_gram = np.matmul(delta, delta.transpose(0, 2, 1))  # (n, T, T)
-    input_gram = np.matmul(inputs, inputs.transpose(0, 2, 1))  # (n, T + w - 1, T + w - 1)
-    # u_t . u_s = sum_j x_{t+j} . x_{s+j}: the sum of `width` diagonal blocks.
-    window_gram = input_gram[:, :steps, :steps].copy()
-    for j in range(1, width):
-        window_gram += input_gram[:, j : j + steps, j : j + steps]
-    del input_gram
-    squares: FloatArray = np.einsum("nts,nts->n", delta_gram, window_gram)
-    # S_n = sum_t |delta_t| |u_t| bounds every term; see GRAM_CONDITION_LIMIT.
-    diagonal = np.einsum("ntt,ntt->nt", delta_gram, window_gram)
-    scale = np.sqrt(diagonal, out=diagonal).sum(axis=1)
-    return squares, squares * GRAM_CONDITION_LIMIT < scale * scale
+    with np.errstate(over="ignore", invalid="ignore"):  # such a sample is marked, below
+        delta_gram = np.matmul(delta, delta.transpose(0, 2, 1))  # (n, T, T)
+        input_gram = np.matmul(inputs, inputs.transpose(0, 2, 1))  # (n, T + w - 1, T + w - 1)
+        # u_t . u_s = sum_j x_{t+j} . x_{s+j}: the sum of `width` diagonal blocks.
+        window_gram = input_gram[:, :steps, :steps].copy()
+        for j in range(1, width):
+            window_gram += input_gram[:, j : j + steps, j : j + steps]
+        del input_gram
+        squares: FloatArray = np.einsum("nts,nts->n", delta_gram, window_gram)
+        # S_n = sum_t |delta_t| |u_t| bounds every term; see GRAM_CONDITION_LIMIT.
+        diagonal = np.einsum("ntt,ntt->nt", delta_gram, window_gram)
+        scale = np.sqrt(diagonal, out=diagonal).sum(axis=1)
+        cancelled = squares * GRAM_CONDITION_LIMIT < scale * scale
+    return squares, cancelled | ~np.isfinite(squares) | (squares == 0.0)
 
 
 def _direct_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArray:

@@ -9,12 +9,19 @@ backpropagation starts and what the book reasons about.
 ``squared_error``
     :math:`L = \tfrac12 \lVert x^{(K)} - y \rVert^2` (with the factor
     :math:`\tfrac12`), so :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot (x^{(K)} - y)`.
+    It is summed as :math:`\sum_i (\tfrac12 e_i) e_i` with :math:`e = x^{(K)} - y`,
+    which is :math:`\tfrac12 \sum_i e_i^2` to the bit wherever each
+    :math:`\tfrac12 e_i^2` is a normal float64 (below, it rounds once where that
+    rounds twice) but does not overflow where only the squares would (an error
+    between about 1.3e154 and 1.9e154).
 ``binary_cross_entropy``
     :math:`L = -\sum_i \bigl[y_i \log x^{(K)}_i + (1 - y_i)\log(1 - x^{(K)}_i)\bigr]`
     with :math:`x^{(K)} = \sigma(z^{(K)})`: the output activation must be
     ``sigmoid`` and every target 0 or 1. It is evaluated as
-    :math:`\sum_i [\operatorname{softplus}(z_i) - y_i z_i]`, which is equal and
-    never takes the log of 0, and its rule is the simplified
+    :math:`\sum_i [(1 - y_i) \operatorname{softplus}(z_i) + y_i
+    \operatorname{softplus}(-z_i)]`, which is equal, never takes the log of 0,
+    and has no cancellation (:math:`z = 40`, :math:`y = 1` gives :math:`e^{-40}`
+    to a few units in the last place, not 0), and its rule is the simplified
     :math:`\delta^{(K)} = x^{(K)} - y`.
 ``softmax_cross_entropy``
     :math:`L = -\sum_i y_i \log \operatorname{softmax}(x^{(K)})_i`, with
@@ -29,13 +36,17 @@ backpropagation starts and what the book reasons about.
     :math:`f_K'(z^{(K)}) \odot (\operatorname{softmax}(x^{(K)}) \sum_i y_i - y)`,
     by :math:`f_K'(z^{(K)}) \odot \operatorname{softmax}(x^{(K)}) (\sum_i y_i - 1)`:
     it is the gradient with the target taken as a probability vector. Its
-    value is computed with the log-softmax, :math:`\log
-    \operatorname{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}` with
-    :math:`m = \max_j x_j`, so that it keeps its precision for large logits
-    (three equal logits of 1e16 give :math:`\log 3`), and a class whose target
-    is 0 adds 0 to it even where its log-probability overflows to
-    :math:`-\infty` (logits :math:`10^{308}` and :math:`-10^{308}` with target
-    :math:`(1, 0)` give 0).
+    value is computed as :math:`\sum_i y_i (m - x_i) + \log(1 + s) \sum_i y_i`,
+    with :math:`m = \max_j x_j` and :math:`s` the sum of :math:`e^{x_j - m}` over
+    the logits but one largest: both terms are non-negative and ``log1p`` keeps
+    :math:`s`, so it keeps its precision for large logits (three equal logits of
+    1e16 give :math:`\log 3`) and for a loss far below 1 (logits 40 and 0 with
+    target :math:`(1, 0)` give :math:`e^{-40}` to a few units in the last place);
+    where :math:`m - x_i` overflows, :math:`y_i (m - x_i)` is formed as
+    :math:`y_i m - y_i x_i`, so a class whose target is 0 adds 0 (logits
+    :math:`10^{308}` and :math:`-10^{308}` with target :math:`(1, 0)` give 0) and
+    a loss that fits in float64 is returned (target :math:`(0.5, 0.5)` there
+    gives :math:`10^{308}`).
 """
 
 from __future__ import annotations
@@ -89,6 +100,9 @@ class Loss:
 def softmax(logits: FloatArray) -> FloatArray:
     """Softmax along the last axis, shifted by the maximum to avoid overflow.
 
+    A helper of the loss rules: ``logits`` is a finite float64 ndarray whose last
+    axis has an entry, and is not checked (the models check what reaches it).
+
     Examples
     --------
     >>> softmax(np.array([0.0, np.log(3.0)]))
@@ -101,26 +115,50 @@ def softmax(logits: FloatArray) -> FloatArray:
 
 
 def log_softmax(logits: FloatArray) -> FloatArray:
-    """The logarithm of :func:`softmax`, computed without rounding the largest logit away.
+    """The logarithm of :func:`softmax`, computed without rounding small probabilities away.
+
+    It takes what :func:`softmax` takes, unchecked. Softmax cross-entropy's value
+    is formed from the same parts (see the module's notes), not from this.
+
+    ``(x - m) - log(1 + s)``, with ``m`` the largest logit and ``s`` the sum of
+    ``exp(x_j - m)`` over the other logits (one largest left out): ``log1p`` keeps
+    ``s`` where ``1 + s`` would round to 1, so a probability near 1 keeps its
+    distance from 1.
 
     Examples
     --------
     >>> log_softmax(np.array([1e16, 1e16, 1e16]))
     array([-1.09861229, -1.09861229, -1.09861229])
+    >>> float(-log_softmax(np.array([40.0, 0.0]))[0])  # e**-40, where log(1 + s) is 0
+    4.248354255291589e-18
     """
     with np.errstate(over="ignore"):  # a logit more than 1.8e308 below the top: -inf
         shifted = logits - logits.max(axis=-1, keepdims=True)
-    result: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    result: FloatArray = shifted - _log_one_plus_others(shifted)
+    return result
+
+
+def _log_one_plus_others(shifted: FloatArray) -> FloatArray:
+    """``log(sum(exp(shifted)))`` along the last axis, kept; ``shifted``'s largest is 0."""
+    others = np.exp(shifted)
+    top = np.argmax(shifted, axis=-1)[..., np.newaxis]
+    np.put_along_axis(others, top, 0.0, axis=-1)  # its exp(0) = 1 is the 1 of log1p
+    result: FloatArray = np.log1p(others.sum(axis=-1, keepdims=True))
     return result
 
 
 def _squared_error(z: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
-    result: FloatArray = 0.5 * ((x - y) ** 2).sum(axis=-1)
+    # halved before squaring (exact), so a square that overflows where its half does not
+    # (an error between about 1.3e154 and 1.9e154) is not lost
+    with np.errstate(over="ignore"):  # an error or a loss beyond float64 is inf
+        errors = x - y
+        result: FloatArray = ((0.5 * errors) * errors).sum(axis=-1)
     return result
 
 
 def _d_squared_error(z: FloatArray, x: FloatArray, y: FloatArray, f: Activation) -> FloatArray:
-    result: FloatArray = f.df(z) * (x - y)
+    with np.errstate(over="ignore"):  # an error beyond float64 is inf; the models refuse it
+        result: FloatArray = f.df(z) * (x - y)
     return result
 
 
@@ -133,7 +171,10 @@ def _any_target(y: FloatArray) -> None:
 
 
 def _binary_cross_entropy(z: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
-    result: FloatArray = (np.logaddexp(0.0, z) - y * z).sum(axis=-1)
+    # softplus(z) - y z as (1 - y) softplus(z) + y softplus(-z): two terms of one sign,
+    # so a loss far below 1 is not lost to cancellation (z = 40, y = 1: e**-40)
+    terms = (1.0 - y) * np.logaddexp(0.0, z) + y * np.logaddexp(0.0, -z)
+    result: FloatArray = terms.sum(axis=-1)
     return result
 
 
@@ -165,10 +206,18 @@ def _check_binary_target(y: FloatArray) -> None:
 
 
 def _softmax_cross_entropy(z: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
-    log_p = log_softmax(x)
-    # a class of target 0 adds 0 even where its log-probability overflows to -inf
-    terms = np.multiply(y, log_p, out=np.zeros_like(log_p), where=y != 0)
-    result: FloatArray = 0.0 - terms.sum(axis=-1)  # +0.0 where every term is a zero
+    # -sum y log p = sum y (m - x) + log(sum exp(x - m)) sum y, m the largest logit:
+    # each term is one sign, so the loss is not the difference of two large numbers
+    top = x.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gaps = top - x  # inf for a logit more than 1.8e308 below the top
+        # there y (m - x) is formed as y m - y x: finite where the term is, and 0 for
+        # a class of target 0 (where y (m - x) would be 0 * inf)
+        far = np.isinf(gaps)
+        terms = np.where(far, y * top - y * x, y * gaps)
+        result: FloatArray = terms.sum(axis=-1) + _log_one_plus_others(-gaps)[..., 0] * y.sum(
+            axis=-1
+        )
     return result
 
 
@@ -180,6 +229,8 @@ def _d_softmax_cross_entropy(
 
 def probability_sum_tolerance(y: FloatArray) -> float:
     r"""How far a row of softmax cross-entropy targets ``y`` may sum from 1.
+
+    A helper of the target check: ``y`` is an ndarray with at least one axis, unchecked.
 
     :math:`2 n \varepsilon`, with :math:`n` entries a row and :math:`\varepsilon`
     the machine epsilon of ``y``'s dtype (of float64 for integers and bools): a
@@ -221,12 +272,19 @@ def _check_probability_target(y: FloatArray) -> None:
     tolerance = probability_sum_tolerance(y)
     off = np.abs(sums - 1.0) > tolerance
     if off.any():
-        bad = as_given(sums[off][0])
+        first = sums[off][0]
+        bad = as_given(first)
+        # finite entries whose sum overflowed: the caller gave no inf
+        shown = (
+            "a sum beyond float64's range (about 1.8e308)"
+            if np.isinf(first)
+            else f"a sum of {bad!r}"
+        )
         raise ArgumentValueError(
             "y",
             f"hold probability vectors summing to 1 (within {tolerance:.3g}) "
             "for softmax_cross_entropy",
-            f"a sum of {bad!r}",
+            shown,
             expected=1.0,
             received=bad,
         )

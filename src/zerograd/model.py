@@ -38,7 +38,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, NoReturn, Self, TypeVar
+from typing import ClassVar, Final, NoReturn, Self, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +61,7 @@ from zerograd._checks import (
     layer_sequence,
     non_finite_entry,
     non_negative_number,
+    read_once,
     real_array,
     real_number,
     received,
@@ -101,7 +102,17 @@ SQUARES_OVERFLOW = (
 )
 
 
-@dataclass(frozen=True)
+def _no_equality(self: object, other: object) -> bool:  # noqa: ARG001
+    """``==`` on a result holding arrays: refused, since numpy's ``==`` gives arrays."""
+    msg = (
+        f"{type(self).__name__} holds arrays, which == does not compare to one truth "
+        "value; compare them array by array with numpy.array_equal (or "
+        "zerograd.book.same_bits, bit for bit)"
+    )
+    raise TypeError(msg)
+
+
+@dataclass(frozen=True, eq=False)
 class ForwardPass:
     """Everything a forward pass computed, numbered by layer.
 
@@ -116,6 +127,9 @@ class ForwardPass:
 
     z: Layered
     x: Layered
+
+    __eq__ = _no_equality
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -158,7 +172,7 @@ class Batch:
         return 1.0 / self.inputs.shape[0] if self.reduction == "mean" else 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParameterArrays:
     """Arrays numbered by layer and keyed by parameter name, as the model's parameters are.
 
@@ -174,6 +188,8 @@ class ParameterArrays:
 
     parameters: dict[str, Layered]
     _kind: ClassVar[str] = "arrays"
+    __eq__ = _no_equality
+    __hash__ = None  # type: ignore[assignment]
     """What the arrays are, for the error of a missing parameter."""
 
     def __getattr__(self, name: str) -> Layered:
@@ -201,7 +217,7 @@ class ParameterArrays:
                     yield f"{name}[{k}]", layered[k]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Gradients(ParameterArrays):
     r"""Gradients of the objective, numbered by layer and keyed by parameter name.
 
@@ -258,7 +274,7 @@ class Gradients(ParameterArrays):
         return max(float(np.max(np.abs(array))) for _, array in self.arrays())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GradientNorms(ParameterArrays):
     r"""Each sample's gradient norm for every parameter, numbered by layer and keyed by name.
 
@@ -541,9 +557,11 @@ class Model(ABC):
         Raises
         ------
         zerograd.NonFiniteError
-            Where the penalty overflows float64. Each array's squares are formed
-            scaled by its largest entry, and :math:`\lambda` and that entry enter
-            by their exponents last, so a penalty that fits in float64 is returned
+            Where the penalty overflows float64. Where an array's plain sum of
+            squares would overflow or underflow, or :math:`\lambda` times it would
+            overflow, its squares are formed scaled by its largest entry, and :math:`\lambda`
+            and that entry enter by their exponents last, so a penalty that fits
+            in float64 is returned
             where the squares would overflow (weights above about ``1e154``) or
             underflow (below about ``1e-154``), or :math:`\lambda/2` would lose
             bits (a subnormal :math:`\lambda`). :meth:`loss`,
@@ -618,6 +636,13 @@ class Model(ABC):
         -------
         float or ndarray, shape (N,)
             A float, except for a batch with ``reduction="none"``.
+
+        Raises
+        ------
+        zerograd.NonFiniteError
+            Where a sample's loss overflows float64, under ``"mean"`` too (where
+            its share of the mean could fit: each sample's loss is summed over its
+            output units first), or where the objective does.
 
         Examples
         --------
@@ -763,6 +788,8 @@ class Model(ABC):
     ) -> None:
         """Compare backpropagated gradients with central differences: see :func:`zerograd.check_gradients`."""
         relative = non_negative_number(rtol, "rtol")
+        # read once: x and y are read below for the gradients and their estimates
+        x, y = cast("npt.ArrayLike", read_once(x)), cast("npt.ArrayLike", read_once(y))
         # a given atol is checked with rtol; only the default needs the objective
         given_atol = None if atol is None else non_negative_number(atol, "atol")
         count = None if directions is None else self._check_directions(directions)
@@ -904,7 +931,12 @@ class Model(ABC):
     def _sample_losses(
         self, batch: Batch, offsets: Mapping[int, FloatArray] | None = None
     ) -> FloatArray:
-        """Each sample's loss, shape ``(N,)``: the sum over what the loss reads of one sample."""
+        """Each sample's loss, shape ``(N,)``: the sum over what the loss reads of one sample.
+
+        Each sample's loss must fit in float64, under ``"mean"`` too, where its share of
+        the mean may fit when it does not: the loss sums over a sample's output units
+        (and positions or steps) before any weight.
+        """
         z, x = self.loss_view(self._trace(batch.inputs, offsets, single=batch.single))
         values = batch.loss.value(z, x, batch.targets)
         losses: FloatArray = values.reshape(len(values), -1).sum(axis=1)
@@ -917,7 +949,10 @@ class Model(ABC):
         losses = self._sample_losses(batch)
         if batch.per_sample:
             return losses
-        objective = float(losses.sum() * batch.scale) + self._penalty(batch.weight_decay)
+        # scaled before the sum, as the output delta is: under "mean" a sum can overflow
+        # where the mean does not
+        with _quiet():
+            objective = float((losses * batch.scale).sum()) + self._penalty(batch.weight_decay)
         if not math.isfinite(objective):
             raise NonFiniteError("the objective", (), "inf", OVERFLOW)
         return np.array([objective])
@@ -953,7 +988,8 @@ class Model(ABC):
                 # in full: a rounded bound could print below the step it refuses
                 f"be a finite number of at least {smallest!r} (float64's epsilon times the "
                 f"largest |parameter| or |raw activation|, {largest:.3g}, or 1: a smaller step "
-                "can leave an entry unmoved)",
+                "can leave an entry unmoved; where a step that large makes the objective "
+                "overflow, no step works: scale x, y or the parameters down)",
                 short_repr(step),
                 expected=smallest,
                 received=step,
@@ -1065,18 +1101,34 @@ def _refuse_decay_overflow(
     raise NonFiniteError(f"weight_decay * {name}", index, "inf", why, shown=shown)
 
 
+_PLAIN_SQUARES_FLOOR: Final = 2.0**-900
+"""A sum of squares at least this large is not changed in its last bit by the squares
+that underflow (each is off by less than ``2**-1022``, and no array has ``2**60``
+entries)."""
+
+
 def _scaled_penalty(array: FloatArray, weight_decay: float) -> float:
-    r""":math:`\tfrac\lambda2 \lVert a \rVert^2` of one array, rounded to float64 once at the end.
+    r""":math:`\tfrac\lambda2 \lVert a \rVert^2` of one array, in float64.
 
     The squares of entries above about ``1e154`` overflow, those below about ``1e-154``
     underflow, and ``0.5 * weight_decay`` loses bits for a subnormal
-    :math:`\lambda`, each where the penalty itself can be a normal float64. So the
-    array is scaled by its largest :math:`|a_i| = s`, and the mantissas of
+    :math:`\lambda`, each where the penalty itself can be a normal float64. Where the
+    sum of squares is finite and at least :data:`_PLAIN_SQUARES_FLOOR`, and
+    :math:`\lambda` times it is finite, the penalty is formed directly, in one pass
+    (two roundings after the sum; the sum's own rounding grows with the array's
+    size, to a relative error of about :math:`n \varepsilon` for :math:`n` entries at
+    worst: about 2 units in the last place on 784-by-128 arrays of normal draws,
+    about 10,000 on a 2000-by-2000 array of equal entries). Otherwise
+    the array is scaled by its largest :math:`|a_i| = s`, and the mantissas of
     :math:`\lambda` and :math:`s` (:func:`math.frexp`, in ``[0.5, 1)``) are multiplied
     apart from their exponents, which :func:`math.ldexp` adds back last: the result
-    is within a few units in the last place of the real penalty, or ``inf`` where
-    that overflows.
+    carries the same rounding of the sum of squares, or is ``inf`` where the
+    penalty overflows.
     """
+    squares = float(np.vdot(array, array))
+    product = weight_decay * squares
+    if squares >= _PLAIN_SQUARES_FLOOR and product < math.inf:
+        return 0.5 * product  # the direct form: 15 times faster on a 784-by-128 array
     largest = float(np.max(np.abs(array)))
     if largest == 0.0:
         return 0.0
@@ -1298,8 +1350,13 @@ def gradients(
     is differentiable at its raw activation, each rounded as float64 rounds
     the products and sums that form it (:mod:`zerograd.rational` says, for
     identity and relu layers under squared error, whether a result is the
-    real value); at a raw activation exactly on the kink of ``relu`` or
-    ``leaky_relu`` they use the library's slope there (see
+    real value; tanh's and sigmoid's slopes, formed from their outputs, lose
+    relative accuracy as a unit saturates and are ``0.0`` before the real slope
+    is, see :mod:`zerograd.activations`, and so are the output deltas
+    :math:`\sigma(z) - y` of binary and :math:`p - y` of softmax cross-entropy
+    once the output rounds to its target, from a logit or logit gap of about
+    36.7, while the loss keeps :math:`e^{-z}` there); at a raw activation exactly on the
+    kink of ``relu`` or ``leaky_relu`` they use the library's slope there (see
     :class:`~zerograd.Gradients`).
 
     Parameters
@@ -1455,9 +1512,12 @@ def gradient_norms(
     about :math:`10^{-154}`: for a dense layer each factor (a sample's
     :math:`\delta_n`, a layer's input, a bias gradient), for a shared weight
     the per-sample gradient :math:`G_n` itself or, in the Gram form, its
-    factors. Below that the square underflows, and a norm can come out 0 while
-    the per-sample gradient is not (above about :math:`10^{154}` it overflows,
-    and the call raises, as below).
+    factors. Below that the square underflows: a norm loses relative accuracy
+    (about 1e-8 off at 1e-158, 5 % at 3e-162, too large or too small) and comes
+    out 0 below about :math:`10^{-161}` while the per-sample gradient is not
+    (above about :math:`10^{154}` it overflows, and the call raises, as below).
+    In the Gram form a sample whose sum of products overflows or underflows is
+    redone from :math:`G_n`.
 
     Parameters
     ----------
@@ -1634,7 +1694,11 @@ def check_gradients(
     :math:`2 \times 10^{-9} \max(1, |J|)` beyond the relative part, a fifth of
     the default ``atol`` (``tests/test_check_gradients.py``), while a wrong rule (a
     dropped factor, a flipped sign, a forgotten term) moves an entry by a
-    sizeable fraction of itself.
+    sizeable fraction of itself. That fraction is caught only where it exceeds the
+    default ``atol``: where :math:`|J|` is far larger than the gradients (squared
+    error with errors near :math:`10^9`, whose loss grows as their square and the
+    gradients as the errors), :math:`10^{-8} |J|` can exceed every entry, and the
+    check cannot fail; pass an ``atol`` on the scale of the gradients there.
 
     Parameters
     ----------

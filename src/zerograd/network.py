@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy.typing as npt
 
@@ -25,6 +26,7 @@ from zerograd._checks import (
     as_real_array,
     check_shape,
     layer_sequence,
+    read_once,
     whole_numbers,
 )
 from zerograd.layers import DenseFactors, dense_forward, dense_input_gradient
@@ -183,12 +185,17 @@ class Network(Model):
         """
         # a parameter to be copied may have been changed through the setter
         self._check_parameters([name for name, given in (("W", W), ("b", b)) if given is None])
+        read: dict[str, list[npt.ArrayLike]] = {}
         for name, given in (("W", W), ("b", b)):
             # Checked here, so that the error names the argument the caller gave,
             # not the copied one whose shape no longer fits.
             if given is None:
                 continue
-            arrays = layer_sequence(given, name)
+            # each array read once: the check below and the constructor see one value
+            arrays = [
+                cast("npt.ArrayLike", read_once(array)) for array in layer_sequence(given, name)
+            ]
+            read[name] = arrays
             if len(arrays) != self.K:
                 raise ArgumentValueError(
                     name, f"hold {self.K} arrays, one per layer of the network",
@@ -208,7 +215,7 @@ class Network(Model):
                         f"shape {shape}", expected=self._sizes[k], received=shape,
                     )  # fmt: skip
         return Network(
-            W=self.W if W is None else W, b=self.b if b is None else b, activations=self.activations
+            W=read.get("W", self.W), b=read.get("b", self.b), activations=self.activations
         )
 
     def forward_batch(

@@ -49,6 +49,7 @@ from zerograd._checks import (
     as_given,
     check_finite,
     is_bool,
+    read_once,
     reads_by_entries,
     real_array,
     received,
@@ -56,7 +57,7 @@ from zerograd._checks import (
     to_float64,
 )
 from zerograd.conv import ConvNetwork
-from zerograd.model import ForwardPass, Gradients, Model
+from zerograd.model import ForwardPass, Gradients, Model, _no_equality
 from zerograd.network import Network
 from zerograd.recurrent import RecurrentNetwork
 
@@ -105,6 +106,8 @@ def fractions_of(values: npt.ArrayLike) -> ObjectArray:
 
 def _fractions(values: npt.ArrayLike, name: str, *, bools: bool = False) -> ObjectArray:
     """:func:`fractions_of`, naming the argument ``name``; bools as 0 and 1 if allowed."""
+    # read once: checked below, then read again for the caller's own numbers
+    values = cast("npt.ArrayLike", read_once(values))
     array = real_array(values, name, bools=bools)
     check_finite(to_float64(array, name), name)
     # the caller's own numbers: numpy rounds the ints of a list it reads as float64
@@ -122,7 +125,7 @@ def _fractions(values: npt.ArrayLike, name: str, *, bools: bool = False) -> Obje
     return exact
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RationalPass:
     r"""A forward pass in rational arithmetic, numbered by layer as :class:`~zerograd.ForwardPass`.
 
@@ -136,6 +139,9 @@ class RationalPass:
 
     z: dict[int, ObjectArray]
     x: dict[int, ObjectArray]
+
+    __eq__ = _no_equality
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _activation(name: str) -> Callable[[ObjectArray], ObjectArray]:
@@ -217,6 +223,7 @@ def exact_forward(net: Model, x: npt.ArrayLike) -> RationalPass:
         pass overflows (the error then names the layer, ``z[k]``).
     """
     functions = _check_model(net)
+    x = cast("npt.ArrayLike", read_once(x))  # read again below: could give another input
     try:
         inputs = net.forward(x).x[0]  # checked as the library checks it
     except ArgumentValueError as error:
@@ -268,6 +275,7 @@ def forward_is_exact(net: Model, x: npt.ArrayLike) -> bool:
 
     Parameters and Raises as for :func:`exact_forward`.
     """
+    x = cast("npt.ArrayLike", read_once(x))  # read twice below: could give another input
     exact = exact_forward(net, x)
     computed = net.forward(x)
     return all(
@@ -276,7 +284,7 @@ def forward_is_exact(net: Model, x: npt.ArrayLike) -> bool:
     ) and bool(np.all(exact.x[0] == computed.x[0]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RationalGradients:
     r"""Gradients of squared error in rational arithmetic, named as :class:`~zerograd.Gradients`.
 
@@ -292,6 +300,9 @@ class RationalGradients:
 
     parameters: dict[str, ObjectArray]
     z: dict[int, ObjectArray]
+
+    __eq__ = _no_equality
+    __hash__ = None  # type: ignore[assignment]
 
     def all_zero(self, *, deltas: bool = False) -> bool:
         r"""Whether every parameter gradient is 0, and with ``deltas`` every :math:`\delta^{(k)}` too.
@@ -448,6 +459,8 @@ class _Backpropagation(NamedTuple):
 def _backpropagate(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> _Backpropagation:
     """Exact gradients and forward passes, beside zerograd's, each computed once."""
     _check_model(net)  # the net first: no x or y could mend it
+    # each is read again below: an array-like could give another input or target
+    x, y = cast("npt.ArrayLike", read_once(x)), cast("npt.ArrayLike", read_once(y))
     computed = net.gradients(x, y)  # checks x and y as the library does
     forward = net.forward(x)
     targets = _fractions(y, "y", bools=True)

@@ -15,8 +15,9 @@ not on a mock, without building the whole book five times.
 4. A new quantified sentence appears outside any claim: "quantified wording
    outside a claim (always, nothing)", at its page and line; so does one that
    quantifies with "whatever", "unless" and "however small", one in quotation
-   marks, a negative universal ("no hidden unit is", "there is no", "moves no") and
-   "precisely"; "can't" is flagged whether its apostrophe is typed straight or curly (U+2019).
+   marks, a negative universal ("no hidden unit is", "there is no", "moves no"; "no ... is"
+   with math, inline code or a possessive between) and "precisely"; "can't" is flagged
+   whether its apostrophe is typed straight or curly (U+2019).
 5. The allowlist tries to defer that sentence in a ``[pending]`` table: the
    build names the file and its only table, ``[[allow]]``, and still flags the
    sentence.
@@ -25,12 +26,16 @@ not on a mock, without building the whole book five times.
 
 A check whose block holds neither an ``assert`` that reads a value nor a call, outside the
 functions it defines, cannot fail, and fails the build, in a cell that is executed or not;
-so does a check in a cell that myst-nb leaves out of the page, a shown cell that holds a
-check and does not parse or starts with a cell magic (``%%capture``), a check object entered
-by a second ``with``, and a check the build cannot place (under another name, in a
-module, in ``exec``), even at the line of a real check, or of a block that does not run, in
-its own cell or another. A check in a function is placed in the cell that defines it, not
-on a later cell's block at the line it names.
+so does an assert of a tuple, of a walrus whose only name is assigned or of a lambda, a
+check in a cell that myst-nb leaves out of the page (inside a cell magic too), a shown cell
+that holds a check and does not parse or starts with a cell magic (``%%capture``), a check's
+failure or another error that ``%%capture`` shows without stopping the page (from a
+function the cell calls), a check object entered by a second ``with``, and a check the
+build cannot place (under another name, in a module, in ``exec``), even at the line of a
+real check, or of a block that does not run, in its own cell or another. A check in a
+function is placed in the cell that defines it, not on a later cell's block at the line it
+names. A cell that starts with blank lines names its checks at their lines, as IPython
+counts them.
 
 The summary count says every claim was checked only on a build with no problem, and a
 claim's checks say "on this build" only if this build executed their page.
@@ -181,6 +186,12 @@ def _line(page: str, text: str) -> int:
     """The 1-based line of ``page`` that contains ``text``."""
     (number,) = [n for n, line in enumerate(page.splitlines(), 1) if text in line]
     return number
+
+
+def _with_second_cell(small_book: SmallBook, cell: str, marker: str) -> tuple[Built, int]:
+    """The small book with ``cell`` after the page's first cell, and the line of ``marker``."""
+    new = f"{CELL_END}\nA second cell.\n\n{cell}"
+    return small_book(CELL_END, new), _line(PAGE.replace(CELL_END, new), marker)
 
 
 def _fails_with(built: Built, expected: str) -> None:
@@ -344,6 +355,13 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
             'with claim("page:fits"):\n    def never_called():\n        assert fitted.all_zero()',
             "with claim(",
         ),
+        ('with claim("page:fits"):\n    assert (fitted.all_zero(), "a tuple")', "with claim("),
+        ('with claim("page:fits"):\n    assert (seen := 0) == 0', "with claim("),
+        ('with claim("page:fits"):\n    assert lambda: fitted.all_zero()', "with claim("),
+        ('with claim("page:fits"):\n    assert [fitted.all_zero()], "a list"', "with claim("),
+        ('with claim("page:fits"):\n    assert {fitted.all_zero()}, "a set"', "with claim("),
+        ('with claim("page:fits"):\n    assert {"zero": fitted.all_zero()}', "with claim("),
+        ('with claim("page:fits"):\n    assert f"{fitted.all_zero()} is True"', "with claim("),
     ],
     ids=[
         "split-over-lines",
@@ -351,6 +369,13 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         "in-a-cell-with-a-magic",
         "assert-of-a-constant",
         "assert-in-a-function-it-defines",
+        "assert-of-a-tuple",
+        "assert-of-a-walrus-that-reads-nothing",
+        "assert-of-a-lambda",
+        "assert-of-a-list",
+        "assert-of-a-set",
+        "assert-of-a-dict",
+        "assert-of-an-f-string",
     ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
@@ -370,6 +395,34 @@ def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
     assert len(reports) == 1, reports  # one report, with the id its record gave
     (check,) = built.ledger["claims"][0]["checks"]
     assert (check["vacuous"], check["line"]) == (True, line)
+
+
+CELL = PAGE[PAGE.index("```{code-cell} python") :]
+
+
+def test_a_cell_that_starts_with_blank_lines_names_the_lines_of_its_checks(
+    small_book: SmallBook,
+) -> None:
+    # IPython drops a cell's leading blank lines before it compiles the cell, so the lines
+    # the kernel names count from the first line that is not blank; so must the build's,
+    # or the hollow block is reported at the line of the sound one above it.
+    new = CELL.replace("```{code-cell} python\n", "```{code-cell} python\n\n\n").replace(
+        CELL_END, CELL_END[: -len("```\n")] + 'with claim("page:fits"):  # hollow\n    pass\n```\n'
+    )
+    built = small_book(CELL, new)
+    page = PAGE.replace(CELL, new)
+    hollow = _line(page, "# hollow")
+    sound = hollow - 2
+    assert page.splitlines()[sound - 1] == 'with claim("page:fits"):'
+    _fails_with(
+        built,
+        f"page.md:{hollow}: ERROR: the check of claim page:fits at page.md:{hollow} "
+        "cannot fail: its block holds neither an assert nor a call",
+    )
+    reports = [error for error in built.errors() if "cannot fail" in error]
+    assert len(reports) == 1, reports
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, sound, 1), (1, hollow, 1)], checks
 
 
 SHARED_RECORD = (
@@ -535,6 +588,91 @@ def test_a_check_outside_the_page_s_cells_is_not_taken_for_a_dead_block_at_its_l
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
 
 
+RUN_APART = {
+    "run-cell": (
+        "get_ipython().run_cell(\n"
+        "    'def hollow():\\n    pass\\n    with claim(\"page:fits\"):\\n        pass\\n'\n)\n"
+    ),
+    "capture-with-another-name": (
+        "%%capture\nfrom zerograd.book import claim as check_alias\ndef hollow():\n"
+        '    with check_alias("page:fits"):\n        pass\n'
+    ),
+    "capture-after-console-prompts": (
+        ">>> %%capture\n>>> def hollow():\n...     pass\n"
+        '...     with claim("page:fits"):\n...         pass\n'
+    ),
+}
+"""Code that IPython runs as a cell of its own, defining ``hollow`` with a hollow block at
+line 3 of that code."""
+
+
+@pytest.mark.parametrize("runner", RUN_APART.values(), ids=RUN_APART.keys())
+def test_a_check_in_code_run_apart_is_not_credited_to_the_next_cell_s_dead_block(
+    small_book: SmallBook, runner: str
+) -> None:
+    # IPython maps code run by run_cell(store_history=False) to the next cell's count; the
+    # next cell's dead block at line 3 of its code, of the same claim, must not take the
+    # hollow block's run.
+    later = f"hollow()\n{DEAD_BLOCK}"
+    assert later.splitlines().index('    with claim("page:fits"):') + 1 == 3
+    new = (
+        f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{runner}```\n\n"
+        f"A third.\n\n```{{code-cell}} python\n{later}```\n"
+    )
+    built = small_book(CELL_END, new)
+    _fails_with(
+        built,
+        "ERROR: the check of claim page:fits at page.md (cell 3) cannot be placed on its page",
+    )
+    if runner.startswith(">>>"):  # IPython strips the prompts and runs a cell magic
+        line = _line(PAGE.replace(CELL_END, new), ">>> %%capture")
+        _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim(")
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, None, 1)], checks
+
+
+def test_a_continued_line_magic_in_a_cell_with_a_check_fails_naming_the_cell(
+    small_book: SmallBook,
+) -> None:
+    # IPython joins `%time x = \` and its next line into one, so the kernel's lines of the
+    # checks below are not the page's: the build refuses the cell.
+    joined = (
+        "```{code-cell} python\n%time filler = \\\n    fitted\n"
+        'with claim("page:fits"):  # below a continued magic\n'
+        "    assert fitted.all_zero()\n```\n"
+    )
+    built, line = _with_second_cell(small_book, joined, "%time filler")
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call and a "
+        "line magic or shell line continued with a backslash",
+    )
+
+
+def test_a_cell_that_runs_a_loaded_file_instead_of_its_text_fails(tmp_path: Path) -> None:
+    # myst-nb runs and shows the file of a :load: option in place of the cell's text; the
+    # text's sound block would be judged while the file's hollow one runs.
+    fence = "```{code-cell} python\n"
+    page = PAGE.replace(CELL, CELL.replace(fence, f"{fence}:load: loaded.py\n"))
+    copy = _small_book(tmp_path, page)
+    loaded = (
+        CELL.replace(fence, "")
+        .replace("```\n", "")
+        .replace(
+            '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"',
+            "    pass",
+        )
+    )
+    (copy / "docs" / "loaded.py").write_text(loaded, encoding="utf-8")
+    faults.check_imports_copy(copy)
+    built = _build(copy, "build")
+    line = _line(page, "import zerograd as zg")
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the code cell at page.md:{line} runs other code than its text",
+    )
+
+
 CALLED_LATER = (
     "filler = fitted\n" * 4
     + "def run(gradients):\n"
@@ -606,9 +744,7 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with claim("page:fits"):  # does not parse\n    pass\nvalue = = 1\n```\n'
     )
-    new = f"{CELL_END}\nA second cell.\n\n{broken}"
-    built = small_book(CELL_END, new)
-    line = _line(PAGE.replace(CELL_END, new), "# does not parse")
+    built, line = _with_second_cell(small_book, broken, "# does not parse")
     _fails_with(
         built,
         f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call but does "
@@ -623,13 +759,76 @@ def test_a_check_inside_a_cell_magic_fails_naming_the_cell(small_book: SmallBook
         "```{code-cell} python\n%%capture\n"
         'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
     )
-    new = f"{CELL_END}\nA second cell.\n\n{captured}"
-    built = small_book(CELL_END, new)
-    line = _line(PAGE.replace(CELL_END, new), "%%capture")
+    built, line = _with_second_cell(small_book, captured, "%%capture")
     _fails_with(
         built,
         f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call inside a "
         "cell magic, whose body the build cannot read; move the check out of the magic",
+    )
+
+
+SWALLOWED = (
+    "def check(gradients):\n"
+    '    with claim("page:fits"):\n'
+    '        assert not gradients.all_zero(), "swallowed"\n```\n\n'
+    "```{code-cell} python\n%%capture\ncheck(fitted)  # a check's failure\n```\n\n"
+    '```{code-cell} python\n%%capture\nraise ValueError("not a check")\n```\n'
+)
+
+
+def test_a_failure_under_a_cell_magic_fails_naming_the_claim_and_the_cell(
+    small_book: SmallBook,
+) -> None:
+    # %%capture runs its body as a cell of its own: the body's error is shown but the cell
+    # goes on, and the body's outputs, the records of its checks among them, are taken.
+    # Here the cell holds no claim( text, so the rule for a magic cell does not see it. The
+    # kernel sends the record when the page's cell ends; the build fails on an error output
+    # that did not stop the page, a check's or not.
+    new = f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{SWALLOWED}"
+    built = small_book(CELL_END, new)
+    page = PAGE.replace(CELL_END, new)
+    block = _line(page, '    with claim("page:fits")')
+    # each error is reported at the first line of its cell's code: the magic's
+    call = _line(page, "check(fitted)  # a check's failure") - 1
+    other = _line(page, 'raise ValueError("not a check")') - 1
+    _fails_with(
+        built,
+        f"page.md:{block}: ERROR: claim page:fits failed its check at page.md:{block}: swallowed",
+    )
+    _fails_with(
+        built,
+        f"page.md:{call}: ERROR: the code cell at page.md:{call} shows an error that did not "
+        "stop the page (ClaimError: page:fits: swallowed)",
+    )
+    _fails_with(
+        built,
+        f"page.md:{other}: ERROR: the code cell at page.md:{other} shows an error that did not "
+        "stop the page (ValueError: not a check)",
+    )
+    index = (built.copy / "docs" / "_build" / "html" / "index.html").read_text()
+    assert "1 claim, 1 of them failed or not checked on this build" in index
+
+
+def test_a_check_inside_a_cell_magic_in_a_cell_left_out_of_the_page_fails(
+    small_book: SmallBook,
+) -> None:
+    # Parsed, the magic's body is a string: the cell's claim( text is what shows the check.
+    hidden = (
+        "```{code-cell} python\n:tags: [remove-cell]\n%%capture\n"
+        'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
+    )
+    built, fence = _with_second_cell(small_book, hidden, ":tags: [remove-cell]")
+    fence -= 1  # the fence, above the options
+    _fails_with(
+        built,
+        f"page.md:{fence}: ERROR: the code cell at page.md:{fence} holds a check of claim "
+        "page:fits, but myst-nb leaves the cell out of the page",
+    )
+    # the error output of a cell left out of the page is read from the executed notebook
+    _fails_with(
+        built,
+        f"page.md:{fence}: ERROR: the code cell at page.md:{fence} shows an error that did not "
+        "stop the page (ClaimError: page:fits: swallowed)",
     )
 
 
@@ -668,9 +867,8 @@ def test_a_check_in_a_cell_left_out_of_the_page_fails_naming_the_cell(
         f"```{{code-cell}} python\n{options}\n"
         'def never_called():\n    with claim("page:fits"):\n        pass\n```\n'
     )
-    new = f"{CELL_END}\nA second cell.\n\n{hidden}"
-    built = small_book(CELL_END, new)
-    fence = _line(PAGE.replace(CELL_END, new), options) - 1
+    built, fence = _with_second_cell(small_book, hidden, options)
+    fence -= 1  # the fence, above the options
     _fails_with(
         built,
         f"page.md:{fence}: ERROR: the code cell at page.md:{fence} holds a check of claim "
@@ -686,9 +884,7 @@ def test_a_check_that_cannot_fail_is_found_in_a_cell_that_is_not_executed(
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with claim("page:fits"):  # not executed\n    tested = fitted\n```\n'
     )
-    new = f"{CELL_END}\nA second cell.\n\n{skipped}"
-    built = small_book(CELL_END, new)
-    line = _line(PAGE.replace(CELL_END, new), "# not executed")
+    built, line = _with_second_cell(small_book, skipped, "# not executed")
     _fails_with(
         built,
         f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} "
@@ -887,6 +1083,31 @@ def test_a_new_universal_sentence_fails_naming_its_page_line_and_words(
         r"wording: 2 sentences .*: 1 allowed in claims-allowlist.toml, 1 new", built.log
     )
     assert built.ledger["status"] == "passed", "the claims themselves are fine"
+
+
+def test_no_and_its_verb_are_found_across_math_code_and_possessives(
+    small_book: SmallBook,
+) -> None:
+    # A run of math or code is one word between "no" and the verb, and a possessive is a
+    # word: the pattern is matched against the text with the runs masked.
+    written = (
+        "In exact arithmetic no entry of $p - y$ is zero.\n"
+        "In this network no entry of `p - y` is zero.\n"
+        "In this network no unit's gradient is zero.\n"
+    )
+    shown = [
+        ("no entry of p - y is", "In exact arithmetic no entry of p - y is zero."),
+        ("no entry of p - y is", "In this network no entry of p - y is zero."),
+        ("no unit\u2019s gradient is", "In this network no unit\u2019s gradient is zero."),
+    ]
+    built = small_book("The check is the cell below;", f"{written}The check is the cell below;")
+    line = _line(PAGE, "The check is the cell below;")
+    for offset, (words, sentence) in enumerate(shown):
+        _fails_with(
+            built,
+            f"page.md:{line + offset}: WARNING: quantified wording outside a claim ({words}): "
+            f"\u201c{sentence}\u201d",
+        )
 
 
 @pytest.mark.parametrize("apostrophe", ["'", "\u2019"], ids=["straight", "curly"])
