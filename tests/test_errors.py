@@ -89,12 +89,12 @@ TEMPLATES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("overflow", lambda: zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity").forward([1.0]),
      zg.NonFiniteError,
      ("z[2] must be finite; got inf at index (0,): the values overflowed float64 in layer 2, "
-      "whose parameters are finite")),
+      "whose parameters are finite (its sums included)")),
     ("overflow batch",
      lambda: zg.Network([[[1e200]], [[1e200]]], [[0.0], [0.0]], "identity").forward([[0.0], [1.0]]),
      zg.NonFiniteError,
      ("z[2] must be finite; got inf at index (1, 0): the values overflowed float64 in layer 2, "
-      "whose parameters are finite")),
+      "whose parameters are finite (its sums included)")),
     ("input shape", lambda: NET.forward([1.0, 2.0]), zg.ArgumentValueError,
      ("x must have shape (3,) for one sample or (N, 3) for a batch, each named length at least 1; "
       "got shape (2,)")),
@@ -1509,3 +1509,24 @@ def test_a_bad_atol_is_refused_before_the_gradients_are_computed() -> None:
     net = zg.Network.random([2, 1], "identity", seed=0)
     with refuses(zg.ArgumentValueError, "atol", received=-1.0):
         zg.check_gradients(net, [1e300, 1e300], [1.0], atol=-1.0)
+
+
+def test_an_output_error_beyond_float64_is_named_not_a_zero_gradient_entry() -> None:
+    # backpropagated, the infinite error times the zero weight would be NaN in W[1]'s
+    # entry (0, 0), whose real value is 0
+    net = zg.Network(
+        W=[[[1.0], [1.0]], [[0.0, 1e308]]], b=[[0.0, 0.0], [0.0]], activations="identity"
+    )
+    with refuses(zg.NonFiniteError, "the output error delta", index=(0,)) as info:
+        zg.gradients(net, [1.0], [-1e308])
+    assert str(info.value) == (
+        "the output error delta must be finite; got inf at index (0,): the values "
+        "overflowed float64"
+    )
+
+
+def test_the_penalty_without_weight_decay_is_the_float_zero() -> None:
+    net = zg.Network(W=[[[1.0, 2.0]]], b=[[5.0]], activations="identity")
+    penalty = net.weight_penalty(0.0)
+    assert type(penalty) is float
+    assert penalty == 0.0

@@ -729,3 +729,10 @@ def test_setting_refuses_a_loss_that_gradients_refuses(
     with refuses(kind, "loss", received=loss) as by_gradients:
         wrong.gradients()
     assert str(by_setting.value) == str(by_gradients.value)
+
+
+def test_flat_with_names_that_do_not_fit_the_layers_names_the_activations() -> None:
+    # the last name is no network's output when the count is off: activations is named
+    for sizes, names in (([2, 3, 1], ["relu", "relu", "tanh"]), ([2, 3, 4, 1], ["relu", "tanh"])):
+        with refuses(zg.ArgumentValueError, "activations"):
+            zero_output_bias_batch(sizes, names, way="flat")

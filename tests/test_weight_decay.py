@@ -302,3 +302,21 @@ def test_the_penalty_of_an_all_zero_weight_array_is_zero() -> None:
     penalty = zero.weight_penalty(1e300)
     assert penalty == 0.0
     assert math.copysign(1.0, penalty) == 1.0
+
+
+def test_a_subnormal_lambda_times_the_squares_is_rounded_once() -> None:
+    # lambda * S = 2.6 * 2**-1074 rounds to 3 * 2**-1074, and halving that rounds again
+    # to 2 * 2**-1074; the real penalty, 1.3 * 2**-1074, rounds to 2**-1074
+    net = zg.Network(W=[[[1.0, 1.2649110640673518]]], b=[[0.0]], activations="identity")
+    squares = sum(Fraction(w) ** 2 for w in (1.0, 1.2649110640673518))
+    real = Fraction(5e-324) / 2 * squares
+    assert net.weight_penalty(5e-324) == float(real)
+
+
+def test_a_step_whose_double_overflows_is_refused() -> None:
+    net = zg.Network(W=[[[1.0]]], b=[[0.0]], activations="sigmoid")
+    with refuses(zg.ArgumentValueError, "step", expected=2.0**1023, received=2.0**1023) as info:
+        net.numerical_gradients([1.0], [1.0], loss="binary_cross_entropy", step=2.0**1023)
+    assert str(info.value) == (
+        "step must be below 2**1023 (twice it overflows float64); got 8.98846567431158e+307"
+    )

@@ -502,8 +502,11 @@ def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
 
 def _always_true(test: ast.expr) -> bool:
     """Whether an ``assert``'s test is true whatever it holds: a non-empty tuple, list or
-    set display, a non-empty dict display, or an f-string with a non-empty constant part
+    set display, a non-empty dict display, a generator expression (``assert (v > 0 for v
+    in xs)``, ``all(`` left out), or an f-string with a non-empty constant part
     (``assert f"{x} == 1"``)."""
+    if isinstance(test, ast.GeneratorExp):
+        return True
     if isinstance(test, ast.Tuple | ast.List | ast.Set):
         return bool(test.elts)
     if isinstance(test, ast.Dict):

@@ -435,9 +435,10 @@ class HiddenEntry(NamedTuple):
         return self.masked or self.mapping
 
 
-_PLAIN_NUMBERS: Final = frozenset({float, int})
-"""The types of the entries a walk need not look into (a bool's type is bool)."""
-_PLAIN_FLOATS: Final = frozenset({float})
+_PLAIN_NUMBERS: Final = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+"""The types of the entries a walk need not look into (a bool's type is bool or numpy.bool)."""
+_PLAIN_FLOATS: Final = frozenset({float, np.float64})
+"""The same for a walk that looks for entries whose own dtype is not float64."""
 
 
 def read_once(value: object, depth: int = 0) -> object:

@@ -318,10 +318,16 @@ def zero_output_bias_batch(
     """
     check_choice(way, ZERO_OUTPUT_BIAS_WAYS, "way")
     check_choice(loss, ZERO_OUTPUT_BIAS_LOSSES, "loss")
-    # way, loss and a known output name before sizes: no sizes make 'flat' fit another
+    # way, loss and a known output name before sizes, where the names fit the layers
+    # (another count is for Network.random to refuse): no sizes make 'flat' fit another
     # loss or output
     given = activations[-1] if _is_name_list(activations) else activations
-    if way == "flat" and isinstance(given, str) and given in ACTIVATIONS:
+    fits = isinstance(activations, str) or (
+        _is_name_list(activations)
+        and isinstance(sizes, list | tuple)
+        and len(sizes) - 1 == len(activations)
+    )
+    if way == "flat" and fits and isinstance(given, str) and given in ACTIVATIONS:
         _refuse_flat(str(given), loss)
     count = whole_number(n_samples, "n_samples", minimum=1)
     rng = np.random.default_rng(check_seed(seed))

@@ -66,7 +66,10 @@ class Loss:
 
     All callables work on batches: ``z``, ``x`` and ``y`` have shape
     ``(..., n_K)``, any number of leading axes (samples, and time steps for a
-    recurrent network) before the output units.
+    recurrent network) before the output units. They take numpy arrays and do
+    not check them (the models check what reaches them), as
+    :class:`~zerograd.Activation`'s rules do; ``check_output`` and
+    ``check_target`` are those checks.
 
     Attributes
     ----------

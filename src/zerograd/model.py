@@ -559,7 +559,8 @@ class Model(ABC):
         zerograd.NonFiniteError
             Where the penalty overflows float64. Where an array's plain sum of
             squares would overflow or underflow, or :math:`\lambda` times it would
-            overflow, its squares are formed scaled by its largest entry, and :math:`\lambda`
+            overflow or fall below ``2**-1021``, its squares are formed scaled by its
+            largest entry, and :math:`\lambda`
             and that entry enter by their exponents last, so a penalty that fits
             in float64 is returned
             where the squares would overflow (weights above about ``1e154``) or
@@ -918,7 +919,12 @@ class Model(ABC):
         for name, layered in self._parameters.items():
             if k in layered:
                 check_finite(layered[k], f"{name}[{k}]")
-        check_finite(z, f"z[{k}]", f"{OVERFLOW} in layer {k}, whose parameters are finite")
+        # a partial sum of the layer's products can overflow where z itself would fit
+        check_finite(
+            z,
+            f"z[{k}]",
+            f"{OVERFLOW} in layer {k}, whose parameters are finite (its sums included)",
+        )
 
     def _output_delta(self, batch: Batch, trace: ForwardPass) -> FloatArray:
         """The gradient of the objective's loss term with respect to the loss view's raw activations."""
@@ -926,6 +932,9 @@ class Model(ABC):
         delta = batch.loss.delta(z, x_out, batch.targets, self._f[-1])
         if batch.reduction == "mean":
             delta = delta * batch.scale
+        # named here: backpropagated, an infinite error times a zero weight is NaN, which
+        # would be reported at a gradient entry whose real value is 0
+        check_finite(delta[0] if batch.single else delta, "the output error delta", OVERFLOW)
         return delta
 
     def _sample_losses(
@@ -965,7 +974,8 @@ class Model(ABC):
         penalised = list(self._penalised()) if weight_decay else []
         with _quiet():
             penalty = sum(
-                _scaled_penalty(self._parameters[name][k], weight_decay) for name, k in penalised
+                (_scaled_penalty(self._parameters[name][k], weight_decay) for name, k in penalised),
+                0.0,
             )
         if not math.isfinite(penalty):
             for name, k in penalised:
@@ -992,6 +1002,14 @@ class Model(ABC):
                 "overflow, no step works: scale x, y or the parameters down)",
                 short_repr(step),
                 expected=smallest,
+                received=step,
+            )
+        if h >= 2.0**1023:  # the difference is divided by 2 * step, which would overflow
+            raise ArgumentValueError(
+                "step",
+                "be below 2**1023 (twice it overflows float64)",
+                short_repr(step),
+                expected=2.0**1023,
                 received=step,
             )
         return h
@@ -1114,7 +1132,8 @@ def _scaled_penalty(array: FloatArray, weight_decay: float) -> float:
     underflow, and ``0.5 * weight_decay`` loses bits for a subnormal
     :math:`\lambda`, each where the penalty itself can be a normal float64. Where the
     sum of squares is finite and at least :data:`_PLAIN_SQUARES_FLOOR`, and
-    :math:`\lambda` times it is finite, the penalty is formed directly, in one pass
+    :math:`\lambda` times it is finite and at least ``2**-1021`` (so that halving it
+    rounds no further), the penalty is formed directly, in one pass
     (two roundings after the sum; the sum's own rounding grows with the array's
     size, to a relative error of about :math:`n \varepsilon` for :math:`n` entries at
     worst: about 2 units in the last place on 784-by-128 arrays of normal draws,
@@ -1127,7 +1146,7 @@ def _scaled_penalty(array: FloatArray, weight_decay: float) -> float:
     """
     squares = float(np.vdot(array, array))
     product = weight_decay * squares
-    if squares >= _PLAIN_SQUARES_FLOOR and product < math.inf:
+    if squares >= _PLAIN_SQUARES_FLOOR and 2.0**-1021 <= product < math.inf:
         return 0.5 * product  # the direct form: 15 times faster on a 784-by-128 array
     largest = float(np.max(np.abs(array)))
     if largest == 0.0:
@@ -1512,10 +1531,12 @@ def gradient_norms(
     about :math:`10^{-154}`: for a dense layer each factor (a sample's
     :math:`\delta_n`, a layer's input, a bias gradient), for a shared weight
     the per-sample gradient :math:`G_n` itself or, in the Gram form, its
-    factors. Below that the square underflows: a norm loses relative accuracy
-    (about 1e-8 off at 1e-158, 5 % at 3e-162, too large or too small) and comes
-    out 0 below about :math:`10^{-161}` while the per-sample gradient is not
-    (above about :math:`10^{154}` it overflows, and the call raises, as below).
+    factors. Below that the squares underflow: a norm loses relative accuracy
+    (about 1e-8 off at 1e-158, 5 % at 3e-162, too large or too small), and it
+    comes out 0 when each entry of a factor is below about 1.6e-162 (each square
+    rounds to 0), whatever the norm those entries make, while the per-sample
+    gradient is not (above about :math:`10^{154}` it overflows, and the call
+    raises, as below).
     In the Gram form a sample whose sum of products overflows or underflows is
     redone from :math:`G_n`.
 

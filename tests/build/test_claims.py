@@ -362,6 +362,7 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         ('with claim("page:fits"):\n    assert {fitted.all_zero()}, "a set"', "with claim("),
         ('with claim("page:fits"):\n    assert {"zero": fitted.all_zero()}', "with claim("),
         ('with claim("page:fits"):\n    assert f"{fitted.all_zero()} is True"', "with claim("),
+        ('with claim("page:fits"):\n    assert (g == 0 for g in fitted.b)', "with claim("),
     ],
     ids=[
         "split-over-lines",
@@ -376,6 +377,7 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         "assert-of-a-set",
         "assert-of-a-dict",
         "assert-of-an-f-string",
+        "assert-of-a-generator",
     ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
