@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import tracemalloc
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -239,3 +240,44 @@ def test_tanh_and_sigmoid_slopes_round_to_zero_where_the_module_says() -> None:
     real = math.exp(-40.0) / (1.0 + math.exp(-40.0)) ** 2
     assert sigmoid.df(np.array([-40.0]))[0] == pytest.approx(real, rel=1e-15, abs=0.0)
     assert abs(tanh.df(np.array([15.0]))[0] * math.cosh(15.0) ** 2 - 1.0) > 1e-4
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("z", [np.array(0.5), np.float64(-0.5), 0.5, np.array(-0.0)])
+def test_every_rule_gives_a_numpy_float_for_one_number_as_a_ufunc_does(
+    name: str, z: float | npt.NDArray[np.float64]
+) -> None:
+    activation = ACTIVATIONS[name]
+    rules = [activation.f, activation.df]
+    if activation.df_of_output is not None:
+        rules.append(activation.df_of_output)
+    for rule in rules:
+        value: object = rule(cast("FloatArray", z))  # or a float, as the docstring allows
+        assert type(value) is np.float64, (name, rule)  # as np.tanh(z) is
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_every_rule_gives_a_float64_array_of_the_input_s_shape(name: str) -> None:
+    activation = ACTIVATIONS[name]
+    z = np.linspace(-2.0, 2.0, 6).reshape(2, 3)
+    rules = [activation.f, activation.df]
+    if activation.df_of_output is not None:
+        rules.append(activation.df_of_output)
+    for rule in rules:
+        value = rule(z)
+        assert type(value) is np.ndarray
+        assert value.dtype == np.float64
+        assert value.shape == (2, 3)
+
+
+def test_a_zero_slope_mends_only_the_nans_it_made() -> None:
+    # inf * 0 becomes 0; a NaN where the slope is not 0 stays NaN (its real value is not
+    # known), and a finite entry times a zero slope keeps its signed zero.
+    values = np.array([np.inf, -1.0, np.nan, 2.0])
+    with np.errstate(invalid="ignore"):
+        activations.multiply_in_place(values, np.array([0.0, 0.0, 1.0, 0.5]))
+    assert values[0] == 0.0
+    assert values[1] == 0.0
+    assert math.copysign(1.0, values[1]) == -1.0, "-1 * 0 is -0.0"
+    assert np.isnan(values[2])
+    assert values[3] == 1.0

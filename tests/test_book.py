@@ -257,6 +257,7 @@ def test_in_a_build_each_check_is_recorded_hidden_after_its_cell(in_build: Kerne
         "library_version": book._library()[0],
         "library_sha256": source_digest(here),
         "defined_in": None,  # the fake shell compiles no cell
+        "code_sha256": None,
     }
     in_build.shell.end_cell()
     assert len(in_build.glue.calls) == 1, "a record was sent twice"
@@ -432,6 +433,26 @@ def test_a_book_build_with_asserts_removed_refuses_its_checks(build: str) -> Non
     assert out.strip() == expected
 
 
+def test_a_kernel_that_names_every_cell_alike_refuses_its_checks(
+    in_build: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # IPYKERNEL_CELL_NAME gives every cell's code one file name, so code run by
+    # run_cell would pass as the latest cell's: a page that sets it gets no check.
+    monkeypatch.setenv("IPYKERNEL_CELL_NAME", "<cell>")
+    message = (
+        "claim page:name: IPYKERNEL_CELL_NAME is set in the kernel, which gives every "
+        "cell's code one name, so the build cannot place a check"
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"), claim("page:name"):
+        pass
+    in_build.shell.end_cell()
+    assert in_build.glue.calls == [], "a refused check was recorded"
+    monkeypatch.delenv(BUILD_VARIABLE)  # outside a build the name does not matter
+    with claim("page:name"):
+        ran = True
+    assert ran
+
+
 def _package(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = folder / name
@@ -546,9 +567,9 @@ def test_a_malformed_id_is_refused_with_the_form_of_an_id() -> None:
 def test_a_check_record_displays_as_one_line_of_json_with_sorted_keys() -> None:
     record = book.CheckRecord("rule:chain", 2, 1, "no", 3, 7, "1.0", "ab")
     assert repr(record) == (
-        '{"claim": "rule:chain", "defined_in": null, "execution_count": 7, "failed": 1, '
-        '"library_sha256": "ab", "library_version": "1.0", "line": 3, "message": "no", '
-        '"runs": 2}'
+        '{"claim": "rule:chain", "code_sha256": null, "defined_in": null, '
+        '"execution_count": 7, "failed": 1, "library_sha256": "ab", "library_version": "1.0", '
+        '"line": 3, "message": "no", "runs": 2}'
     )
     named = book.CheckRecord("rule:chain", 2, 1, "no", 3, 7, "1.0", "ab", defined_in=5)
     assert json.loads(repr(named))["defined_in"] == 5
@@ -557,16 +578,12 @@ def test_a_check_record_displays_as_one_line_of_json_with_sorted_keys() -> None:
 def _cells(
     monkeypatch: pytest.MonkeyPatch, shell: object, cells: dict[str, tuple[int, str]]
 ) -> None:
-    """Make IPython's compiler and history of ``shell`` know each name's count and code."""
+    """Make IPython's compiler know each name's count, and linecache its code."""
     names = types.SimpleNamespace(_filename_map={name: c for name, (c, _) in cells.items()})
     monkeypatch.setattr(shell, "compile", names, raising=False)
-    history = [""] * (max(count for count, _ in cells.values()) + 1)
-    for name, (count, code) in cells.items():
-        history[count] = code
+    for name, (_, code) in cells.items():
         lines = code.splitlines(keepends=True)
         monkeypatch.setitem(linecache.cache, name, (len(code), None, lines, name))
-    manager = types.SimpleNamespace(input_hist_parsed=history)
-    monkeypatch.setattr(shell, "history_manager", manager, raising=False)
 
 
 def test_a_record_names_the_cell_whose_code_holds_its_with(
@@ -584,6 +601,9 @@ def test_a_record_names_the_cell_whose_code_holds_its_with(
     records = _records(in_build.glue)
     found = sorted((r["defined_in"] or 0, r["line"], r["runs"]) for r in records)
     assert found == [(0, 2, 2), (3, 2, 1)], found
+    # the cell's record carries the digest of the code it was compiled from, stripped
+    digests = {r["defined_in"]: r["code_sha256"] for r in records}
+    assert digests == {None: None, 3: hashlib.sha256(source.strip().encode()).hexdigest()}
 
 
 def test_a_check_is_placed_at_the_with_that_runs_it_and_entered_once(
@@ -650,16 +670,22 @@ def test_a_cell_numbered_after_the_running_one_is_not_the_check_s(
     assert book._cell_of("<cell 8>") is None
 
 
-def test_code_mapped_to_a_cell_whose_input_is_other_code_is_not_the_cell_s(
+def test_code_mapped_to_a_cell_s_count_carries_its_own_code_s_digest(
     in_build: Kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # run_cell(store_history=False) (a %%capture body, get_ipython().run_cell) maps its
-    # code to the next cell's count, which, once that cell runs, is not above the running
-    # one: only the cell's own input is the cell's.
-    _cells(monkeypatch, in_build.shell, {"<cell 6>": (6, "x = 1\n"), "<body>": (6, "pass\n")})
-    in_build.shell.history_manager.input_hist_parsed[6] = "x = 1"  # type: ignore[attr-defined]
-    assert book._cell_of("<cell 6>") == 6
-    assert book._cell_of("<body>") is None
+    # run_cell (a %%capture body, get_ipython().run_cell with or without history) can map
+    # its code to the count of a page cell whose code is another. Its record carries the
+    # digest of its own code, which the build compares with that cell's, and stays a
+    # record apart from the cell's own block at the same line.
+    cell = "with claim('rule:chain'):\n    assert x == 1\n"
+    body = "with claim('rule:chain'):\n    pass\n"
+    _cells(monkeypatch, in_build.shell, {"<cell 6>": (6, cell), "<body>": (6, body)})
+    for name, code in (("<cell 6>", cell), ("<body>", body)):
+        exec(compile(code, name, "exec"), {"claim": claim, "x": 1})  # noqa: S102
+    in_build.shell.end_cell()
+    found = sorted((r["defined_in"], r["line"], r["code_sha256"]) for r in _records(in_build.glue))
+    expected = sorted((6, 1, hashlib.sha256(c.strip().encode()).hexdigest()) for c in (cell, body))
+    assert found == expected, found
 
 
 def test_glue_in_a_running_ipython_shows_through_its_display(

@@ -736,3 +736,14 @@ def test_flat_with_names_that_do_not_fit_the_layers_names_the_activations() -> N
     for sizes, names in (([2, 3, 1], ["relu", "relu", "tanh"]), ([2, 3, 4, 1], ["relu", "tanh"])):
         with refuses(zg.ArgumentValueError, "activations"):
             zero_output_bias_batch(sizes, names, way="flat")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "tanh", "relu"])
+def test_the_zero_search_keeps_a_caller_s_floating_point_settings_out(name: str) -> None:
+    # exp underflows on the grid's far end by design; a caller who has set
+    # np.seterr(all="raise") for their own debugging gets the zeros, not numpy's error.
+    expected = zeros_of(name)
+    with np.errstate(all="raise"):
+        assert np.array_equal(zeros_of(name), expected)
+        steepest_zero(name)
+        weight_only_counterexample(name)

@@ -432,13 +432,25 @@ def test_a_norm_that_overflows_is_refused() -> None:
     x, y = np.array([[1e160], [1.0]]), np.array([[-1e160], [0.0]])
     message = (
         r"^the gradient norm W\[1\] must be finite; got inf at index \(0,\): "
-        r"the sum of squares of a factor it is formed from overflowed float64, "
-        r"while the forward and backward values are finite \(.*below about 1\.3e154: scale x, y or the parameters down\)$"
+        r"a value it is formed from \(the sum of squares of a factor, or a shared weight's "
+        r"per-sample gradient\) overflowed float64, while the forward and backward values are finite \(.*below about 1\.3e154: scale x, y or the parameters down\)$"
     )
     with pytest.raises(zg.NonFiniteError, match=message):  # sample 0 overflows, sample 1 does not
         zg.gradient_norms(net, x, y)
     # 1.3e154, as the message says, is where a square overflows
     assert 1.34e154 < math.sqrt(np.finfo(np.float64).max) < 1.35e154
+
+
+def test_a_shared_weight_s_gradient_that_overflows_is_not_blamed_on_a_sum_of_squares() -> None:
+    # G = (2e308, 2e308), the kernel's per-sample gradient, overflows as it is summed over
+    # the two positions, before anything is squared; x, z, x^(1) and delta are finite.
+    net = zg.ConvNetwork(W=[[[[1.0, 1.0]]]], b=[[0.0]], activations="identity", length=3)
+    x = np.array([[1e154, 1e154, 1e154]])
+    y = net.forward(x).x[1] - np.array([[1e154, 1e154]])
+    with pytest.raises(zg.NonFiniteError) as refused:
+        zg.gradient_norms(net, x, y)
+    assert str(refused.value).startswith("the gradient norm W[1] must be finite; got inf")
+    assert "or a shared weight's per-sample gradient) overflowed float64" in str(refused.value)
 
 
 def test_a_norm_whose_backward_pass_overflows_says_so() -> None:
@@ -491,16 +503,19 @@ def test_a_shared_weight_norm_above_the_limit_is_refused(shared: str) -> None:
         zg.gradient_norms(model, x, y)
 
 
-def test_a_backward_overflow_names_the_first_gradient_in_order() -> None:
-    # The gradients docstring: the message names the first non-finite gradient in the
-    # order W[1], b[1], W[2], ..., which lies below the layer where the overflow began.
+def test_a_backward_overflow_names_the_delta_where_it_began() -> None:
+    # The gradients docstring: the deltas are checked first, from the last layer down, so
+    # the message names delta^(2) = W^(3)T delta^(3) = 1e200 * -1e150, the first value
+    # beyond float64, and not W[1], which is formed from it (and W[1]'s real value,
+    # 1e-300 times that, is beyond float64 too).
     net = zg.Network(
         W=[[[1.0]], [[1e-300]], [[1e200]]],
         b=[[0.0], [0.0], [0.0]],
         activations=["identity", "tanh", "identity"],
     )
     assert np.all(np.isfinite(net.forward([1.0]).x[3])), "the forward pass is finite"
-    with pytest.raises(zg.NonFiniteError, match=r"^the gradient W\[1\] must be finite"):
+    message = r"^the gradient z\[2\] must be finite; got -inf at index \(0,\): the values"
+    with pytest.raises(zg.NonFiniteError, match=message):
         zg.gradients(net, [1.0], [1e150])
 
 

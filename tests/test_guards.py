@@ -219,7 +219,9 @@ def test_a_loss_or_a_backward_pass_that_overflows_is_refused(reduction: str) -> 
     x, y = np.ones((2, 1)), np.zeros((2, 1))
     with refuses(zg.NonFiniteError, "the loss"):
         net.loss(x, y, reduction=reduction)
-    with refuses(zg.NonFiniteError, "the gradient W[1]"):  # dL/dW[1] = W[2] delta x = inf
+    # delta^(1) = W[2] delta^(2) = 1e100 * 1e300 is beyond float64: named before the
+    # gradients formed from it
+    with refuses(zg.NonFiniteError, "the gradient z[1]"):
         zg.gradients(net, x, y, reduction=reduction)
 
 
@@ -457,3 +459,60 @@ def test_layered_checks_its_arguments(arrays: Any, first: Any, argument: str) ->
     with pytest.raises(zg.ArgumentError) as info:
         zg.Layered(arrays, first=first)
     assert info.value.argument == argument
+
+
+@pytest.mark.parametrize("model", ["dense", "conv", "recurrent"])
+def test_an_overflow_reaching_a_flat_unit_gives_it_a_zero_delta(model: str) -> None:
+    # A relu unit that is off (z = -1) under an output weight of 1e300: W^T delta is inf
+    # there, and inf times relu's slope 0 would be NaN where the real delta is 0. Every
+    # real gradient is finite: delta^(1) = (0, 1e10), so dL/dW[1] = delta^(1) x^T.
+    error = 1e10
+    if model == "dense":
+        net: zg.Model = zg.Network(
+            W=[[[-1.0], [1.0]], [[1e300, 1.0]]], b=[[0.0, 0.0], [0.0]], activations="relu"
+        )
+        x: Any = [1.0]
+    elif model == "conv":
+        net = zg.ConvNetwork(
+            W=[[[[-1.0]], [[1.0]]], [[[1e300], [1.0]]]],
+            b=[[0.0, 0.0], [0.0]],
+            activations="relu",
+            length=1,
+        )
+        x = [[1.0]]
+    else:
+        net = zg.RecurrentNetwork(
+            W=[[[-1.0], [1.0]], [[1e300, 1.0]]],
+            U=[[0.0, 0.0], [0.0, 0.0]],
+            b=[[0.0, 0.0], [0.0]],
+            activations=["relu", "identity"],
+            output="every",
+        )
+        x = [[1.0]]
+    y = np.asarray(net.forward(x).x[net.K]) - error
+    with np.errstate(all="raise"):  # no warning escapes, as everywhere
+        g = zg.gradients(net, x, y, loss="squared_error", reduction="sum", weight_decay=0.0)
+    assert np.array_equal(g.W[1].ravel(), [0.0, error])
+    assert np.array_equal(g.b[1].ravel(), [0.0, error])
+    norms = zg.gradient_norms(net, x, y)
+    assert norms.W[1] == error
+
+
+def test_an_error_beyond_float64_through_time_is_named_where_it_began() -> None:
+    # U = 10 carries delta^(1) back through 330 steps: the real delta at the early steps
+    # is beyond float64 (about 1e330), while dL/dW[1], which meets those steps only
+    # through inputs of 1e-300 and 0, is about 1e56. The delta is named, with inf, not
+    # W[1] with a NaN (inf times an input of 0).
+    net = zg.RecurrentNetwork(
+        W=[[[1.0]], [[1.0]]], U=[[10.0]], b=[[0.0], [0.0]],
+        activations=["relu", "identity"], output="every",
+    )  # fmt: skip
+    steps = 330
+    x = np.zeros((steps, 1))
+    x[0, 0], x[1, 0] = -1.0, 1e-300
+    y = np.ones((steps, 1))
+    assert math.isfinite(net.loss(x, y)), "the forward pass and the loss are finite"
+    # step 0's unit is off (z = -1): its delta is 0, and the first inf is at step 1
+    message = r"^the gradient z\[1\] must be finite; got inf at index \(1, 0\): the values"
+    with pytest.raises(zg.NonFiniteError, match=message):
+        zg.gradients(net, x, y, loss="squared_error", reduction="sum", weight_decay=0.0)

@@ -237,3 +237,19 @@ def test_sizes_are_those_the_network_was_built_with() -> None:
     assert net.sizes == (1, 2, 1)
     net.W[1] = "x"  # type: ignore[assignment]
     assert net.sizes == (1, 2, 1)
+
+
+def test_the_output_setting_is_the_library_s_own_name() -> None:
+    # A numpy str, or a str subclass with its own ==, is kept as the plain name: the
+    # backward pass and the repr compare and show the library's str.
+    class Loud(str):
+        __slots__ = ()
+
+    for name in (np.str_("every"), Loud("every")):
+        net = zg.RecurrentNetwork(
+            W=[[[1.0]], [[1.0]]], U=[[0.5]], b=[[0.0], [0.0]], activations="identity",
+            output=name,
+        )  # fmt: skip
+        assert type(net.output) is str
+        assert net.output == "every"
+        assert "output='every'" in repr(net)

@@ -186,8 +186,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "sigmoid-derivative-squared",
         "sigmoid' written as s * s instead of s * (1 - s)",
         "activations.py",
-        "return s * (1.0 - s)\n",
-        "return s * s\n",
+        "return np.multiply(s, np.subtract(1.0, s))",
+        "return np.multiply(s, s)",
     ),
     Fault(
         "relu-derivative-at-kink",
@@ -228,8 +228,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "derivative-at-output",
         "f' evaluated at the layer's output x^(k-1) instead of its raw activation z^(k-1)",
         "activations.py",
-        "delta[block] *= self.df(z[block])",
-        "delta[block] *= self.df(x[block])",
+        "multiply_in_place(delta[block], self.df(z[block]))",
+        "multiply_in_place(delta[block], self.df(x[block]))",
     ),
     Fault(
         "weight-gradient-transposed",
@@ -326,8 +326,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "bptt-recurrence-dropped",
         "backpropagation through time forgets the gradient arriving from later steps",
         "layers.py",
-        "delta[:, t] = f.df(z[:, t]) * (d_states[:, t] + from_later)",
-        "delta[:, t] = f.df(z[:, t]) * d_states[:, t]",
+        "np.add(d_states[:, t], from_later, out=delta[:, t])",
+        "np.copyto(delta[:, t], d_states[:, t])",
     ),
     Fault(
         "bptt-recurrent-weight-transposed",

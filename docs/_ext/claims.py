@@ -30,28 +30,33 @@ The build fails, naming the claim and its page, when a claim has no check that
 ran on this build, a ``with claim(...)`` block in a page's code cells holds
 neither an ``assert`` that reads a value when it runs nor a call, outside the functions
 the block defines (so that it cannot fail; ``assert (x == 1, "x")``, a non-empty tuple,
-reads nothing; each block of the cells the page shows is judged, whether it ran or not,
-and whatever record it left), a code cell that myst-nb leaves out of the page (tagged
-``remove-cell``, say) holds a ``claim(...)`` call (or, if it starts with a cell magic or
-does not parse, the text ``claim(``), a code cell the page shows holds ``claim(`` and
+reads nothing, nor does a comprehension or ``x == 1 or "x"``; each block of the cells
+the page shows is judged, whether it ran or not, and whatever record it left), a code
+cell that myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
+``claim(...)`` call (or, if it starts with a cell magic or
+does not parse, the text ``claim(``), a code cell whose code the page does not show
+(``remove-input``) holds ``claim(``, a code cell the page shows holds ``claim(`` and
 does not parse, starts with a cell magic (``%%time``, ``%%capture``) or holds a line
 magic continued with a backslash, so that its blocks cannot be found or placed, a code
 cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
-(the assert's message is in the log), a code cell shows an error that did not stop its
+(the assert's message is in the log) or comes from a page that myst-nb did not execute on
+this build (:data:`EXECUTED_ON_THIS_BUILD`), a code cell shows an error that did not stop its
 page (:func:`_error_outputs`: ``%%capture`` shows its body's error and goes on), a
 page's execution failed outside any check, a check ran against another version of the
 library than ``src/``, or a check's
 ``with claim(...)`` cannot be placed on its page (so that its block cannot be judged:
 ``claim`` under another name, bound to a variable first, in a module
-the page imports or in a string run by ``exec`` or ``run_cell``). The kernel names, with each check, the
-cell whose code holds the ``with`` that ran it and that ``with``'s line, and the build looks
-for the block in that cell alone (:func:`_line_in`); a check entered by a second ``with``
+the page imports or in a string run by ``exec`` or ``run_cell``). The kernel names, with
+each check, the cell whose code holds the ``with`` that ran it, a digest of that code and
+that ``with``'s line, and the build looks for the block in that cell alone, if its code
+has that digest (:func:`_line_in`); a check entered by a second ``with``
 raises ``ValueError``, which fails the page.
 Not caught, among others: a block whose asserts and calls do not test the claim (a lone
 ``print``, an assert under an ``if`` that is false, or an assert of a method it does
-not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``)
-refuses its checks, and :func:`setup` clears ``PYTHONOPTIMIZE`` for the kernels.
+not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``), or with ``IPYKERNEL_CELL_NAME``
+set (every cell's code under one name), refuses its checks, and :func:`setup` clears
+both variables for the kernels.
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -380,7 +385,10 @@ variable)."""
 
 
 def _line_in(
-    cell: Cell | None, blocks_of: Callable[[Cell], ClaimBlocks], in_cell: int, claim_id: str
+    cell: Cell | None,
+    blocks_of: Callable[[Cell], ClaimBlocks],
+    digest_of: Callable[[Cell], str],
+    record: dict[str, Any],
 ) -> int | None:
     """The line of the page's ``claim(...)`` call that a check record stands for.
 
@@ -393,10 +401,11 @@ def _line_in(
         page.
     blocks_of
         The ``with claim(...)`` blocks of a cell.
-    in_cell
-        The line of the ``claim(...)`` call within that cell's code, as the record has it.
-    claim_id
-        The claim the record names.
+    digest_of
+        The SHA-256 of a cell's code turned into Python as IPython turns it, stripped.
+    record
+        The check record: its ``line`` (of the ``claim(...)`` call within the code that
+        holds it), its ``claim`` and its ``code_sha256``, the digest of that code.
 
     Returns
     -------
@@ -404,13 +413,16 @@ def _line_in(
         The page line of that cell's ``claim(...)`` call at ``in_cell``, where it names
         ``claim_id`` or names its claim by an expression (which only the run knows).
         ``None`` otherwise: the ``with`` is one the build does not see there (``claim``
-        under another name, bound to a variable first), and its record is not matched to
+        under another name, bound to a variable first), or the code that holds it is not
+        that cell's (its digest differs: code run apart, such as a string given to
+        ``run_cell``, can have the count of a page cell), and its record is not matched to
         a block it does not belong to; the build then fails, since its block cannot be
         judged.
     """
-    if cell is None:
+    if cell is None or record.get("code_sha256") != digest_of(cell):
         return None
-    line = cell.first_line + in_cell - 1
+    line: int = cell.first_line + record["line"] - 1
+    claim_id = record["claim"]
     blocks = blocks_of(cell)
     if line > cell.last_line or not ((line, claim_id) in blocks or (line, None) in blocks):
         return None
@@ -481,13 +493,18 @@ def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
     """``node`` and the nodes under it that run when it runs.
 
     Left out: the bodies of the functions it defines, lambdas included (their decorators
-    and default values run where they are defined), and an ``assert``'s message, which
-    runs only when the assert fails. Also left out, though it runs: the test of an
+    and default values run where they are defined), all of a generator expression but its
+    first iterable (the rest runs only when something consumes it, which is a call or a
+    loop of its own), and an ``assert``'s message, which runs only when the assert fails. Also left out, though it runs: the test of an
     ``assert`` that is always true (:func:`_always_true`, such as the slip
     ``assert (x == y, "message")``), so that a call in it, meant to be tested by the
     assert, does not count as a call that raises on a wrong value.
     """
     yield node
+    if isinstance(node, ast.GeneratorExp):
+        # only its first iterable runs where it is written; the rest runs as it is consumed
+        yield from _runs_with(node.generators[0].iter)
+        return
     for name, value in ast.iter_fields(node):
         if (
             (name == "body" and isinstance(node, FUNCTIONS))
@@ -501,12 +518,20 @@ def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def _always_true(test: ast.expr) -> bool:
-    """Whether an ``assert``'s test is true whatever it holds: a non-empty tuple, list or
-    set display, a non-empty dict display, a generator expression (``assert (v > 0 for v
-    in xs)``, ``all(`` left out), or an f-string with a non-empty constant part
-    (``assert f"{x} == 1"``)."""
-    if isinstance(test, ast.GeneratorExp):
+    """Whether an ``assert``'s test is true whatever it holds, or nearly: a non-empty
+    tuple, list or set display, a non-empty dict display, a generator expression
+    (``assert (v > 0 for v in xs)``, ``all(`` left out), a list, set or dict
+    comprehension (false only when what it loops over is empty), an f-string with a
+    non-empty constant part (``assert f"{x} == 1"``), a true constant, or an ``or`` with
+    one such operand (``assert x == 1 or "message"``, a comma typed as ``or``) or an
+    ``and`` of them."""
+    if isinstance(test, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp):
         return True
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.BoolOp):
+        each = [_always_true(value) for value in test.values]
+        return any(each) if isinstance(test.op, ast.Or) else all(each)
     if isinstance(test, ast.Tuple | ast.List | ast.Set):
         return bool(test.elts)
     if isinstance(test, ast.Dict):
@@ -521,7 +546,8 @@ def _tests(node: ast.AST) -> bool:
     reads a name when it runs.
 
     ``assert True`` and ``assert 1 == 1`` test nothing; nor do ``assert (x == 1, "x")``
-    (a non-empty tuple; lists, sets, dicts and f-strings, see :func:`_always_true`),
+    (a non-empty tuple; lists, sets, dicts, comprehensions, f-strings and ``x or "text"``,
+    see :func:`_always_true`),
     ``assert (seen := 0) == 0`` (its only name is assigned, not read)
     and ``assert lambda: x == 1`` (a function, whose body does not run).
     """
@@ -602,7 +628,9 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
 
     ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
     option puts a file's code in its place). The others only for a cell that holds
-    ``claim(``: ``"magic"``, a cell magic, whose body the build cannot read and whose
+    ``claim(``: ``"hidden"``, a cell whose outputs the page shows but not its code
+    (tagged ``remove-input``, or ``remove_code_source`` set for it or its page), so that
+    a reader could not see the check the ledger links to; ``"magic"``, a cell magic, whose body the build cannot read and whose
     records the magic may take or misnumber (``%%capture``); ``"joined"``, a continued
     line magic or shell line (:func:`_joins_lines`), which shifts the lines of the
     checks below it; ``"unparsed"``, code that does not parse.
@@ -617,6 +645,12 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         return "loaded"
     if not CLAIM_CALL.search(code):
         return ""
+    # myst-nb gives the container a child for the code unless it removes the code
+    if not any(
+        isinstance(child, nodes.Element) and child.get("nb_element") == "cell_code_source"
+        for child in cell.container.children
+    ):
+        return "hidden"
     if _cell_magic(code):
         return "magic"
     if _joins_lines(code):
@@ -670,6 +704,9 @@ UNJUDGED = {
     "without it",
     "loaded": "the code cell at {} runs other code than its text on the page (a :load: "
     "option?), so the build would judge text that does not run: put the code in the cell",
+    "hidden": "the code cell at {} holds a claim( call but the page does not show its code "
+    "(tagged remove-input, or remove_code_source set), so the check the ledger links to "
+    "cannot be read: hide the code with hide-input instead",
 }
 """The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`)."""
 
@@ -752,6 +789,12 @@ def _glue_records(env: BuildEnvironment, docname: str) -> list[dict[str, Any]]:
     return [json.loads(glued[key]["data"]["text/plain"]) for key in keys]
 
 
+EXECUTED_ON_THIS_BUILD = frozenset({"force", "inline"})
+"""The myst-nb execution modes whose records a page's kernel made on this build: "cache"
+takes the outputs of an earlier run from jupyter-cache when the code is unchanged, and
+"auto" and "off" keep a notebook's stored outputs."""
+
+
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
     """On ``doctree-read``: note the page's claims, its checks and whether it executed."""
     from myst_nb.sphinx_ import NbMetadataCollector  # noqa: PLC0415
@@ -807,16 +850,22 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             parsed[cell.number] = _claim_blocks(lines, cell)
         return parsed[cell.number]
 
+    def digest_of(cell: Cell) -> str:
+        code = _python("\n".join(lines[cell.first_line - 1 : cell.last_line])).strip()
+        return hashlib.sha256(code.encode()).hexdigest()
+
+    # a page that myst-nb did not execute on this build (a page-level execution_mode of
+    # "cache", say) shows an earlier build's outputs, and its records are those of the
+    # earlier build: none of them is this build's check
+    method = (NbMetadataCollector.get_exec_data(env, docname) or {}).get("method")
     for record in _glue_records(env, docname):
         found = cells.get(record["execution_count"])
-        # a record without ``defined_in`` (from a library before it named the cell of its
-        # code) cannot be placed, so its block cannot be judged and the build fails
+        # a record without ``defined_in`` or ``code_sha256`` (from a library before it
+        # named the cell of its code) cannot be placed, so its block cannot be judged and
+        # the build fails
         defined_in = record.get("defined_in")
         line = _line_in(
-            None if defined_in is None else cells.get(defined_in),
-            blocks_of,
-            record["line"],
-            record["claim"],
+            None if defined_in is None else cells.get(defined_in), blocks_of, digest_of, record
         )
         if line is not None:  # the cell that holds the `with`, which may not be the one that ran it
             found = _cell_at(cells.values(), line) or found
@@ -843,6 +892,13 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             block = blocks.get((line, record["claim"])) or blocks.get((line, None))
             check.vacuous = block is not None and block.vacuous
         check.runs += record["runs"]
+        if method not in EXECUTED_ON_THIS_BUILD:
+            check.failed += record["runs"]
+            check.message = (
+                f"its page's notebook was not executed on this build (myst-nb's execution "
+                f"mode for the page is {method!r}, not 'force'), so this record may be an "
+                "earlier build's: remove the page's execution_mode"
+            )
         if record["failed"]:
             check.failed += record["failed"]
             check.message = check.message or record["message"]
@@ -973,8 +1029,11 @@ class Ledger:
                             "page, so whether its block can fail is unknown: write it as "
                             "`with claim(...):` in one of the page's code cells (not under "
                             "another name, bound to a variable first, inside a cell magic, "
-                            "in a module the page imports or in a string run by exec, nor in "
-                            "a cell that a tag such as remove-cell leaves out of the page)",
+                            "in a module the page imports or in a string run by exec or "
+                            "run_cell, after a cell that runs code with run_cell(..., "
+                            "store_history=True), which shifts IPython's count of the cells, "
+                            "nor in a cell that a tag such as remove-cell leaves out of the "
+                            "page)",
                             claim_id,
                         )
                     )

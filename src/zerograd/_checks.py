@@ -7,7 +7,8 @@ or a silent wrong answer.
 
 Every error is an :class:`ArgumentError`: an :class:`ArgumentValueError` (a
 :class:`ValueError`) or an :class:`ArgumentTypeError` (a :class:`TypeError`),
-and :class:`NonFiniteError` for NaN or inf. Each carries the ``argument`` it is
+and :class:`NonFiniteError` for NaN or inf in an array, a target or a bias, or
+from an overflow. Each carries the ``argument`` it is
 about, the ``expected`` and the ``received`` value, and its message always reads
 ``"<argument> must <requirement>; got <what was received>"``.
 """
@@ -91,7 +92,11 @@ class ArgumentTypeError(ArgumentError, TypeError):
 
 
 class NonFiniteError(ArgumentValueError):
-    """NaN or inf: in an argument, or where the computation overflowed float64.
+    """NaN or inf in an array, a target or a bias, or where the computation overflowed.
+
+    The computation is in float64. NaN or inf given as a number setting
+    (``weight_decay``, ``step``, ``rtol``, ``atol``) is an :class:`ArgumentValueError`
+    naming it instead.
 
     ``received`` is ``"NaN"`` or ``"inf"``; the message shows an infinity with
     its sign (``-inf``), and the index of an array's entry.
@@ -346,18 +351,16 @@ def _rectangular(
 
 
 def _refuse_masked(name: str, where: tuple[int, ...]) -> NoReturn:
-    at = f" at index {where}" if where else ""
     raise ArgumentTypeError(
         name, "be a plain array (a masked array's mask would be ignored)",
-        f"a masked array{at}", expected=np.ndarray, received=np.ma.MaskedArray,
+        f"a masked array{at_index(where)}", expected=np.ndarray, received=np.ma.MaskedArray,
     )  # fmt: skip
 
 
 def _refuse_mapping(name: str, where: tuple[int, ...], shown: str = "a mapping") -> NoReturn:
-    at = f" at index {where}" if where else ""
     raise ArgumentTypeError(
         name, "be an array or a sequence of numbers (numpy would read a mapping's keys)",
-        f"{shown}{at}", expected="an array", received=Mapping,
+        f"{shown}{at_index(where)}", expected="an array", received=Mapping,
     )  # fmt: skip
 
 

@@ -69,8 +69,9 @@ class Activation:
         The name it is looked up by.
     f : callable
         ``f(z)`` for a float64 array ``z`` (or a float), elementwise: float64, of
-        ``z``'s shape. The rules do not check ``z``: the models check their inputs
-        and parameters before calling them.
+        ``z``'s shape, and a numpy float for a 0-d ``z`` or a float, as numpy's ufuncs
+        return. The rules do not check ``z``: the models check their inputs and
+        parameters before calling them.
     df : callable
         ``df(z)`` is :math:`f'(z)`, elementwise, as ``f``.
     formula : str
@@ -110,9 +111,37 @@ class Activation:
         for start in range(0, len(delta), rows):
             block = slice(start, start + rows)
             if self.df_of_output is None:
-                delta[block] *= self.df(z[block])
+                multiply_in_place(delta[block], self.df(z[block]))
             else:
-                delta[block] *= self.df_of_output(x[block])
+                multiply_in_place(delta[block], self.df_of_output(x[block]))
+
+
+def multiply_in_place(values: FloatArray, slope: FloatArray) -> None:
+    r"""Multiply ``values`` by ``slope`` in place, with 0 wherever the slope is 0.
+
+    A slope of 0 gives a gradient of 0 whatever reaches the unit: in float64, an
+    error that overflowed on its way down (inf) times a flat unit's slope would be NaN,
+    reported at an entry whose real value is 0. Only a product that holds a NaN is
+    looked at again (one sum tells), so the finite case costs one pass.
+
+    Parameters
+    ----------
+    values : ndarray
+        The gradient with respect to the activation's output; overwritten.
+    slope : ndarray, broadcastable to ``values``
+        :math:`f'(z)`.
+
+    Examples
+    --------
+    >>> values = np.array([np.inf, 2.0, np.inf])
+    >>> with np.errstate(invalid="ignore"):  # inf * 0, as the models compute it
+    ...     multiply_in_place(values, np.array([0.0, 0.0, 1.0]))
+    >>> values
+    array([ 0.,  0., inf])
+    """
+    values *= slope
+    if np.isnan(np.sum(values)):  # NaN, or an inf and a -inf: rare
+        np.copyto(values, 0.0, where=(slope == 0.0) & np.isnan(values))
 
 
 def sigmoid(z: FloatArray) -> FloatArray:
@@ -125,7 +154,13 @@ def sigmoid(z: FloatArray) -> FloatArray:
     """
     # exp(-|z|) never overflows; pick the algebraically equal form per sign.
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return _as_a_ufunc_returns(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
+def _as_a_ufunc_returns(values: FloatArray) -> FloatArray:
+    # np.where and np.ones_like give a 0-d array for a 0-d or scalar z, where np.tanh
+    # and the other ufuncs give a numpy float: every rule returns what a ufunc does.
+    return values[()]
 
 
 def _identity(z: FloatArray) -> FloatArray:
@@ -133,23 +168,23 @@ def _identity(z: FloatArray) -> FloatArray:
 
 
 def _d_identity(z: FloatArray) -> FloatArray:
-    return np.ones_like(z)
+    return _as_a_ufunc_returns(np.ones_like(z, dtype=np.float64))
 
 
 def _relu(z: FloatArray) -> FloatArray:
-    return np.where(z > 0, z, 0.0)
+    return _as_a_ufunc_returns(np.where(z > 0, z, 0.0))
 
 
 def _d_relu(z: FloatArray) -> FloatArray:
-    return np.where(z > 0, 1.0, 0.0)  # relu'(0) = 0 by convention
+    return _as_a_ufunc_returns(np.where(z > 0, 1.0, 0.0))  # relu'(0) = 0 by convention
 
 
 def _leaky_relu(z: FloatArray) -> FloatArray:
-    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+    return _as_a_ufunc_returns(np.where(z > 0, z, LEAKY_RELU_SLOPE * z))
 
 
 def _d_leaky_relu(z: FloatArray) -> FloatArray:
-    return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)
+    return _as_a_ufunc_returns(np.where(z > 0, 1.0, LEAKY_RELU_SLOPE))
 
 
 def _tanh(z: FloatArray) -> FloatArray:
@@ -165,7 +200,7 @@ def _d_tanh_of_output(x: FloatArray) -> FloatArray:
     # can be large, and each fresh array costs about as much as the arithmetic.
     slope: FloatArray = np.square(x, out=np.empty_like(x))
     np.subtract(1.0, slope, out=slope)
-    return slope
+    return _as_a_ufunc_returns(slope)
 
 
 def _d_sigmoid(z: FloatArray) -> FloatArray:
@@ -173,7 +208,7 @@ def _d_sigmoid(z: FloatArray) -> FloatArray:
 
 
 def _d_sigmoid_of_output(s: FloatArray) -> FloatArray:
-    return s * (1.0 - s)
+    return np.multiply(s, np.subtract(1.0, s))  # a ufunc, so a float s gives a numpy float
 
 
 def _softplus(z: FloatArray) -> FloatArray:

@@ -165,6 +165,12 @@ class CheckRecord:
         defined the function, for a ``with`` in a function that a later cell calls), or
         ``None`` when that code is not a cell's (a module, a string run by ``exec``, the
         body of a cell magic). The build looks for the ``with`` in that cell alone.
+    code_sha256 : str or None
+        The SHA-256 of that code as IPython compiled it (without leading or trailing
+        whitespace), or ``None`` with ``defined_in``. The build places the record only
+        in a cell whose code, turned into Python as IPython turns it, has this digest:
+        an execution count alone can name another cell's code (a nested
+        ``run_cell(..., store_history=True)`` takes a count of its own).
     """
 
     claim: str
@@ -176,6 +182,7 @@ class CheckRecord:
     library_version: str
     library_sha256: str
     defined_in: int | None = None
+    code_sha256: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -190,7 +197,7 @@ class CheckRecord:
         dict
             ``{"claim": ..., "runs": ..., "failed": ..., "message": ..., "line": ...,
             "execution_count": ..., "library_version": ..., "library_sha256": ...,
-            "defined_in": ...}``.
+            "defined_in": ..., "code_sha256": ...}``.
         """
         return {
             "claim": self.claim,
@@ -202,6 +209,7 @@ class CheckRecord:
             "library_version": self.library_version,
             "library_sha256": self.library_sha256,
             "defined_in": self.defined_in,
+            "code_sha256": self.code_sha256,
         }
 
     def __repr__(self) -> str:
@@ -393,9 +401,9 @@ def glue(name: str, value: object, display: bool = True) -> None:
         print(repr(value))  # noqa: T201  (what a plain Python session shows)
 
 
-_tally: dict[tuple[str, int | None, int | None, int], CheckRecord] = {}
-"""The checks of the running cell, by (claim, execution count, defining cell, line), not
-yet sent."""
+_tally: dict[tuple[str, int | None, int | None, str | None, int], CheckRecord] = {}
+"""The checks of the running cell, by (claim, execution count, defining cell, its code's
+digest, line), not yet sent."""
 _hooked: set[int] = set()
 """The shells (by ``id``) on which :func:`_send_tally` runs after each cell."""
 
@@ -419,7 +427,9 @@ def _send_tally(result: object = None) -> None:
             myst_glue(f"{CHECK_KEY_PREFIX}{next(_check_numbers)}", check, display=False)
 
 
-def _record(claim_id: str, line: int, defined_in: int | None, message: str | None) -> None:
+def _record(
+    claim_id: str, line: int, defined_in: int | None, code_sha256: str | None, message: str | None
+) -> None:
     """Tally one run of a check; only in a kernel of the book's build.
 
     The tally is sent after the cell, from IPython's ``post_run_cell`` event
@@ -433,12 +443,15 @@ def _record(claim_id: str, line: int, defined_in: int | None, message: str | Non
         shell.events.register("post_run_cell", _send_tally)
         _hooked.add(id(shell))
     count = _running_count(shell)
-    # the defining cell is in the key, so that two blocks at one line of two codes (a
-    # cell's and a module's, say) stay two records, each placed or refused on its own
-    key = (claim_id, count, defined_in, line)
+    # the defining cell and its code are in the key, so that two blocks at one line of
+    # two codes (a cell's and a module's, say) stay two records, each placed or refused
+    # on its own
+    key = (claim_id, count, defined_in, code_sha256, line)
     if key not in _tally:
         version, digest = _library()
-        _tally[key] = CheckRecord(claim_id, 0, 0, None, line, count, version, digest, defined_in)
+        _tally[key] = CheckRecord(
+            claim_id, 0, 0, None, line, count, version, digest, defined_in, code_sha256
+        )
     check = _tally[key]
     check.runs += 1
     if message is not None:
@@ -497,6 +510,7 @@ class ClaimCheck:
         self.claim_id = claim_id
         self.line = 0
         self.defined_in: int | None = None
+        self.code_sha256: str | None = None
         self._entered = False
         # the code, frame id, line and instruction offset of the claim(...) call, set by
         # claim()
@@ -512,7 +526,10 @@ class ClaimCheck:
             as the first one's, and its block would not be judged.
         RuntimeError
             If a book build runs Python with asserts removed (``-O``,
-            ``PYTHONOPTIMIZE``): every check would pass without testing.
+            ``PYTHONOPTIMIZE``): every check would pass without testing; or if its
+            kernel has ``IPYKERNEL_CELL_NAME`` set, under which ipykernel gives every
+            cell's code one name, so that the build could not tell which code holds a
+            check.
         """
         if self._entered:
             msg = (
@@ -521,6 +538,12 @@ class ClaimCheck:
             )
             raise ValueError(msg)
         self._entered = True
+        if os.environ.get(BUILD_VARIABLE) and "IPYKERNEL_CELL_NAME" in os.environ:
+            msg = (
+                f"claim {self.claim_id}: IPYKERNEL_CELL_NAME is set in the kernel, which "
+                "gives every cell's code one name, so the build cannot place a check"
+            )
+            raise RuntimeError(msg)
         if sys.flags.optimize and os.environ.get(BUILD_VARIABLE):
             msg = (
                 f"claim {self.claim_id}: Python runs with asserts removed (-O, "
@@ -538,6 +561,7 @@ class ClaimCheck:
         ):
             self.line = made[2]
         self.defined_in = _cell_of(frame.f_code.co_filename)
+        self.code_sha256 = None if self.defined_in is None else _code_digest(frame.f_code)
         return self
 
     def __exit__(
@@ -559,7 +583,7 @@ class ClaimCheck:
             message = "an assert without a message failed"
         elif error is not None:
             message = f"{type(error).__name__}: {text}"
-        _record(self.claim_id, self.line, self.defined_in, message)
+        _record(self.claim_id, self.line, self.defined_in, self.code_sha256, message)
         if message is not None:
             raise ClaimError(self.claim_id, message) from error
 
@@ -646,7 +670,10 @@ def _cell_of(filename: str) -> int | None:
     ``<string>`` of ``exec``, is not in it. ipykernel names a cell by a hash of its
     code, so two cells with the same code share the later one's count: their blocks are
     the same code at the same lines. A count above the running cell's is not the cell's:
-    the body of ``%%capture`` is compiled under the next cell's count.
+    the body of ``%%capture`` is compiled under the next cell's count. Code that IPython
+    runs apart from the page's cells (the body of ``%%capture``, a string given to
+    ``run_cell``) may have the count of a page cell whose code is another; the record's
+    :func:`_code_digest` tells the build so.
     """
     shell = _ipython_shell()
     names = getattr(getattr(shell, "compile", None), "_filename_map", None)
@@ -654,16 +681,17 @@ def _cell_of(filename: str) -> int | None:
     running = _running_count(shell)
     if not isinstance(count, int) or (running is not None and count > running):
         return None
-    # IPython maps code run by run_cell(store_history=False) (the body of %%capture, or
-    # get_ipython().run_cell(...)) to the next cell's count, whose code is another: the
-    # count is the cell's only when the compiled code is that cell's input
-    history = getattr(getattr(shell, "history_manager", None), "input_hist_parsed", None)
-    code = "".join(linecache.getlines(filename))
-    if not isinstance(history, list) or count >= len(history):
-        return None
-    if code.rstrip("\n") != str(history[count]).rstrip("\n"):
-        return None
     return count
+
+
+def _code_digest(code: CodeType) -> str:
+    """The SHA-256 of the cell code that ``code`` was compiled from, stripped.
+
+    IPython keeps each cell's code, as it compiled it, in :mod:`linecache` under the
+    cell's name; the build digests a page cell's code turned into Python the same way.
+    """
+    text = "".join(linecache.getlines(code.co_filename)).strip()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _is_number(value: object, kinds: type | tuple[type, ...]) -> bool:

@@ -211,8 +211,8 @@ def worked_example(
         of one entry is refused too), or an ``output_activation`` that is not a
         str.
     ValueError
-        For a ``target`` or ``output_bias`` that is NaN or infinite, or an
-        unknown ``output_activation``.
+        For a ``target`` or ``output_bias`` that is NaN, infinite or beyond
+        float64's range, or an unknown ``output_activation``.
 
     Examples
     --------
@@ -299,7 +299,10 @@ def zero_output_bias_batch(
         cross-entropy with one output unit, and for an
         ``n_samples`` whose batch and forward pass would take more than 64 MiB
         and more than the available memory (where the operating system
-        reports it), or more than numpy can index.
+        reports it), or more than numpy can index; and for an ``n_samples``
+        below 1, a negative ``seed``, and ``sizes`` or ``activations`` that
+        :meth:`zerograd.Network.random` refuses (fewer than 2 sizes, a width of 0, an
+        unknown activation, a count of names that does not match the layers).
     TypeError
         For an argument of the wrong kind: ``way``, ``loss`` or an activation
         name that is not a str, ``sizes`` that are not a sequence of ints, an
@@ -435,13 +438,14 @@ def zeros_of(activation: str, candidates: npt.ArrayLike | None = None) -> FloatA
             received=points.shape,
         )  # fmt: skip
     if candidates is not None:
-        try:  # the caller's own numbers: numpy rounds the ints of a list it reads as float64
-            given = np.asarray(candidates, dtype=object)
-        except TypeError:  # an __array__ without a dtype argument: its values in its dtype
-            given = np.asarray(candidates).astype(object)
+        # the caller's own numbers: numpy rounds the ints of a list it reads as float64
+        given = np.asarray(candidates, dtype=object)
         _refuse_rounded(given.tolist(), points.tolist())
     points = np.sort(points)
-    zeros: FloatArray = points[f.f(points) == 0.0]
+    # exp underflows on the grid's far end, as it should: those 0.0 are the zeros sought,
+    # and a caller's np.seterr must not turn them into an error or a warning
+    with np.errstate(under="ignore"):
+        zeros: FloatArray = points[f.f(points) == 0.0]
     return zeros
 
 
@@ -492,7 +496,8 @@ def steepest_zero(activation: str) -> float:
             "activation", "have a zero on ZERO_SEARCH_GRID", repr(activation),
             expected="a zero", received=activation,
         )  # fmt: skip
-    slopes = np.abs(get_activation(activation).df(zeros))
+    with np.errstate(under="ignore"):  # as in zeros_of: an underflow to 0.0 is expected
+        slopes = np.abs(get_activation(activation).df(zeros))
     best = zeros[slopes == slopes.max()]
     return float(best[np.argmin(np.abs(best))])
 
@@ -525,6 +530,11 @@ def weight_only_counterexample(activation: str = "tanh") -> Example[Network]:
     -------
     Example
         One sample: ``x`` of shape (2,), ``y`` of shape (1,).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an ``activation`` that :func:`steepest_zero` refuses.
 
     Examples
     --------

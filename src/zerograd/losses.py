@@ -238,7 +238,10 @@ def probability_sum_tolerance(y: FloatArray) -> float:
     :math:`2 n \varepsilon`, with :math:`n` entries a row and :math:`\varepsilon`
     the machine epsilon of ``y``'s dtype (of float64 for integers and bools): a
     probability vector computed and stored in that precision misses 1 by at most
-    about :math:`n \varepsilon`, from rounding each entry and the sum.
+    about :math:`n \varepsilon`, from rounding each entry and the sum. A long double
+    target is held to its own :math:`\varepsilon`, smaller than float64's: its numbers
+    are checked as given, before the loss rounds them to float64, so a long double row
+    may be refused whose float64 copy would be taken.
 
     Examples
     --------

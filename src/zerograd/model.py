@@ -53,6 +53,7 @@ from zerograd._checks import (
     Whole,
     activation_names,
     as_real_array,
+    at_index,
     check_choice,
     check_finite,
     check_memory,
@@ -95,8 +96,8 @@ Visit = Callable[[int, FloatArray, LayerFactors], None]
 
 OVERFLOW = ": the values overflowed float64"
 SQUARES_OVERFLOW = (
-    ": the sum of squares of a factor it is formed from overflowed float64, while the forward "
-    "and backward values are finite (a dense layer's factors, its input, the error and the "
+    ": a value it is formed from (the sum of squares of a factor, or a shared weight's "
+    "per-sample gradient) overflowed float64, while the forward and backward values are finite (a dense layer's factors, its input, the error and the "
     "bias gradient, and the norm of a weight shared over positions or steps must stay below "
     "about 1.3e154: scale x, y or the parameters down)"
 )
@@ -365,12 +366,11 @@ class GradientCheckError(AssertionError):
         self.estimate = estimate
         self.error = abs(exact - estimate)
         self.tolerance = tolerance
-        where = f" at index {entry}" if entry else ""
         shown_error, shown_tolerance = f"{self.error:.3g}", f"{tolerance:.3g}"
         if float(shown_error) <= float(shown_tolerance):  # too close for 3 digits
             shown_error, shown_tolerance = repr(self.error), repr(tolerance)
         super().__init__(
-            f"gradient check failed for {parameter}{where}: exact {exact!r}, central "
+            f"gradient check failed for {parameter}{at_index(entry)}: exact {exact!r}, central "
             f"difference {estimate!r}, error {shown_error} > tolerance {shown_tolerance} "
             f"({checked})"
         )
@@ -698,7 +698,13 @@ class Model(ABC):
             # Bounding the result from the deltas and the layers' inputs costs a pass over
             # each of them; a per-sample result is N times larger than the arrays it bounds.
             if decay or not _bounded(trace, dz, batch.input_squares):
-                for name, array in _every_array(gradients):
+                # the deltas first, from the last layer down, as backpropagation forms
+                # them: one that overflowed is where the trouble began, and the gradients
+                # formed from it can show NaN (inf times an input of 0) at entries whose
+                # real value is finite
+                for k in sorted(gradients.z, reverse=True):
+                    check_finite(gradients.z[k], f"the gradient z[{k}]", OVERFLOW)
+                for name, array in gradients.arrays():
                     check_finite(array, f"the gradient {name}", OVERFLOW)
         return gradients
 
@@ -1141,8 +1147,9 @@ def _scaled_penalty(array: FloatArray, weight_decay: float) -> float:
     the array is scaled by its largest :math:`|a_i| = s`, and the mantissas of
     :math:`\lambda` and :math:`s` (:func:`math.frexp`, in ``[0.5, 1)``) are multiplied
     apart from their exponents, which :func:`math.ldexp` adds back last: the result
-    carries the same rounding of the sum of squares, or is ``inf`` where the
-    penalty overflows.
+    carries the sum's rounding and a few more (the division by :math:`s` and three
+    products), within a few units in the last place of the direct form, or is ``inf``
+    where the penalty overflows.
     """
     squares = float(np.vdot(array, array))
     product = weight_decay * squares
@@ -1433,12 +1440,18 @@ def gradients(
         If the forward or the backward pass overflows float64. For the
         forward pass the message names the first layer whose raw activation
         is not finite; for the backward pass, which runs from the top layer
-        down, it names the first gradient that is not finite in the order of
-        :meth:`Gradients.arrays` (``W[1]``, ``b[1]``, ``W[2]``, ...; a
-        recurrent network's ``U[1]`` comes after ``W[1]``), then the
-        raw-activation gradients ``z[k]``, which can lie below the layer where
-        the overflow began. If ``weight_decay`` times a penalised parameter
-        overflows, the message names that product (``weight_decay * W[1]``).
+        down, it names the output error (``x^(K) - y`` and its slope, scaled
+        under ``"mean"`` only after it is formed: each sample's error must fit
+        in float64), then the first raw-activation gradient ``z[k]`` that is not
+        finite, from ``z[K]`` down (where the overflow began), then the first
+        parameter gradient in the order of :meth:`Gradients.arrays` (``W[1]``,
+        ``b[1]``, ``W[2]``, ...; a recurrent network's ``U[1]`` comes after
+        ``W[1]``). A value formed on the way may overflow where the real
+        gradient fits: a sum over samples, positions or steps of terms beyond
+        float64's range in total. A unit whose slope is 0 gets a delta of 0,
+        whatever error reached it. If ``weight_decay`` times a penalised
+        parameter overflows, the message names that product
+        (``weight_decay * W[1]``).
 
     Examples
     --------

@@ -113,10 +113,7 @@ def _fractions(values: npt.ArrayLike, name: str, *, bools: bool = False) -> Obje
     # the caller's own numbers: numpy rounds the ints of a list it reads as float64
     given = array
     if reads_by_entries(values):  # a list, a tuple, a deque, ...
-        try:
-            given = np.asarray(values, dtype=object)
-        except TypeError:  # an entry whose __array__ takes no dtype: as numpy read it
-            given = array
+        given = np.asarray(values, dtype=object)
     exact = np.empty(given.shape, dtype=object)
     for index, value in np.ndenumerate(given):
         # as_integer_ratio, not Fraction(value): a long double is not a Python float

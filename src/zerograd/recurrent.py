@@ -160,7 +160,8 @@ class RecurrentNetwork(Model):
                 received(U), expected="array_like", received=U,
             )  # fmt: skip
         recurrent = as_real_array(U, "U[1]")
-        self._output = check_choice(output, OUTPUTS, "output")
+        # the library's own str, not the caller's object (a numpy str, a str subclass)
+        self._output = OUTPUTS[OUTPUTS.index(check_choice(output, OUTPUTS, "output"))]
         if recurrent.shape != (n_1, n_1):
             raise ArgumentValueError(
                 "U[1]",

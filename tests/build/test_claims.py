@@ -200,6 +200,22 @@ def _fails_with(built: Built, expected: str) -> None:
     assert any(expected in error for error in built.errors()), built.errors()
 
 
+def _refuses_second_cell(small_book: SmallBook, cell: str, marker: str, why: str) -> None:
+    """Assert that the small book with ``cell`` second fails naming the line of ``marker``."""
+    built, line = _with_second_cell(small_book, cell, marker)
+    _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} {why}")
+
+
+def _not_placed_in_second_cell(built: Built) -> None:
+    """Assert that the second cell's check failed as unplaced, beside the page's real one."""
+    _fails_with(
+        built,
+        "ERROR: the check of claim page:fits at page.md (cell 2) cannot be placed on its page",
+    )
+    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+
+
 @pytest.fixture
 def small_book(tmp_path: Path) -> SmallBook:
     """Build the small book with the page edited by ``(old, new)``; ``old`` must occur once.
@@ -363,6 +379,8 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         ('with claim("page:fits"):\n    assert {"zero": fitted.all_zero()}', "with claim("),
         ('with claim("page:fits"):\n    assert f"{fitted.all_zero()} is True"', "with claim("),
         ('with claim("page:fits"):\n    assert (g == 0 for g in fitted.b)', "with claim("),
+        ('with claim("page:fits"):\n    assert [g == 0 for g in fitted.b]', "with claim("),
+        ('with claim("page:fits"):\n    assert fitted.all_zero() or "not zero"', "with claim("),
     ],
     ids=[
         "split-over-lines",
@@ -378,6 +396,8 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         "assert-of-a-dict",
         "assert-of-an-f-string",
         "assert-of-a-generator",
+        "assert-of-a-list-comprehension",
+        "assert-or-a-message",
     ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
@@ -533,15 +553,10 @@ def test_a_check_the_build_cannot_place_is_not_taken_for_a_check_at_its_line(
     real = _in_cell(PAGE, 'with claim("page:fits")')
     at = planted.splitlines().index(marker) + 1 - magic_lines
     assert at == real, f"the plant is at line {at} of its code, the real check at {real}"
-    built = small_book(
-        CELL_END, f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{planted}```\n"
+    built, _ = _with_second_cell(
+        small_book, f"```{{code-cell}} python\n{planted}```\n", "A second cell."
     )
-    _fails_with(
-        built,
-        "ERROR: the check of claim page:fits at page.md (cell 2) cannot be placed on its page",
-    )
-    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
-    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+    _not_placed_in_second_cell(built)
 
 
 HOLLOW = 'from zerograd.book import claim\n\n\n\n\ndef check():\n    with claim("page:fits"):\n        pass\n'
@@ -579,15 +594,10 @@ def test_a_check_outside_the_page_s_cells_is_not_taken_for_a_dead_block_at_its_l
     assert HOLLOW.splitlines().index('    with claim("page:fits"):') + 1 == 7
     cell = runner + DEAD_BLOCK
     assert cell.splitlines().index('    with claim("page:fits"):') + 1 == 7
-    built = small_book(
-        CELL_END, f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{cell}```\n"
+    built, _ = _with_second_cell(
+        small_book, f"```{{code-cell}} python\n{cell}```\n", "A second cell."
     )
-    _fails_with(
-        built,
-        "ERROR: the check of claim page:fits at page.md (cell 2) cannot be placed on its page",
-    )
-    checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
-    assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+    _not_placed_in_second_cell(built)
 
 
 RUN_APART = {
@@ -633,6 +643,32 @@ def test_a_check_in_code_run_apart_is_not_credited_to_the_next_cell_s_dead_block
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, None, 1)], checks
 
 
+def test_code_run_by_run_cell_storing_history_does_not_shift_a_check_to_the_next_cell(
+    small_book: SmallBook,
+) -> None:
+    # run_cell(..., store_history=True) takes an execution count of its own: the nested
+    # code's count is the next page cell's number, and every later cell's count is one
+    # ahead of its number. The hollow block's record must not be put on the third cell's
+    # dead block at the same line of its code, nor any later record on a neighbour's.
+    runner = (
+        "get_ipython().run_cell(\n"
+        "    'def hollow():\\n    pass\\n    with claim(\"page:fits\"):\\n        pass\\n',\n"
+        "    store_history=True,\n)\n"
+    )
+    later = f"hollow()\n{DEAD_BLOCK}"
+    assert later.splitlines().index('    with claim("page:fits"):') + 1 == 3
+    new = (
+        f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{runner}```\n\n"
+        f"A third.\n\n```{{code-cell}} python\n{later}```\n"
+    )
+    built = small_book(CELL_END, new)
+    _fails_with(built, "ERROR: the check of claim page:fits at page.md")
+    placed = [e for e in built.errors() if "cannot be placed on its page" in e]
+    assert len(placed) == 1, built.errors()
+    checks = sorted((c["line"] or 0, c["runs"]) for c in built.ledger["claims"][0]["checks"])
+    assert checks == [(0, 1), (_line(PAGE, 'with claim("page:fits")'), 1)], checks
+
+
 def test_a_continued_line_magic_in_a_cell_with_a_check_fails_naming_the_cell(
     small_book: SmallBook,
 ) -> None:
@@ -643,12 +679,8 @@ def test_a_continued_line_magic_in_a_cell_with_a_check_fails_naming_the_cell(
         'with claim("page:fits"):  # below a continued magic\n'
         "    assert fitted.all_zero()\n```\n"
     )
-    built, line = _with_second_cell(small_book, joined, "%time filler")
-    _fails_with(
-        built,
-        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call and a "
-        "line magic or shell line continued with a backslash",
-    )
+    why = "holds a claim( call and a line magic or shell line continued with a backslash"
+    _refuses_second_cell(small_book, joined, "%time filler", why)
 
 
 def test_a_cell_that_runs_a_loaded_file_instead_of_its_text_fails(tmp_path: Path) -> None:
@@ -746,12 +778,8 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with claim("page:fits"):  # does not parse\n    pass\nvalue = = 1\n```\n'
     )
-    built, line = _with_second_cell(small_book, broken, "# does not parse")
-    _fails_with(
-        built,
-        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call but does "
-        "not parse as Python",
-    )
+    why = "holds a claim( call but does not parse as Python"
+    _refuses_second_cell(small_book, broken, "# does not parse", why)
 
 
 def test_a_check_inside_a_cell_magic_fails_naming_the_cell(small_book: SmallBook) -> None:
@@ -761,12 +789,11 @@ def test_a_check_inside_a_cell_magic_fails_naming_the_cell(small_book: SmallBook
         "```{code-cell} python\n%%capture\n"
         'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
     )
-    built, line = _with_second_cell(small_book, captured, "%%capture")
-    _fails_with(
-        built,
-        f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim( call inside a "
-        "cell magic, whose body the build cannot read; move the check out of the magic",
+    why = (
+        "holds a claim( call inside a "
+        "cell magic, whose body the build cannot read; move the check out of the magic"
     )
+    _refuses_second_cell(small_book, captured, "%%capture", why)
 
 
 SWALLOWED = (
@@ -875,6 +902,35 @@ def test_a_check_in_a_cell_left_out_of_the_page_fails_naming_the_cell(
         built,
         f"page.md:{fence}: ERROR: the code cell at page.md:{fence} holds a check of claim "
         "page:fits, but myst-nb leaves the cell out of the page",
+    )
+
+
+def test_a_check_in_a_cell_whose_code_the_page_does_not_show_fails_naming_the_cell(
+    small_book: SmallBook,
+) -> None:
+    # remove-input keeps the cell's outputs on the page but not its code: the ledger
+    # would link to a check that the reader cannot see.
+    hidden = (
+        "```{code-cell} python\n:tags: [remove-input]\n"
+        'with claim("page:fits"):  # not shown\n    assert fitted.all_zero()\n```\n'
+    )
+    why = "holds a claim( call but the page does not show its code (tagged remove-input"
+    _refuses_second_cell(small_book, hidden, "# not shown", why)
+
+
+def test_a_page_not_executed_on_this_build_fails_naming_its_checks(
+    small_book: SmallBook,
+) -> None:
+    # A page may set myst-nb's execution_mode in its front matter: in "cache" mode an
+    # unchanged page shows the outputs, check records included, of an earlier build.
+    cached = HEADER.replace("---\n", "---\nmystnb:\n  execution_mode: cache\n", 1)
+    built = small_book(HEADER, cached)
+    line = _line(PAGE, 'with claim("page:fits")') + 2
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: claim page:fits failed its check at page.md:{line}: its "
+        "page's notebook was not executed on this build (myst-nb's execution mode for the "
+        "page is 'cache', not 'force')",
     )
 
 
