@@ -1150,3 +1150,21 @@ def test_same_bits_refuses_a_mapping_whose_keys_numpy_would_read() -> None:
     for mapping in (collections.UserDict({0.5: 99.0}), [Layered([np.zeros(1)], first=1)]):
         with pytest.raises(ValueError, match=r"^actual must be a float64 array, not a mapping"):
             same_bits(mapping, [0.5])  # type: ignore[arg-type]
+
+
+def test_a_kernel_whose_code_is_rewritten_refuses_its_checks(
+    in_build: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An AST transformer changes the code that runs (it could drop every assert) while
+    # the cell's text, which the build judges, stays as it is.
+    monkeypatch.setattr(in_build.shell, "ast_transformers", [object()], raising=False)
+    message = (
+        "claim page:name: IPython's ast_transformers are set, so the code that runs is "
+        "not the code the build reads"
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"), claim("page:name"):
+        pass
+    monkeypatch.setattr(in_build.shell, "ast_transformers", [], raising=False)
+    with claim("page:name"):
+        ran = True
+    assert ran

@@ -747,3 +747,17 @@ def test_the_zero_search_keeps_a_caller_s_floating_point_settings_out(name: str)
         assert np.array_equal(zeros_of(name), expected)
         steepest_zero(name)
         weight_only_counterexample(name)
+
+
+def test_an_example_passes_a_weight_decay_through() -> None:
+    # J = L + (lambda/2) sum ||W||^2: the weight gradients gain lambda W, the biases do not.
+    case = cancelling_batch("relu")
+    plain = case.gradients(weight_decay=0.0)
+    decayed = case.gradients(weight_decay=0.5)
+    for k in (1, 2):
+        np.testing.assert_allclose(decayed.W[k], plain.W[k] + 0.5 * case.net.W[k], rtol=1e-15)
+        assert np.array_equal(decayed.b[k], plain.b[k])
+    estimate = case.numerical_gradients(weight_decay=0.5)
+    np.testing.assert_allclose(estimate.W[2], decayed.W[2], rtol=1e-6, atol=1e-8)
+    with pytest.raises(zg.ArgumentValueError, match="weight_decay"):
+        case.gradients(reduction="none", weight_decay=0.5)

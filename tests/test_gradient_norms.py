@@ -735,3 +735,54 @@ def test_the_gram_form_redoes_a_sample_whose_factor_products_overflow_or_underfl
     assert np.all(direct > 0.0)
     gram = layers.shared_weight_norms(delta, inputs, 2, "gram")
     np.testing.assert_allclose(gram, direct, rtol=1e-12)
+
+
+def test_a_zero_factor_gives_a_zero_norm_where_the_other_overflows_its_squares() -> None:
+    # Sample 0's hidden unit is off (relu, z = -2e200): its delta is 0, so its gradient
+    # row is 0, though its input's sum of squares (2e400) overflows: its norm is 0.
+    net = zg.Network(W=[[[-1.0, -1.0]], [[1.0]]], b=[[0.0], [0.0]], activations="relu")
+    x = np.array([[1e200, 1e200], [1.0, 2.0]])
+    y = np.array([1.0, 1.0])
+    rows = zg.gradients(net, x, y, reduction="none").W[1]
+    assert rows[0].tolist() == [[0.0, 0.0]]
+    norms = zg.gradient_norms(net, x, y)
+    assert norms.W[1][0] == 0.0
+    assert norms.W[1][1] == pytest.approx(float(np.linalg.norm(rows[1])), rel=1e-12)
+
+
+def test_the_gram_form_redoes_a_sample_where_one_step_s_term_underflows() -> None:
+    # delta_1 = 1e-170 against an input of 1e70: G_n = 1e-100, and delta_1 . delta_1 =
+    # 1e-340 underflows to 0, so the step that dominates G_n drops out of the Gram sum,
+    # which stays positive (the other step's 1e-220). The sample is redone from G_n.
+    channels, steps = 64, 2
+    kernel = np.zeros((channels, channels, 1))
+    kernel[0, 0, 0] = 1e-240
+    net = zg.ConvNetwork(W=[kernel], b=[np.zeros(channels)], activations="identity", length=steps)
+    x = np.zeros((1, channels, steps))
+    x[0, 0] = [1e70, 1e-60]
+    z = net.forward(x).x[1]
+    y = z.copy()
+    y[0, 0] = [0.0, z[0, 0, 1] - 1e-60]
+    assert layers.choose_method(steps, channels, channels, 1) == "gram"
+    row = zg.gradients(net, x, y, reduction="none").W[1][0]
+    assert np.linalg.norm(row) == pytest.approx(1e-100, rel=1e-12, abs=0.0)
+    norms = zg.gradient_norms(net, x, y)
+    assert norms.W[1][0] == pytest.approx(1e-100, rel=1e-12, abs=0.0)
+
+
+def test_the_gram_form_finds_a_lost_step_through_either_offset_of_its_window() -> None:
+    # A kernel of width 2: step 0's delta, 1e-170, squares to 0 in float64, while its
+    # window u_0 = (x_0, x_1) is not 0 (through x_1 in sample A, through x_0 in sample B)
+    # and its term dominates G_n (about 1e-100). The other step's term, 1e-240, keeps the
+    # Gram sum positive. Both samples are redone from G_n.
+    delta = np.array([[[1e-170], [0.0], [1e-60]]] * 2)  # (n, T, a) with T = 3
+    inputs = np.array(
+        [
+            [[0.0], [1e70], [0.0], [1e-60]],  # A: u_0 is not 0 through its offset 1 alone
+            [[1e70], [0.0], [0.0], [1e-60]],  # B: through its offset 0 alone
+        ]
+    )
+    direct = layers.shared_weight_norms(delta, inputs, 2, "direct")
+    assert direct == pytest.approx([1e-100, 1e-100], rel=1e-12, abs=0.0)
+    gram = layers.shared_weight_norms(delta, inputs, 2, "gram")
+    np.testing.assert_allclose(gram, direct, rtol=1e-12)

@@ -516,3 +516,39 @@ def test_an_error_beyond_float64_through_time_is_named_where_it_began() -> None:
     message = r"^the gradient z\[1\] must be finite; got inf at index \(1, 0\): the values"
     with pytest.raises(zg.NonFiniteError, match=message):
         zg.gradients(net, x, y, loss="squared_error", reduction="sum", weight_decay=0.0)
+
+
+@pytest.mark.parametrize("model", ["dense", "conv", "recurrent"])
+@pytest.mark.parametrize(
+    ("hidden", "bias", "weight"), [("sigmoid", -747.0, 1e300), ("tanh", 20.0, 1e160)]
+)
+def test_an_overflow_reaching_a_slope_that_underflowed_is_refused(
+    model: str, hidden: str, bias: float, weight: float
+) -> None:
+    # sigmoid'(-747) is 3.8e-325 in reals and 0.0 in float64, tanh'(20) 1.7e-17 in reals
+    # and 0.0 in float64 too: times the error 1e150 carried by the weight (inf in
+    # float64), the real delta^(1) is finite and not 0 (3.8e125, 1.7e293). A zero delta
+    # would be a silent wrong answer; the overflow is reported.
+    if model == "dense":
+        net: zg.Model = zg.Network(
+            W=[[[1.0]], [[weight]]], b=[[bias], [0.0]], activations=[hidden, "identity"]
+        )
+        x: Any = [0.0]
+    elif model == "conv":
+        net = zg.ConvNetwork(
+            W=[[[[1.0]]], [[[weight]]]], b=[[bias], [0.0]], activations=[hidden, "identity"],
+            length=1,
+        )  # fmt: skip
+        x = [[0.0]]
+    else:
+        net = zg.RecurrentNetwork(
+            W=[[[1.0]], [[weight]]], U=[[0.0]], b=[[bias], [0.0]],
+            activations=[hidden, "identity"], output="every",
+        )  # fmt: skip
+        x = [[0.0]]
+    assert net.f(1).df(np.array([bias])).tolist() == [0.0], "the slope underflows"
+    y = np.asarray(net.forward(x).x[net.K]) - 1e150
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient z\[1\] must be finite"):
+        zg.gradients(net, x, y, loss="squared_error", reduction="sum", weight_decay=0.0)
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm "):
+        zg.gradient_norms(net, x, y)

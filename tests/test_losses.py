@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 import zerograd as zg
 from zerograd import LOSSES, get_activation, get_loss
-from zerograd.losses import log_softmax, softmax
+from zerograd.losses import log_softmax, probability_sum_tolerance, softmax
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -408,3 +409,18 @@ def test_log_softmax_shifts_and_sums_each_row_by_itself() -> None:
         [math.log(math.exp(v) / sum(math.exp(w) for w in row)) for v in row] for row in logits
     ]
     np.testing.assert_allclose(log_softmax(logits), expected, rtol=1e-15, atol=0.0)
+
+
+@pytest.mark.parametrize("n_classes", [512, 1000])
+def test_a_float16_target_far_from_a_probability_vector_is_refused(n_classes: int) -> None:
+    # 2 n eps of float16 is 1 or more here: without a cap a row of zeros, or one summing
+    # to 2, would pass as a probability vector, as the same rows in float64 do not.
+    net = zg.Network(W=[np.zeros((n_classes, 1))], b=[np.zeros(n_classes)], activations="identity")
+    for row in (np.zeros(n_classes), np.full(n_classes, 2.0 / n_classes)):
+        for dtype, within in ((np.float16, "0.0625"), (np.float64, r"\d\.\d+e-13")):
+            with pytest.raises(zg.ArgumentValueError, match=f"summing to 1 .within {within}"):
+                zg.gradients(net, [0.0], row.astype(dtype), loss="softmax_cross_entropy")
+    assert probability_sum_tolerance(np.zeros((1, n_classes), np.float16)) == 2.0**-4
+    # 2 n eps with n = 2**15 is 64 in float16's own arithmetic, and 2**16 overflows it
+    long_row: Any = np.broadcast_to(np.float16(0.0), (1, 2**16))
+    assert probability_sum_tolerance(long_row) == 2.0**-4

@@ -54,9 +54,12 @@ has that digest (:func:`_line_in`); a check entered by a second ``with``
 raises ``ValueError``, which fails the page.
 Not caught, among others: a block whose asserts and calls do not test the claim (a lone
 ``print``, an assert under an ``if`` that is false, or an assert of a method it does
-not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``), or with ``IPYKERNEL_CELL_NAME``
-set (every cell's code under one name), refuses its checks, and :func:`setup` clears
-both variables for the kernels.
+not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
+set (every cell's code under one name) or with IPython's ``ast_transformers`` set
+refuses its checks, and :func:`setup` clears both variables for the kernels. Not
+caught either: code written to pass for a cell's (compiled under a cell's file name,
+or run while ``IPYKERNEL_CELL_NAME`` was set and then unset before the check), and a
+record made by calling ``zerograd.book``'s private functions.
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -521,12 +524,15 @@ def _always_true(test: ast.expr) -> bool:
     """Whether an ``assert``'s test is true whatever it holds, or nearly: a non-empty
     tuple, list or set display, a non-empty dict display, a generator expression
     (``assert (v > 0 for v in xs)``, ``all(`` left out), a list, set or dict
-    comprehension (false only when what it loops over is empty), an f-string with a
-    non-empty constant part (``assert f"{x} == 1"``), a true constant, or an ``or`` with
-    one such operand (``assert x == 1 or "message"``, a comma typed as ``or``) or an
-    ``and`` of them."""
-    if isinstance(test, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp):
+    comprehension (false only when what it loops over is empty), a lambda (its defaults
+    may read names, but the function itself is true), an f-string with anything in it
+    (``assert f"{x == 1}"`` is the text "True" or "False"), a true constant, or an
+    ``or`` with one such operand (``assert x == 1 or "message"``, a comma typed as
+    ``or``) or an ``and`` of them."""
+    if isinstance(test, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp | ast.Lambda):
         return True
+    if isinstance(test, ast.JoinedStr):  # "True" or "False" is text too
+        return bool(test.values)
     if isinstance(test, ast.Constant):
         return bool(test.value)
     if isinstance(test, ast.BoolOp):
@@ -536,9 +542,7 @@ def _always_true(test: ast.expr) -> bool:
         return bool(test.elts)
     if isinstance(test, ast.Dict):
         return bool(test.keys)
-    return isinstance(test, ast.JoinedStr) and any(
-        isinstance(part, ast.Constant) and part.value for part in test.values
-    )
+    return False
 
 
 def _tests(node: ast.AST) -> bool:
@@ -622,6 +626,18 @@ CLAIM_TEXT = re.compile(r"\bclaim\s*\(\s*(?:(?P<quote>[\"'])(?P<id>[^\"'\n]*)(?P
 """A ``claim(`` in a cell's text (:data:`CLAIM_CALL`), and the id it names as a string."""
 
 
+def _holds_claim(code: str) -> bool:
+    r"""Whether a cell's code holds a ``claim(...)`` call: the text ``claim(`` (all that a
+    cell that does not parse, or a cell magic's body, shows), or a call of a ``claim``
+    in its parsed code, however it is spread over lines (``zb.claim \`` then ``(...)``)."""
+    if CLAIM_CALL.search(code):
+        return True
+    tree = _parse_cell(code)
+    return tree is not None and any(
+        _claim_call(node)[0] for node in ast.walk(tree) if isinstance(node, ast.expr)
+    )
+
+
 def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
     """Why the build cannot judge the checks of a shown cell from its ``code`` (the page's
     text), or ``""``.
@@ -643,7 +659,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         and code.strip("\n") != str(cells[index].source).strip("\n")
     ):
         return "loaded"
-    if not CLAIM_CALL.search(code):
+    if not _holds_claim(code):
         return ""
     # myst-nb gives the container a child for the code unless it removes the code
     if not any(

@@ -76,6 +76,12 @@ class Activation:
         ``df(z)`` is :math:`f'(z)`, elementwise, as ``f``.
     formula : str
         :math:`f` in LaTeX, for documentation.
+    exact_zero_slopes : bool
+        Whether a slope of 0.0 is the real slope (relu off its kink, and at it by the
+        library's convention), and not an underflow of a positive one (tanh, sigmoid,
+        softplus and silu far out). Only then is the delta of such a unit 0 whatever
+        error reaches it (``multiply_in_place``); otherwise inf times a slope that
+        underflowed stays NaN, and the models report the overflow.
     df_of_output : callable or None
         ``df_of_output(x)`` is :math:`f'(z)` computed from the output
         :math:`x = f(z)` alone, for the activations whose derivative is a function
@@ -89,6 +95,7 @@ class Activation:
     df: Callable[[FloatArray], FloatArray]
     formula: str
     df_of_output: Callable[[FloatArray], FloatArray] | None = None
+    exact_zero_slopes: bool = False
 
     def multiply_by_slope(self, delta: FloatArray, z: FloatArray, x: FloatArray) -> None:
         r"""Multiply ``delta`` by :math:`f'(z)` in place, a block of samples at a time.
@@ -110,19 +117,24 @@ class Activation:
         rows = max(1, SLOPE_BLOCK_BYTES // max(1, delta[:1].nbytes))
         for start in range(0, len(delta), rows):
             block = slice(start, start + rows)
-            if self.df_of_output is None:
+            if self.exact_zero_slopes:
                 multiply_in_place(delta[block], self.df(z[block]))
+            elif self.df_of_output is None:
+                delta[block] *= self.df(z[block])
             else:
-                multiply_in_place(delta[block], self.df_of_output(x[block]))
+                delta[block] *= self.df_of_output(x[block])
 
 
 def multiply_in_place(values: FloatArray, slope: FloatArray) -> None:
     r"""Multiply ``values`` by ``slope`` in place, with 0 wherever the slope is 0.
 
-    A slope of 0 gives a gradient of 0 whatever reaches the unit: in float64, an
-    error that overflowed on its way down (inf) times a flat unit's slope would be NaN,
-    reported at an entry whose real value is 0. Only a product that holds a NaN is
-    looked at again (one sum tells), so the finite case costs one pass.
+    For an activation whose zero slopes are real (:attr:`Activation.exact_zero_slopes`,
+    relu): a slope of 0 gives a gradient of 0 whatever reaches the unit, while in
+    float64 an error that overflowed on its way down (inf) times that slope would be
+    NaN, reported at an entry whose real value is 0. Where a slope of 0.0 is an
+    underflow (a saturated tanh), the real product may be any size, and this must not
+    be used. Only a product that holds a NaN is looked at again (one sum tells), so
+    the finite case costs one pass.
 
     Parameters
     ----------
@@ -232,7 +244,7 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation("identity", _identity, _d_identity, r"z"),
-        Activation("relu", _relu, _d_relu, r"\max(z, 0)"),
+        Activation("relu", _relu, _d_relu, r"\max(z, 0)", exact_zero_slopes=True),
         Activation("leaky_relu", _leaky_relu, _d_leaky_relu, rf"\max(z, {LEAKY_RELU_SLOPE}\,z)"),
         Activation("tanh", _tanh, _d_tanh, r"\tanh z", _d_tanh_of_output),
         Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})", _d_sigmoid_of_output),

@@ -529,7 +529,8 @@ class ClaimCheck:
             ``PYTHONOPTIMIZE``): every check would pass without testing; or if its
             kernel has ``IPYKERNEL_CELL_NAME`` set, under which ipykernel gives every
             cell's code one name, so that the build could not tell which code holds a
-            check.
+            check; or if IPython's ``ast_transformers`` are set, which change the code
+            that runs (they could remove the asserts) from the code the build judges.
         """
         if self._entered:
             msg = (
@@ -542,6 +543,12 @@ class ClaimCheck:
             msg = (
                 f"claim {self.claim_id}: IPYKERNEL_CELL_NAME is set in the kernel, which "
                 "gives every cell's code one name, so the build cannot place a check"
+            )
+            raise RuntimeError(msg)
+        if os.environ.get(BUILD_VARIABLE) and getattr(_ipython_shell(), "ast_transformers", None):
+            msg = (
+                f"claim {self.claim_id}: IPython's ast_transformers are set, so the code "
+                "that runs is not the code the build reads"
             )
             raise RuntimeError(msg)
         if sys.flags.optimize and os.environ.get(BUILD_VARIABLE):

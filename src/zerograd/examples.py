@@ -149,13 +149,21 @@ class Example(Generic[_ModelT]):
         loss = check_choice(self.loss, LOSSES, "loss")
         return Setting(loss, check_model(self.net).activations)
 
-    def gradients(self, reduction: str = "sum") -> Gradients:
-        """The gradients of this case, by :func:`zerograd.gradients`."""
-        return gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
+    def gradients(self, reduction: str = "sum", *, weight_decay: float = 0.0) -> Gradients:
+        """The gradients of this case, by :func:`zerograd.gradients` with its loss."""
+        return gradients(
+            self.net, self.x, self.y, loss=self.loss, reduction=reduction,
+            weight_decay=weight_decay,
+        )  # fmt: skip
 
-    def numerical_gradients(self, reduction: str = "sum") -> Gradients:
-        """Central-difference gradients, by :func:`zerograd.numerical_gradients`."""
-        return numerical_gradients(self.net, self.x, self.y, loss=self.loss, reduction=reduction)
+    def numerical_gradients(
+        self, reduction: str = "sum", *, weight_decay: float = 0.0
+    ) -> Gradients:
+        """Central-difference gradients, by :func:`zerograd.numerical_gradients` with its loss."""
+        return numerical_gradients(
+            self.net, self.x, self.y, loss=self.loss, reduction=reduction,
+            weight_decay=weight_decay,
+        )  # fmt: skip
 
     def prediction(self) -> FloatArray:
         """The network's output :math:`x^{(K)}`, ``net.forward(x).x[K]``.

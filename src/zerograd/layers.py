@@ -266,7 +266,12 @@ def dense_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatAr
     (array([2.5, 2. ]), array([0.5, 2. ]))
     """
     bias = row_norms(delta)
-    return bias * row_norms(x_prev), bias
+    inputs = row_norms(x_prev)
+    # a zero factor gives a zero norm, as the sample's gradient row is then 0, even where
+    # the other factor's sum of squares overflowed (0 * inf would be NaN)
+    weights = np.zeros_like(bias)
+    np.multiply(bias, inputs, out=weights, where=(bias != 0.0) & (inputs != 0.0))
+    return weights, bias
 
 
 def dense_input_gradient(W: FloatArray, delta: FloatArray) -> FloatArray:
@@ -495,9 +500,11 @@ def _gram_squares(
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     r""":math:`\sum_{t,s} (\delta_t\cdot\delta_s)(u_t\cdot u_s)` per sample, and which samples cancel.
 
-    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`, or
-    when its sum is not a positive finite number: the products of its factors can
-    overflow or underflow where the entries of ``G`` do not. Its square is then to be
+    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`, when
+    its sum is not a positive finite number, or when a step whose ``delta_t`` and
+    ``u_t`` are both non-zero has a diagonal term that underflowed to 0: the products of
+    its factors can overflow or underflow where the entries of ``G`` do not, and a step
+    whose term is lost may be the one that dominates ``G``. Its square is then to be
     computed again from ``G``.
     """
     steps = delta.shape[1]
@@ -512,9 +519,21 @@ def _gram_squares(
         squares: FloatArray = np.einsum("nts,nts->n", delta_gram, window_gram)
         # S_n = sum_t |delta_t| |u_t| bounds every term; see GRAM_CONDITION_LIMIT.
         diagonal = np.einsum("ntt,ntt->nt", delta_gram, window_gram)
+        lost = np.any((diagonal == 0.0) & _live_steps(delta, inputs, width), axis=1)
         scale = np.sqrt(diagonal, out=diagonal).sum(axis=1)
         cancelled = squares * GRAM_CONDITION_LIMIT < scale * scale
-    return squares, cancelled | ~np.isfinite(squares) | (squares == 0.0)
+    return squares, cancelled | lost | ~np.isfinite(squares) | (squares == 0.0)
+
+
+def _live_steps(delta: FloatArray, inputs: FloatArray, width: int) -> npt.NDArray[np.bool_]:
+    """Which steps of each sample have a non-zero ``delta_t`` and a non-zero window ``u_t``, shape (n, T)."""
+    steps = delta.shape[1]
+    rows = np.any(inputs != 0.0, axis=2)  # (n, T + w - 1)
+    window = rows[:, :steps].copy()
+    for j in range(1, width):
+        window |= rows[:, j : j + steps]
+    live: npt.NDArray[np.bool_] = np.any(delta != 0.0, axis=2) & window
+    return live
 
 
 def _direct_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArray:
@@ -819,9 +838,10 @@ def elman_deltas(U: FloatArray, f: Activation, z: FloatArray, d_states: FloatArr
     array([0.25, 0.5 , 1.  ])
     """
     delta = np.empty_like(z)
-    # A NaN is mended where it arises (multiply_in_place), before U carries it to every
-    # unit of the earlier steps; looking for one at each step costs a quarter of a short
-    # sequence's time (nox -s ab), so the pass is redone with mending only if one came out.
+    # A NaN at a unit whose real slope is 0 (Activation.exact_zero_slopes) is mended where
+    # it arises (multiply_in_place), before U carries it to every unit of the earlier
+    # steps; looking for one at each step costs a quarter of a short sequence's time
+    # (nox -s ab), so the pass is redone with mending only if one came out.
     for mend in (False, True):
         from_later = np.zeros_like(z[:, 0])  # U^T delta_{t+1}, zero after the last step
         for t in range(z.shape[1] - 1, -1, -1):
@@ -831,7 +851,7 @@ def elman_deltas(U: FloatArray, f: Activation, z: FloatArray, d_states: FloatArr
             else:
                 delta[:, t] *= f.df(z[:, t])
             from_later = delta[:, t] @ U
-        if mend or not np.isnan(np.sum(delta)):
+        if mend or not f.exact_zero_slopes or not np.isnan(np.sum(delta)):
             break
     return delta
 

@@ -29,7 +29,8 @@ backpropagation starts and what the book reasons about.
     :math:`\delta^{(K)} = f_K'(z^{(K)}) \odot (\operatorname{softmax}(x^{(K)}) - y)`.
     It needs at least two output units. The rule is the gradient of the loss
     when each row of :math:`y` sums to 1. The target check accepts a row whose
-    sum misses 1 by up to :math:`2 n \varepsilon` of its dtype (round-off for
+    sum misses 1 by up to :math:`2 n \varepsilon` of its dtype, and by no more than
+    1/16 (``PROBABILITY_SUM_CAP``) whatever the dtype and length (round-off for
     float64 targets; for ten float32 ones, :math:`2.384 \times 10^{-6}` and a
     little more), and for such a row the rule differs from the gradient of the
     computed loss,
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -230,6 +232,11 @@ def _d_softmax_cross_entropy(
     return f.df(z) * (softmax(x) - y)
 
 
+PROBABILITY_SUM_CAP: Final = 2.0**-4
+"""The most a softmax cross-entropy target's row may miss 1 by, whatever its dtype and
+length (:func:`probability_sum_tolerance`): float16 rows reach it from 32 entries."""
+
+
 def probability_sum_tolerance(y: FloatArray) -> float:
     r"""How far a row of softmax cross-entropy targets ``y`` may sum from 1.
 
@@ -238,18 +245,23 @@ def probability_sum_tolerance(y: FloatArray) -> float:
     :math:`2 n \varepsilon`, with :math:`n` entries a row and :math:`\varepsilon`
     the machine epsilon of ``y``'s dtype (of float64 for integers and bools): a
     probability vector computed and stored in that precision misses 1 by at most
-    about :math:`n \varepsilon`, from rounding each entry and the sum. A long double
-    target is held to its own :math:`\varepsilon`, smaller than float64's: its numbers
-    are checked as given, before the loss rounds them to float64, so a long double row
-    may be refused whose float64 copy would be taken.
+    about :math:`n \varepsilon`, from rounding each entry and the sum. It is capped at
+    :data:`PROBABILITY_SUM_CAP`: :math:`2 n \varepsilon` reaches 1 for float16 rows of
+    512 entries, where a row of zeros or one summing to 2 would pass as a probability
+    vector. A long double target is held to its own :math:`\varepsilon`, smaller than
+    float64's: its numbers are checked as given, before the loss rounds them to float64,
+    so a long double row may be refused whose float64 copy would be taken.
 
     Examples
     --------
     >>> probability_sum_tolerance(np.ones((5, 2), dtype=np.float32))
     4.76837158203125e-07
+    >>> probability_sum_tolerance(np.ones((1, 512), dtype=np.float16))
+    0.0625
     """
     dtype = y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)
-    return float(2.0 * y.shape[-1] * np.finfo(dtype).eps)
+    # eps as a Python float: times a long row, a float16 eps would overflow float16
+    return min(2.0 * int(y.shape[-1]) * float(np.finfo(dtype).eps), PROBABILITY_SUM_CAP)
 
 
 def _check_several_units(output_activation: str, n_units: int) -> None:

@@ -889,9 +889,10 @@ class Model(ABC):
         # A one-unit output also takes a scalar target (one sample) or shape (N,).
         if targets.shape != expected and not (shape == (1,) and targets.shape == expected[:-1]):
             what = "one sample" if single else f"a batch of {n_samples}"
+            also = f" or {expected[:-1]}" if shape == (1,) else ""
             raise ArgumentValueError(
                 "y",
-                f"have shape {expected} for {what}",
+                f"have shape {expected}{also} for {what}",
                 f"shape {targets.shape}",
                 expected=expected,
                 received=targets.shape,
@@ -1448,8 +1449,10 @@ def gradients(
         ``b[1]``, ``W[2]``, ...; a recurrent network's ``U[1]`` comes after
         ``W[1]``). A value formed on the way may overflow where the real
         gradient fits: a sum over samples, positions or steps of terms beyond
-        float64's range in total. A unit whose slope is 0 gets a delta of 0,
-        whatever error reached it. If ``weight_decay`` times a penalised
+        float64's range in total. A relu unit off its kink, whose real slope is
+        0, gets a delta of 0 whatever error reached it; a unit whose slope
+        underflowed to 0.0 (a saturated tanh or sigmoid) under an error that
+        overflowed is reported. If ``weight_decay`` times a penalised
         parameter overflows, the message names that product
         (``weight_decay * W[1]``).
 
@@ -1550,8 +1553,9 @@ def gradient_norms(
     rounds to 0), whatever the norm those entries make, while the per-sample
     gradient is not (above about :math:`10^{154}` it overflows, and the call
     raises, as below).
-    In the Gram form a sample whose sum of products overflows or underflows is
-    redone from :math:`G_n`.
+    In the Gram form a sample whose sum of products overflows or underflows, or
+    one of whose steps (or positions) has a term that underflowed to 0 while its
+    delta and its input window are not 0, is redone from :math:`G_n`.
 
     Parameters
     ----------
@@ -1577,7 +1581,8 @@ def gradient_norms(
         squared must have a norm below about :math:`10^{154}`. For a dense
         layer that is each factor (an error vector :math:`\delta_n`, a layer
         input :math:`x_n`, a bias gradient), so a larger factor is refused even
-        where the norm would fit in float64, and a norm
+        where the norm would fit in float64 (unless the other factor is 0: the
+        norm, as the sample's gradient row, is then 0), and a norm
         :math:`\lVert \delta_n \rVert\,\lVert x_n \rVert` of two smaller
         factors is returned even above :math:`10^{154}`. A weight shared over
         positions or steps squares :math:`G_n`, or in the Gram form its

@@ -381,6 +381,8 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         ('with claim("page:fits"):\n    assert (g == 0 for g in fitted.b)', "with claim("),
         ('with claim("page:fits"):\n    assert [g == 0 for g in fitted.b]', "with claim("),
         ('with claim("page:fits"):\n    assert fitted.all_zero() or "not zero"', "with claim("),
+        ('with claim("page:fits"):\n    assert lambda g=fitted: g.all_zero()', "with claim("),
+        ('with claim("page:fits"):\n    assert f"{fitted.all_zero()}"', "with claim("),
     ],
     ids=[
         "split-over-lines",
@@ -398,6 +400,8 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         "assert-of-a-generator",
         "assert-of-a-list-comprehension",
         "assert-or-a-message",
+        "assert-of-a-lambda-whose-default-reads-a-name",
+        "assert-of-an-f-string-of-a-test",
     ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
@@ -905,17 +909,26 @@ def test_a_check_in_a_cell_left_out_of_the_page_fails_naming_the_cell(
     )
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        'with claim("page:fits"):  # not shown\n',
+        'import zerograd.book as zb\nwith zb.claim \\\n("page:fits"):  # not shown\n',
+    ],
+    ids=["on-one-line", "call-split-from-its-name"],
+)
 def test_a_check_in_a_cell_whose_code_the_page_does_not_show_fails_naming_the_cell(
-    small_book: SmallBook,
+    small_book: SmallBook, written: str
 ) -> None:
     # remove-input keeps the cell's outputs on the page but not its code: the ledger
-    # would link to a check that the reader cannot see.
+    # would link to a check that the reader cannot see. The cell's code is read as
+    # Python, so a call whose text is not "claim(" is found too.
     hidden = (
-        "```{code-cell} python\n:tags: [remove-input]\n"
-        'with claim("page:fits"):  # not shown\n    assert fitted.all_zero()\n```\n'
+        f"```{{code-cell}} python\n:tags: [remove-input]\n{written}"
+        "    assert fitted.all_zero()\n```\n"
     )
     why = "holds a claim( call but the page does not show its code (tagged remove-input"
-    _refuses_second_cell(small_book, hidden, "# not shown", why)
+    _refuses_second_cell(small_book, hidden, written.splitlines()[0], why)
 
 
 def test_a_page_not_executed_on_this_build_fails_naming_its_checks(
