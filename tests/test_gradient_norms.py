@@ -594,6 +594,20 @@ def test_no_per_sample_gradient_is_built(case: MemoryCase, chosen: str) -> None:
     )
 
 
+def test_the_gram_form_s_scratch_stays_near_the_block_size_for_a_wide_input() -> None:
+    # The Gram form is chosen where the input is wide (c >> a), so a temporary of the
+    # input's size, even a boolean one (an eighth of it, 8 MiB here), would dominate.
+    n, steps, n_out, n_in = 500, 2, 8, 8192
+    assert layers.choose_method(steps, n_out, n_in) == "gram"
+    rng = np.random.default_rng(0)
+    delta = rng.normal(size=(n, steps, n_out))
+    delta[::2, 0] = 0.0  # a zero term, so that which steps are live is looked at
+    inputs = rng.normal(size=(n, steps, n_in))
+    peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs))
+    limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes)
+    assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
+
+
 def test_the_memory_measurement_sees_per_sample_gradients() -> None:
     net = zg.ConvNetwork.random((64, 6), [(64, 3), (64, 3)], [4])
     x, y = np.ones((256, 64, 6)), np.zeros((256, 4))
@@ -750,6 +764,57 @@ def test_a_zero_factor_gives_a_zero_norm_where_the_other_overflows_its_squares()
     assert norms.W[1][1] == pytest.approx(float(np.linalg.norm(rows[1])), rel=1e-12)
 
 
+def test_has_nonzero_finds_the_slices_with_an_entry_other_than_zero() -> None:
+    # NaN is not 0 (a NaN factor must stay NaN, to be refused); -0.0 and +0.0 are 0.
+    rows = np.array(
+        [
+            [0.0, -0.0, 0.0],
+            [0.0, -1e-320, 0.0],
+            [2.0, 0.0, 0.0],
+            [-0.0, 0.0, np.nan],
+            [-3.0, 4.0, 0.0],
+        ]
+    )
+    expected = [False, True, True, True, True]
+    assert layers._has_nonzero(rows, axis=1).tolist() == expected
+    assert layers._has_nonzero(rows.T, axis=0).tolist() == expected
+    assert layers._has_nonzero(rows[:, None, :], axis=2).tolist() == [[e] for e in expected]
+    assert layers._has_nonzero(np.zeros((3, 0)), axis=1).tolist() == [False] * 3
+
+
+def test_dense_norms_look_at_a_zero_norm_s_factor_sample_by_sample() -> None:
+    # Each sample meets a norm that overflows (inf) with one of 0: from a factor that is 0
+    # (the real norm is 0) or from one whose squares underflow (the real norm is about
+    # 1.4e30, so the result must be NaN, to be refused), either factor in either role.
+    huge, tiny = [1e200, 1e200], [1e-170, 0.0]
+    x_prev = np.array([[0.0, 0.0], tiny, [3.0, 4.0], huge, huge])
+    delta = np.array([huge, huge, [0.5, 0.0], [0.0, 0.0], tiny])
+    with np.errstate(all="ignore"):  # gradient_norms refuses the NaN; here it is looked at
+        weights, bias = layers.dense_gradient_norms(x_prev, delta)
+    assert weights[[0, 2, 3]].tolist() == [0.0, 2.5, 0.0]
+    assert np.isnan(weights[[1, 4]]).all(), weights
+    assert bias[[2, 3]].tolist() == [0.5, 0.0]
+
+
+@pytest.mark.parametrize("tiny", ["delta", "input"])
+def test_a_factor_whose_norm_underflows_against_one_that_overflows_is_refused(tiny: str) -> None:
+    # One factor of W[1]'s gradient is 1e-163, not 0, but its square underflows, so its
+    # norm is 0; the other's, 1e160, overflows. The real norm is 1e-3: it must not come
+    # out as 0 (the zero test is on the factor, not on its norm), and 0 * inf is refused
+    # like any overflow.
+    if tiny == "delta":
+        W = [[[1e-160]], [[10**-81.5]]]  # delta^(1) = 10**-81.5 * 10**-81.5 * 1
+        x, y = [[1e160]], [[0.0]]
+    else:
+        W = [[[1.0]], [[1.0]]]  # delta^(1) = x^(2) - y, about 1e160
+        x, y = [[1e-163]], [[-1e160]]
+    net = zg.Network(W=W, b=[[0.0], [0.0]], activations="identity")
+    row = zg.gradients(net, x, y, reduction="none").W[1][0]
+    assert np.linalg.norm(row) == pytest.approx(1e-3, rel=1e-12)
+    with pytest.raises(zg.NonFiniteError, match=r"^the gradient norm W\[1\] must be finite"):
+        zg.gradient_norms(net, x, y)
+
+
 def test_the_gram_form_redoes_a_sample_where_one_step_s_term_underflows() -> None:
     # delta_1 = 1e-170 against an input of 1e70: G_n = 1e-100, and delta_1 . delta_1 =
     # 1e-340 underflows to 0, so the step that dominates G_n drops out of the Gram sum,
@@ -775,14 +840,17 @@ def test_the_gram_form_finds_a_lost_step_through_either_offset_of_its_window() -
     # window u_0 = (x_0, x_1) is not 0 (through x_1 in sample A, through x_0 in sample B)
     # and its term dominates G_n (about 1e-100). The other step's term, 1e-240, keeps the
     # Gram sum positive. Both samples are redone from G_n.
-    delta = np.array([[[1e-170], [0.0], [1e-60]]] * 2)  # (n, T, a) with T = 3
+    # Sample C is B reversed in time: its lost step is the last, u_2 = (x_2, x_3), not 0
+    # through x_3 alone, the last input.
+    delta = np.array([[[1e-170], [0.0], [1e-60]]] * 2 + [[[1e-60], [0.0], [1e-170]]])
     inputs = np.array(
         [
             [[0.0], [1e70], [0.0], [1e-60]],  # A: u_0 is not 0 through its offset 1 alone
             [[1e70], [0.0], [0.0], [1e-60]],  # B: through its offset 0 alone
+            [[1e-60], [0.0], [0.0], [1e70]],  # C: u_2 through its offset 1 alone
         ]
     )
     direct = layers.shared_weight_norms(delta, inputs, 2, "direct")
-    assert direct == pytest.approx([1e-100, 1e-100], rel=1e-12, abs=0.0)
+    assert direct == pytest.approx([1e-100] * 3, rel=1e-12, abs=0.0)
     gram = layers.shared_weight_norms(delta, inputs, 2, "gram")
     np.testing.assert_allclose(gram, direct, rtol=1e-12)

@@ -6,7 +6,7 @@ Declare a claim where the page states it, with a short name (lowercase letters,
 digits, hyphens)::
 
     :::{claim} forces-zero
-    For one sample, with a loss that is differentiable at the prediction, if
+    For one sample, with a loss and activations that are differentiable there, if
     $\\partial L/\\partial b^{(2)} = 0$ then every gradient of the network is zero.
     :::
 
@@ -53,8 +53,13 @@ that ``with``'s line, and the build looks for the block in that cell alone, if i
 has that digest (:func:`_line_in`); a check entered by a second ``with``
 raises ``ValueError``, which fails the page.
 Not caught, among others: a block whose asserts and calls do not test the claim (a lone
-``print``, an assert under an ``if`` that is false, or an assert of a method it does
-not call, ``assert g.all_zero``). A kernel that runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
+``print``, an assert under an ``if`` that is false or in a loop that runs zero times,
+beside other tests of the block, an assert whose failure the block catches, an ``or``
+with a message held in a variable, or an assert of a method it does not call,
+``assert g.all_zero``). A block the page shows that can fail but left no record,
+though its page ran to its end, fails the build (in a loop over an empty sequence, in
+a function the cells do not call, in a cell tagged ``skip-execution``). A kernel that
+runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
 caught either: code written to pass for a cell's (compiled under a cell's file name,
@@ -223,14 +228,19 @@ class ClaimCount(nodes.Inline, nodes.Element):
     """Where a count of the claims goes; filled in when the page is written."""
 
 
+PAGE_KEYS = ("declared", "checks", "vacuous", "removed", "unparsed", "errors", "failures", "unrun")
+"""The keys of :func:`_store` that map a page to what was read from it."""
+
+
 def _store(env: BuildEnvironment) -> dict[str, Any]:
     """This extension's data on the environment, created on first use.
 
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
     blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
     out of the doctree, ``unparsed`` to its shown cells whose checks it cannot judge
-    (see :func:`_unjudged`) and ``errors`` to the error outputs of its cells that
-    did not stop its execution (see :func:`_error_outputs`);
+    (see :func:`_unjudged`), ``errors`` to the error outputs of its cells that
+    did not stop its execution (see :func:`_error_outputs`) and ``unrun`` to its
+    blocks that left no record though the page ran to its end;
     ``failures`` maps a page whose execution failed to the last line of its
     traceback; ``placeholders`` lists the pages whose output depends on the
     whole ledger (``ledgers`` those with the table); ``read`` lists the pages
@@ -245,12 +255,13 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
             "unparsed": {},
             "errors": {},
             "failures": {},
+            "unrun": {},
             "placeholders": set(),
             "ledgers": set(),
             "read": set(),
         }
     store = cast("dict[str, Any]", env.zerograd_claims)  # type: ignore[attr-defined]
-    for key in ("vacuous", "removed", "unparsed", "errors"):
+    for key in PAGE_KEYS:
         store.setdefault(key, {})  # an environment pickled before this key existed
     return store
 
@@ -526,15 +537,18 @@ def _always_true(test: ast.expr) -> bool:
     (``assert (v > 0 for v in xs)``, ``all(`` left out), a list, set or dict
     comprehension (false only when what it loops over is empty), a lambda (its defaults
     may read names, but the function itself is true), an f-string with anything in it
-    (``assert f"{x == 1}"`` is the text "True" or "False"), a true constant, or an
-    ``or`` with one such operand (``assert x == 1 or "message"``, a comma typed as
-    ``or``) or an ``and`` of them."""
+    (``assert f"{x == 1}"`` is the text "True" or "False"), a true constant, text
+    built from a string written in place (:func:`_built_text`), or an ``or`` with one
+    such operand (``assert x == 1 or "message"``, a comma typed as ``or``) or an
+    ``and`` of them."""
     if isinstance(test, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp | ast.Lambda):
         return True
     if isinstance(test, ast.JoinedStr):  # "True" or "False" is text too
         return bool(test.values)
     if isinstance(test, ast.Constant):
         return bool(test.value)
+    if _built_text(test):
+        return True
     if isinstance(test, ast.BoolOp):
         each = [_always_true(value) for value in test.values]
         return any(each) if isinstance(test.op, ast.Or) else all(each)
@@ -543,6 +557,33 @@ def _always_true(test: ast.expr) -> bool:
     if isinstance(test, ast.Dict):
         return bool(test.keys)
     return False
+
+
+def _built_text(expression: ast.expr) -> bool:
+    """Whether ``expression`` builds text from a non-empty string written in place:
+    ``"entry %s" % v``, ``"got " + str(a) + "!"``, ``msg + "!"`` or
+    ``"entry {}".format(v)``, true as an assert's test (a message held in a variable
+    alone is not seen)."""
+    while True:
+        if isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Mod | ast.Add):
+            if isinstance(expression.op, ast.Add) and _text(expression.right):
+                return True
+            expression = expression.left
+        elif (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr == "format"
+        ):
+            expression = expression.func.value
+        else:
+            return _text(expression)
+
+
+def _text(expression: ast.expr) -> bool:
+    """Whether ``expression`` is a non-empty string or f-string written in place."""
+    if isinstance(expression, ast.Constant):
+        return isinstance(expression.value, str) and bool(expression.value)
+    return isinstance(expression, ast.JoinedStr) and bool(expression.values)
 
 
 def _tests(node: ast.AST) -> bool:
@@ -959,11 +1000,35 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     else:
         store["failures"].pop(docname, None)
     store["errors"][docname] = _error_outputs(env, docname, notebook, shown, failed)
+    # A block the page shows but that never ran (in a loop over an empty sequence, in a function no
+    # cell calls, in a cell tagged skip-execution) would leave its claim credited to the
+    # blocks that did run, and the ledger would point at a cell whose check is not the one
+    # shown. After a failure the later blocks did not run either, and the failure says so.
+    # (a record that cannot be placed may be this block's, and fails the build already)
+    placed = {(check.line, check.claim) for check in checks.values()}
+    placed_lines = {line for line, _ in placed}
+    unplaced = {claim for line, claim in placed if line is None}
+    store["unrun"][docname] = (
+        []
+        if failed or method not in EXECUTED_ON_THIS_BUILD
+        else [
+            (source, line, block.label)
+            for cell in shown
+            for (line, claim_id), block in sorted(
+                blocks_of(cell).items(), key=lambda item: item[0][0]
+            )
+            if not block.vacuous
+            and not (unplaced if claim_id is None else claim_id in unplaced)
+            and (
+                (line, claim_id) not in placed if claim_id is not None else line not in placed_lines
+            )
+        ]
+    )
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     store = _store(env)
-    for key in ("declared", "checks", "vacuous", "removed", "unparsed", "errors", "failures"):
+    for key in PAGE_KEYS:
         store[key].pop(docname, None)
     store["placeholders"].discard(docname)
     store["ledgers"].discard(docname)
@@ -974,7 +1039,7 @@ def _merge(
 ) -> None:
     store, theirs = _store(env), _store(other)
     for docname in docnames:
-        for key in ("declared", "checks", "vacuous", "removed", "unparsed", "errors", "failures"):
+        for key in PAGE_KEYS:
             if docname in theirs[key]:
                 store[key][docname] = theirs[key][docname]
         for key in ("placeholders", "ledgers", "read"):
@@ -984,6 +1049,21 @@ def _merge(
 
 def _start_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     _store(env)["read"] = set()
+
+
+CANNOT_FAIL = (
+    "cannot fail: its block holds neither an assert nor a call (an assert that reads no "
+    "value when it runs does not count: `assert True`, a tuple such as "
+    '`assert (x == 1, "x")`, `assert lambda: x == 1`; nor does one in a function that the '
+    "block defines)"
+)
+"""Why a block that runs no test fails the build."""
+DID_NOT_RUN = (
+    "did not run on this build, though its page ran to its end (a loop over an empty "
+    "sequence, a function that the cells do not call, a cell tagged skip-execution), so the "
+    "claim would be credited to its other checks alone: make it run, or remove it"
+)
+"""Why a block that can fail but left no record fails the build."""
 
 
 @dataclass
@@ -1011,6 +1091,9 @@ class Ledger:
     errors: dict[str, list[ErrorOutput]] = field(default_factory=dict)
     """Each page's error outputs that did not stop its execution (see
     :func:`_error_outputs`)."""
+    unrun: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    """Each page's blocks that can fail but left no record, though the page ran to its
+    end: the page's source, the line, the claim's label."""
 
     def status(self, claim_id: str) -> str:
         """``checked`` (every check passed), ``failed`` or ``unchecked`` (no check ran)."""
@@ -1077,20 +1160,17 @@ class Ledger:
                         )
                     )
         # judged from the page's blocks, not from the checks' records (see _collect)
-        for page, blocks in sorted(self.vacuous.items()):
-            for source, line, label in blocks:
-                found.append(
-                    Problem(
-                        page,
-                        line,
-                        f"the check of claim {label} at {source}:{line} cannot fail: its "
-                        "block holds neither an assert nor a call (an assert that reads no "
-                        "value when it runs does not count: `assert True`, a tuple such as "
-                        '`assert (x == 1, "x")`, `assert lambda: x == 1`; nor does one in a '
-                        "function that the block defines)",
-                        label if label in self.claims else None,
+        for blocks_by_page, why in ((self.vacuous, CANNOT_FAIL), (self.unrun, DID_NOT_RUN)):
+            for page, blocks in sorted(blocks_by_page.items()):
+                for source, line, label in blocks:
+                    found.append(
+                        Problem(
+                            page,
+                            line,
+                            f"the check of claim {label} at {source}:{line} {why}",
+                            label if label in self.claims else None,
+                        )
                     )
-                )
         for page, removed in sorted(self.removed.items()):
             for source, fence, label in removed:
                 where = f"{source}:{fence}" if fence is not None else source
@@ -1235,6 +1315,7 @@ def ledger(app: Sphinx) -> Ledger:
         frozenset(store["read"]),
         dict(store["unparsed"]),
         dict(store["errors"]),
+        dict(store["unrun"]),
     )
 
 

@@ -76,18 +76,18 @@ class Activation:
         ``df(z)`` is :math:`f'(z)`, elementwise, as ``f``.
     formula : str
         :math:`f` in LaTeX, for documentation.
-    exact_zero_slopes : bool
-        Whether a slope of 0.0 is the real slope (relu off its kink, and at it by the
-        library's convention), and not an underflow of a positive one (tanh, sigmoid,
-        softplus and silu far out). Only then is the delta of such a unit 0 whatever
-        error reaches it (``multiply_in_place``); otherwise inf times a slope that
-        underflowed stays NaN, and the models report the overflow.
     df_of_output : callable or None
         ``df_of_output(x)`` is :math:`f'(z)` computed from the output
         :math:`x = f(z)` alone, for the activations whose derivative is a function
         of their value and costly to evaluate again (:math:`\tanh' = 1 - \tanh^2`,
         :math:`\sigma' = \sigma (1 - \sigma)`); bit for bit ``df(z)``. The dense
         network's backward pass uses it on the outputs its forward pass kept.
+    exact_zero_slopes : bool
+        Whether a slope of 0.0 is the real slope (relu off its kink, and at it by the
+        library's convention), and not an underflow of a positive one (tanh, sigmoid,
+        softplus and silu far out). Only then is the delta of such a unit 0 whatever
+        error reaches it (``multiply_in_place``); otherwise inf times a slope that
+        underflowed stays NaN, and the models report the overflow.
     """
 
     name: str

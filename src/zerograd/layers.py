@@ -268,10 +268,31 @@ def dense_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatAr
     bias = row_norms(delta)
     inputs = row_norms(x_prev)
     # a zero factor gives a zero norm, as the sample's gradient row is then 0, even where
-    # the other factor's sum of squares overflowed (0 * inf would be NaN)
+    # the other factor's sum of squares overflowed (0 * inf would be NaN). A norm of 0 may
+    # also be an underflow of a factor that is not 0, whose product with a norm that
+    # overflowed must stay NaN, to be refused: where a norm of 0 meets one that is not
+    # finite, the factors are looked at (only there: a fitted sample's delta is 0).
+    nonzero = (bias != 0.0) & (inputs != 0.0)
+    doubtful = np.flatnonzero(~nonzero & ~(np.isfinite(bias) & np.isfinite(inputs)))
+    nonzero[doubtful] = _has_nonzero(delta[doubtful], axis=1) & _has_nonzero(
+        x_prev[doubtful], axis=1
+    )
     weights = np.zeros_like(bias)
-    np.multiply(bias, inputs, out=weights, where=(bias != 0.0) & (inputs != 0.0))
+    np.multiply(bias, inputs, out=weights, where=nonzero)
     return weights, bias
+
+
+def _has_nonzero(a: FloatArray, axis: int) -> npt.NDArray[np.bool_]:
+    """Which slices of ``a`` along ``axis`` hold an entry that is not 0 (NaN counts as not 0).
+
+    Two reductions rather than ``np.any(a != 0.0, axis)``, which would make a boolean
+    temporary of ``a``'s size: the norms' scratch memory is bounded by ``delta``'s size.
+    """
+    # max(a, 0) > 0 or min(a, 0) < 0 exactly where a non-zero entry is; `initial`
+    # also makes an empty slice give False.
+    above: npt.NDArray[np.bool_] = np.max(a, axis=axis, initial=0.0) != 0.0
+    below: npt.NDArray[np.bool_] = np.min(a, axis=axis, initial=0.0) != 0.0
+    return above | below
 
 
 def dense_input_gradient(W: FloatArray, delta: FloatArray) -> FloatArray:
@@ -500,12 +521,13 @@ def _gram_squares(
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     r""":math:`\sum_{t,s} (\delta_t\cdot\delta_s)(u_t\cdot u_s)` per sample, and which samples cancel.
 
-    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT`, when
-    its sum is not a positive finite number, or when a step whose ``delta_t`` and
-    ``u_t`` are both non-zero has a diagonal term that underflowed to 0: the products of
-    its factors can overflow or underflow where the entries of ``G`` do not, and a step
-    whose term is lost may be the one that dominates ``G``. Its square is then to be
-    computed again from ``G``.
+    A sample is marked when its terms cancel beyond :data:`GRAM_CONDITION_LIMIT` (a
+    sum of 0 or below with a diagonal term that is not 0 is such a sample), when its
+    sum is not finite, or when a step whose ``delta_t`` and ``u_t`` are both non-zero
+    has a diagonal term that underflowed to 0: the products of its factors can overflow or
+    underflow where the entries of ``G`` do not, and a step whose term is lost may be
+    the one that dominates ``G``. Its square is then to be computed again from ``G``.
+    A sample whose steps all have a zero factor keeps its exact 0.
     """
     steps = delta.shape[1]
     with np.errstate(over="ignore", invalid="ignore"):  # such a sample is marked, below
@@ -519,21 +541,27 @@ def _gram_squares(
         squares: FloatArray = np.einsum("nts,nts->n", delta_gram, window_gram)
         # S_n = sum_t |delta_t| |u_t| bounds every term; see GRAM_CONDITION_LIMIT.
         diagonal = np.einsum("ntt,ntt->nt", delta_gram, window_gram)
-        lost = np.any((diagonal == 0.0) & _live_steps(delta, inputs, width), axis=1)
+        # a zero term is lost only where the step's factors are not 0, looked at only in a
+        # block that has a zero term (on the whole block: a subset would be a copy)
+        zero_terms = diagonal == 0.0
+        lost = (
+            np.any(zero_terms & _live_steps(delta, inputs, width), axis=1)
+            if zero_terms.any()
+            else np.zeros(len(squares), dtype=bool)
+        )
         scale = np.sqrt(diagonal, out=diagonal).sum(axis=1)
         cancelled = squares * GRAM_CONDITION_LIMIT < scale * scale
-    return squares, cancelled | lost | ~np.isfinite(squares) | (squares == 0.0)
+    return squares, cancelled | lost | ~np.isfinite(squares)
 
 
 def _live_steps(delta: FloatArray, inputs: FloatArray, width: int) -> npt.NDArray[np.bool_]:
     """Which steps of each sample have a non-zero ``delta_t`` and a non-zero window ``u_t``, shape (n, T)."""
     steps = delta.shape[1]
-    rows = np.any(inputs != 0.0, axis=2)  # (n, T + w - 1)
+    rows = _has_nonzero(inputs, axis=2)  # (n, T + w - 1)
     window = rows[:, :steps].copy()
     for j in range(1, width):
         window |= rows[:, j : j + steps]
-    live: npt.NDArray[np.bool_] = np.any(delta != 0.0, axis=2) & window
-    return live
+    return _has_nonzero(delta, axis=2) & window
 
 
 def _direct_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatArray:

@@ -31,12 +31,12 @@ backpropagation starts and what the book reasons about.
     when each row of :math:`y` sums to 1. The target check accepts a row whose
     sum misses 1 by up to :math:`2 n \varepsilon` of its dtype, and by no more than
     1/16 (``PROBABILITY_SUM_CAP``) whatever the dtype and length (round-off for
-    float64 targets; for ten float32 ones, :math:`2.384 \times 10^{-6}` and a
-    little more), and for such a row the rule differs from the gradient of the
-    computed loss,
+    float64 targets; for ten float32 ones, :math:`20 \times 2^{-23} \approx
+    2.384 \times 10^{-6}`), and for such a row the gradient of the computed loss,
     :math:`f_K'(z^{(K)}) \odot (\operatorname{softmax}(x^{(K)}) \sum_i y_i - y)`,
-    by :math:`f_K'(z^{(K)}) \odot \operatorname{softmax}(x^{(K)}) (\sum_i y_i - 1)`:
-    it is the gradient with the target taken as a probability vector. Its
+    is the rule plus
+    :math:`f_K'(z^{(K)}) \odot \operatorname{softmax}(x^{(K)}) (\sum_i y_i - 1)`:
+    the rule is the gradient with the target taken as a probability vector. Its
     value is computed as :math:`\sum_i y_i (m - x_i) + \log(1 + s) \sum_i y_i`,
     with :math:`m = \max_j x_j` and :math:`s` the sum of :math:`e^{x_j - m}` over
     the logits but one largest: both terms are non-negative and ``log1p`` keeps

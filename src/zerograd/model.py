@@ -1212,10 +1212,12 @@ def layer_lists(
     weights = [as_real_array(w, f"W[{k}]") for k, w in enumerate(layer_sequence(W, "W"), 1)]
     depth = len(weights)
     if depth == 0 or (layers is not None and depth != layers):
-        wanted = "at least 1" if layers is None else f"exactly {layers}"
+        wanted = (
+            "at least one weight array" if layers is None else f"exactly {layers} weight arrays"
+        )
         raise ArgumentValueError(
             "W",
-            f"hold {wanted} weight arrays, one per layer",
+            f"hold {wanted}, one per layer",
             f"{depth}",
             expected=layers or ">= 1",
             received=depth,
@@ -1450,7 +1452,8 @@ def gradients(
         ``W[1]``). A value formed on the way may overflow where the real
         gradient fits: a sum over samples, positions or steps of terms beyond
         float64's range in total. A relu unit off its kink, whose real slope is
-        0, gets a delta of 0 whatever error reached it; a unit whose slope
+        0, gets a delta of 0 whatever error reached it (at its kink too, where the
+        library's slope is 0); a unit whose slope
         underflowed to 0.0 (a saturated tanh or sigmoid) under an error that
         overflowed is reported. If ``weight_decay`` times a penalised
         parameter overflows, the message names that product

@@ -35,7 +35,8 @@ build cannot place (under another name, in a module, in ``exec``), even at the l
 real check, or of a block that does not run, in its own cell or another. A check in a
 function is placed in the cell that defines it, not on a later cell's block at the line it
 names. A cell that starts with blank lines names its checks at their lines, as IPython
-counts them.
+counts them. A block that can fail but does not run (in a loop over an empty sequence, in
+a cell tagged skip-execution) fails the build, though its claim has a check that passed.
 
 The summary count says every claim was checked only on a build with no problem, and a
 claim's checks say "on this build" only if this build executed their page.
@@ -200,10 +201,22 @@ def _fails_with(built: Built, expected: str) -> None:
     assert any(expected in error for error in built.errors()), built.errors()
 
 
-def _refuses_second_cell(small_book: SmallBook, cell: str, marker: str, why: str) -> None:
-    """Assert that the small book with ``cell`` second fails naming the line of ``marker``."""
+def _second_cell_fails(
+    small_book: SmallBook, cell: str, marker: str, expected: str, above: int = 0
+) -> None:
+    """Assert that the small book with ``cell`` second fails with ``expected``, whose
+    ``{line}`` is the line ``above`` lines above ``marker``'s."""
     built, line = _with_second_cell(small_book, cell, marker)
-    _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} {why}")
+    _fails_with(built, expected.format(line=line - above))
+
+
+def _refuses_second_cell(
+    small_book: SmallBook, cell: str, marker: str, why: str, above: int = 0
+) -> None:
+    """Assert that the small book with ``cell`` second fails naming the line ``above``
+    lines above ``marker``'s as the code cell's."""
+    expected = f"page.md:{{line}}: ERROR: the code cell at page.md:{{line}} {why}"
+    _second_cell_fails(small_book, cell, marker, expected, above)
 
 
 def _not_placed_in_second_cell(built: Built) -> None:
@@ -214,6 +227,10 @@ def _not_placed_in_second_cell(built: Built) -> None:
     )
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, None, 1)], checks
+
+
+UNRUN = "did not run on this build, though its page ran to its end"
+"""The words of the error for a check that the page shows and that did not run."""
 
 
 @pytest.fixture
@@ -383,6 +400,18 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         ('with claim("page:fits"):\n    assert fitted.all_zero() or "not zero"', "with claim("),
         ('with claim("page:fits"):\n    assert lambda g=fitted: g.all_zero()', "with claim("),
         ('with claim("page:fits"):\n    assert f"{fitted.all_zero()}"', "with claim("),
+        (
+            'with claim("page:fits"):\n    assert fitted.all_zero() or "got %s" % fitted.b',
+            "with claim(",
+        ),
+        (
+            'with claim("page:fits"):\n    assert fitted.all_zero() or "got {}".format(fitted.b)',
+            "with claim(",
+        ),
+        (
+            'with claim("page:fits"):\n    assert fitted.all_zero() or str(fitted.b) + " is not 0"',
+            "with claim(",
+        ),
     ],
     ids=[
         "split-over-lines",
@@ -402,6 +431,9 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
         "assert-or-a-message",
         "assert-of-a-lambda-whose-default-reads-a-name",
         "assert-of-an-f-string-of-a-test",
+        "assert-or-a-message-formatted-with-percent",
+        "assert-or-a-message-formatted-with-format",
+        "assert-or-a-message-ending-in-text",
     ],
 )
 def test_a_check_that_cannot_fail_is_found_however_its_with_is_written(
@@ -726,7 +758,8 @@ def test_a_check_in_a_function_is_not_credited_to_a_later_cell_s_dead_block(
 ) -> None:
     # The `with` is at line 6 of the second cell's code; the third cell calls it, and the
     # dead block of the fourth sits at the line of the page that the third cell's first
-    # line plus 5 names. The record belongs to the function's block.
+    # line plus 5 names. The record belongs to the function's block, and the dead block is
+    # reported as not run, alone.
     new = f"{CELL_END}\nA function.\n\n```{{code-cell}} python\n{CALLED_LATER}"
     page = PAGE.replace(CELL_END, new)
     in_function = _line(page, "# in a function")
@@ -736,7 +769,14 @@ def test_a_check_in_a_function_is_not_credited_to_a_later_cell_s_dead_block(
     )
     assert dead == _line(page, "run(fitted)") + 5, "the dead block is where the line points"
     built = small_book(CELL_END, new)
-    assert built.check.status == 0, "\n".join(built.errors()) or built.log[-3000:]
+    assert built.check.status != 0, "the build passed"
+    expected = (
+        f"{built.copy / 'docs' / 'page.md'}:{dead}: ERROR: the check of claim page:fits at "
+        f"page.md:{dead} {UNRUN} (a loop over an empty sequence, a function that the cells "
+        "do not call, a cell tagged skip-execution), so the claim would be credited to its "
+        "other checks alone: make it run, or remove it"
+    )
+    assert built.errors() == [expected], built.errors()
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (2, in_function, 1)]
 
@@ -886,6 +926,31 @@ def test_a_check_entered_by_a_second_with_fails_the_page(small_book: SmallBook) 
     assert (check["line"], check["runs"]) == (_line(PAGE, 'with claim("page:fits")'), 1)
 
 
+def test_a_check_that_never_runs_beside_one_that_does_fails_naming_its_line(
+    small_book: SmallBook,
+) -> None:
+    # The claim has a passing check, so it would be credited, and its ledger entry would
+    # point at the cell that shows the block that never ran.
+    unrun = 'for case in []:\n    with claim("page:fits"):\n        assert fitted.all_zero()\n'
+    end = '{fitted.max_abs()}"\n'
+    built = small_book(end, end + unrun)
+    line = _line(PAGE.replace(end, end + unrun), "for case in []") + 1
+    _fails_with(
+        built, f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} {UNRUN}"
+    )
+
+
+def test_a_check_in_a_cell_that_is_not_executed_fails_naming_its_line(
+    small_book: SmallBook,
+) -> None:
+    skipped = (
+        "```{code-cell} python\n:tags: [skip-execution]\n"
+        'with claim("page:fits"):\n    assert fitted.all_zero(), "not run"\n```\n'
+    )
+    expected = f"page.md:{{line}}: ERROR: the check of claim page:fits at page.md:{{line}} {UNRUN}"
+    _second_cell_fails(small_book, skipped, '"not run"', expected, above=1)  # the with
+
+
 @pytest.mark.parametrize(
     "options",
     [":tags: [remove-cell]", ":tags: [remove-input, remove-output]"],
@@ -900,13 +965,8 @@ def test_a_check_in_a_cell_left_out_of_the_page_fails_naming_the_cell(
         f"```{{code-cell}} python\n{options}\n"
         'def never_called():\n    with claim("page:fits"):\n        pass\n```\n'
     )
-    built, fence = _with_second_cell(small_book, hidden, options)
-    fence -= 1  # the fence, above the options
-    _fails_with(
-        built,
-        f"page.md:{fence}: ERROR: the code cell at page.md:{fence} holds a check of claim "
-        "page:fits, but myst-nb leaves the cell out of the page",
-    )
+    why = "holds a check of claim page:fits, but myst-nb leaves the cell out of the page"
+    _refuses_second_cell(small_book, hidden, options, why, above=1)  # the fence, above
 
 
 @pytest.mark.parametrize(
