@@ -70,7 +70,15 @@ extensions = [
 # The library the claims are checked against: its source's SHA-256 goes into the ledger,
 # and a check that ran against other source fails the build.
 claims_library = str(LIBRARY)
-exclude_patterns = ["_build", "**/jupyter_execute", "**/.ipynb_checkpoints", "README.md"]
+# The claims build reads a page's checks from its MyST text (```{code-cell} fences); an
+# .ipynb page has none, so its checks could not be judged: the book's pages are .md.
+exclude_patterns = [
+    "_build",
+    "**/jupyter_execute",
+    "**/.ipynb_checkpoints",
+    "README.md",
+    "**.ipynb",
+]
 nitpicky = True
 
 # -- Math: rendered to HTML by KaTeX at build time; pages load its CSS and fonts only ----

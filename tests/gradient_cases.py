@@ -11,10 +11,14 @@ from typing import Generic, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
 import zerograd as zg
+import zerograd.activations
+import zerograd.examples
+import zerograd.model
 
 ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
 LOSS_NAMES = tuple(zg.LOSSES)
@@ -198,3 +202,15 @@ def any_cases(reductions: Sequence[str] = zg.REDUCTIONS) -> st.SearchStrategy[Ca
         conv_cases(reductions=reductions),
         recurrent_cases(reductions=reductions),
     )
+
+
+def add_activation(patch: pytest.MonkeyPatch, activation: zg.Activation) -> None:
+    """Make ``activation`` known by its name until ``patch`` is undone.
+
+    The library's table is read-only, so each module's reference to it is replaced by a
+    copy that holds the activation as well: every module that imports ``ACTIVATIONS`` by
+    name is to be in the list below.
+    """
+    table = {**zg.ACTIVATIONS, activation.name: activation}
+    for module in (zerograd.activations, zerograd.examples, zerograd.model):
+        patch.setattr(module, "ACTIVATIONS", table)

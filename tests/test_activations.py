@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import zerograd as zg
 from zerograd import ACTIVATIONS, activations, get_activation
 from zerograd.activations import LEAKY_RELU_SLOPE, sigmoid
 
@@ -281,3 +282,12 @@ def test_a_zero_slope_mends_only_the_nans_it_made() -> None:
     assert math.copysign(1.0, values[1]) == -1.0, "-1 * 0 is -0.0"
     assert np.isnan(values[2])
     assert values[3] == 1.0
+
+
+def test_the_tables_of_activations_and_losses_are_read_only() -> None:
+    # a name written into the library's own table would change every later lookup
+    for table in (zg.ACTIVATIONS, zg.LOSSES):
+        first = next(iter(table))
+        with pytest.raises(TypeError, match="does not support item assignment"):
+            table["mine"] = table[first]  # type: ignore[index]
+        assert "mine" not in table

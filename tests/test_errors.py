@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from contracts import refuses
+from gradient_cases import add_activation
 
 import zerograd as zg
 from zerograd import _checks
@@ -53,7 +54,7 @@ def changed(value: Any) -> Callable[[], object]:
 def without_zero() -> object:
     positive = Activation("positive", lambda z: 1.0 + z**2, lambda z: 2.0 * z, "1 + z^2")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(zg.ACTIVATIONS, "positive", positive)
+        add_activation(patch, positive)
         return steepest_zero("positive")
 
 

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 from contracts import refuses
+from gradient_cases import add_activation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -363,7 +364,7 @@ def test_cancelling_batch_refuses_hidden_outputs_that_differ(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rows = Activation("rows", _row_dependent, np.ones_like, "")
-    monkeypatch.setitem(zg.ACTIVATIONS, "rows", rows)
+    add_activation(monkeypatch, rows)
     base = cancelling_batch("identity")
     net = zg.Network(base.net.W, base.net.b, ["rows", "identity"])
     x = base.x
@@ -383,7 +384,7 @@ def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(
     # With p = 2**50, floats below p are 1/8 apart and above it 1/4 apart: p - d is exact,
     # p + d = 2**50 + 1/8 rounds (to even) to p, so only the second error is wrong.
     step = Activation("step", _step_to_two_to_fifty, np.zeros_like, "")
-    monkeypatch.setitem(zg.ACTIVATIONS, "step", step)
+    add_activation(monkeypatch, step)
     assert float(np.float64(2.0**50) + MIRRORED_ERROR) == 2.0**50
     assert float(np.float64(2.0**50) - MIRRORED_ERROR) == 2.0**50 - MIRRORED_ERROR
     with refuses(zg.ArgumentValueError, "hidden", expected=0.125, received="step") as info:
@@ -398,7 +399,7 @@ def test_cancelling_batch_refuses_errors_that_do_not_come_out_exactly(
 
 def test_steepest_zero_refuses_an_activation_without_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     positive = Activation("positive", lambda z: 1.0 + z**2, lambda z: 2.0 * z, "1 + z^2")
-    monkeypatch.setitem(zg.ACTIVATIONS, "positive", positive)
+    add_activation(monkeypatch, positive)
     assert zeros_of("positive").size == 0
     with refuses(zg.ArgumentValueError, "activation", expected="a zero", received="positive"):
         steepest_zero("positive")

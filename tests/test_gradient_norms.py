@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import tracemalloc
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -594,6 +595,35 @@ def test_no_per_sample_gradient_is_built(case: MemoryCase, chosen: str) -> None:
     )
 
 
+def test_the_gram_form_s_scratch_stays_near_delta_s_size_for_one_step() -> None:
+    # With T = 1 each sample's Gram matrices are 1 x 1, as small as its other arrays
+    # (the diagonal, the squares, the marks): the block must count those too.
+    n, n_out, n_in = 200_000, 4, 4
+    rng = np.random.default_rng(0)
+    delta, inputs = rng.normal(size=(n, 1, n_out)), rng.normal(size=(n, 1, n_in))
+    peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs, method="gram"))
+    limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes)
+    assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("chosen", ["gram", "direct", "auto"])
+def test_shared_weights_of_an_input_of_width_zero_have_norm_zero(chosen: str) -> None:
+    # G_n has no column: each sample's norm is 0, and the blocks need no scratch at all
+    delta, inputs = np.ones((2, 3, 2)), np.zeros((2, 3, 0))
+    norms = layers.shared_weight_norms(delta, inputs, method=chosen)  # type: ignore[arg-type]
+    assert norms.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("chosen", ["gram", "direct"])
+def test_shared_weight_norms_give_inf_for_an_overflow_without_a_warning(chosen: str) -> None:
+    # G_n's entries, 2e308, overflow; the caller refuses the inf, so numpy is not let warn
+    delta, inputs = np.array([[[1e154], [1e154]]]), np.array([[[1e154], [1e154]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        norms = layers.shared_weight_norms(delta, inputs, method=chosen)  # type: ignore[arg-type]
+    assert norms.tolist() == [np.inf]
+
+
 def test_the_gram_form_s_scratch_stays_near_the_block_size_for_a_wide_input() -> None:
     # The Gram form is chosen where the input is wide (c >> a), so a temporary of the
     # input's size, even a boolean one (an eighth of it, 8 MiB here), would dominate.
@@ -606,6 +636,20 @@ def test_the_gram_form_s_scratch_stays_near_the_block_size_for_a_wide_input() ->
     peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs))
     limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes)
     assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize(("n", "n_in"), [(512, 8192), (2, 1_000_000)])
+def test_dense_norms_look_at_every_doubtful_sample_a_block_at_a_time(n: int, n_in: int) -> None:
+    # Every input's sum of squares overflows and every delta's underflows, so each sample's
+    # factors are looked at: a copy of the whole input (32 MiB; or 15 MiB in two rows,
+    # each larger than a block) would exceed the scratch, which is a block or one row.
+    n_out = 8
+    x_prev, delta = np.full((n, n_in), 1e200), np.full((n, n_out), 1e-170)
+    peak = peak_bytes(lambda: layers.dense_gradient_norms(x_prev, delta))
+    limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes, x_prev[:1].nbytes + delta[:1].nbytes)
+    assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
+    weights, _ = layers.dense_gradient_norms(x_prev, delta)
+    assert np.isnan(weights).all(), "each factor is non-zero: each norm stays NaN, to be refused"
 
 
 def test_the_memory_measurement_sees_per_sample_gradients() -> None:
@@ -789,7 +833,8 @@ def test_dense_norms_look_at_a_zero_norm_s_factor_sample_by_sample() -> None:
     huge, tiny = [1e200, 1e200], [1e-170, 0.0]
     x_prev = np.array([[0.0, 0.0], tiny, [3.0, 4.0], huge, huge])
     delta = np.array([huge, huge, [0.5, 0.0], [0.0, 0.0], tiny])
-    with np.errstate(all="ignore"):  # gradient_norms refuses the NaN; here it is looked at
+    with warnings.catch_warnings():  # the NaN is meant: called directly, numpy is not let warn
+        warnings.simplefilter("error")
         weights, bias = layers.dense_gradient_norms(x_prev, delta)
     assert weights[[0, 2, 3]].tolist() == [0.0, 2.5, 0.0]
     assert np.isnan(weights[[1, 4]]).all(), weights

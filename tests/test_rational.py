@@ -312,6 +312,17 @@ def test_a_batch_sums_its_samples_gradients() -> None:
     assert gradients_are_exact(net, x, y)
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_a_batch_given_as_an_ndarray_subclass_is_read_by_its_rows() -> None:
+    # np.matrix keeps two dimensions when iterated; its samples are numpy's reading of it
+    net, rows, y = dense_example(), [[1.0, 1.0], [2.0, -1.0]], [[0.0], [0.5]]
+    as_matrix = exact_gradients(net, np.matrix(rows), y)
+    as_list = exact_gradients(net, rows, y)
+    for name in ("W[1]", "b[1]", "W[2]", "b[2]"):
+        assert np.all(as_matrix.parameters[name] == as_list.parameters[name])
+    assert gradients_are_exact(net, np.matrix(rows), y)
+
+
 def test_one_unit_targets_may_be_given_as_a_vector() -> None:
     net, x = dense_example(), [[1.0, 1.0], [2.0, -1.0]]
     as_vector = exact_gradients(net, x, [0.0, 0.5])

@@ -228,8 +228,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "derivative-at-output",
         "f' evaluated at the layer's output x^(k-1) instead of its raw activation z^(k-1)",
         "activations.py",
-        "delta[block] *= self.df(z[block])",
-        "delta[block] *= self.df(x[block])",
+        "slope = self.df(z[block]) if",
+        "slope = self.df(x[block]) if",
     ),
     Fault(
         "weight-gradient-transposed",

@@ -58,11 +58,16 @@ beside other tests of the block, an assert whose failure the block catches, an `
 with a message held in a variable, or an assert of a method it does not call,
 ``assert g.all_zero``). A block the page shows that can fail but left no record,
 though its page ran to its end, fails the build (in a loop over an empty sequence, in
-a function the cells do not call, in a cell tagged ``skip-execution``). A kernel that
+a function the cells do not call, in a cell tagged ``skip-execution``), as does each
+block of a page that myst-nb does not execute (its own ``execution_mode`` is ``off``,
+or ``nb_execution_excludepatterns`` matches it); so that such a block is found without
+its record, a use of ``claim`` other than ``with claim(...)`` (a check bound to a
+variable first, ``claim`` imported under another name) fails the build. A kernel that
 runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
-caught either: code written to pass for a cell's (compiled under a cell's file name,
+caught either: a check under another name given by a module the page imports, which the
+build finds through its record, not on the page, code written to pass for a cell's (compiled under a cell's file name,
 or run while ``IPYKERNEL_CELL_NAME`` was set and then unset before the check), and a
 record made by calling ``zerograd.book``'s private functions.
 These are reported at the end of every build, including an incremental build
@@ -238,9 +243,10 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
     blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
     out of the doctree, ``unparsed`` to its shown cells whose checks it cannot judge
-    (see :func:`_unjudged`), ``errors`` to the error outputs of its cells that
-    did not stop its execution (see :func:`_error_outputs`) and ``unrun`` to its
-    blocks that left no record though the page ran to its end;
+    (see :func:`_unjudged` and :func:`_loose_claims`), ``errors`` to the error outputs
+    of its cells that did not stop its execution (see :func:`_error_outputs`) and
+    ``unrun`` to its blocks that left no record though the page did not stop at an
+    error (they did not run, or the build did not execute the page);
     ``failures`` maps a page whose execution failed to the last line of its
     traceback; ``placeholders`` lists the pages whose output depends on the
     whole ledger (``ledgers`` those with the table); ``read`` lists the pages
@@ -462,6 +468,45 @@ def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
         return True, first.value, first.value
     return True, None, ast.unparse(expression)
+
+
+def _loose_claims(tree: ast.Module | None) -> list[int]:
+    """The lines of ``tree`` that use ``claim`` other than as ``with claim(...)``.
+
+    A ``claim(...)`` or ``x.claim(...)`` call that is not the item of a plain ``with``
+    (bound to a variable first, say, or of an ``async with``, which a check does not
+    support), the name or attribute ``claim`` read but not called there
+    (``check = zb.claim``), and an import of ``claim`` under another name make a check
+    whose block the build finds only by its record, so a block that does not run could
+    not be judged. The name is enough: an attribute ``claim`` of another object, or a
+    variable named ``claim``, is reported too, and is to be renamed.
+    """
+    if tree is None:
+        return []
+    items = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.With)
+        for item in node.items
+        if _claim_call(item.context_expr)[0]
+        for part in (item.context_expr, item.context_expr.func)  # type: ignore[attr-defined]
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if id(node) in items or not isinstance(node, ast.stmt | ast.expr):
+            continue
+        renamed = isinstance(node, ast.ImportFrom) and any(
+            alias.name == "claim" and alias.asname not in (None, "claim") for alias in node.names
+        )
+        called = isinstance(node, ast.expr) and _claim_call(node)[0]
+        read = (
+            isinstance(node, ast.Name | ast.Attribute)
+            and isinstance(node.ctx, ast.Load)
+            and (node.id if isinstance(node, ast.Name) else node.attr) == "claim"
+        )
+        if renamed or called or read:
+            lines.append(node.lineno)
+    return sorted(set(lines))
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -726,7 +771,9 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
     containers by their index in the notebook, so whatever rule removed a cell, the cell
     is found. As for a shown cell, a cell that holds the text ``claim(`` and starts with a
     cell magic (whose body :func:`_parse_cell` turns into a string) or does not parse is
-    found by that text: its calls are named by the id they give as a string, or ``?``.
+    found by that text: its calls are named by the id they give as a string, or ``?``,
+    as is a cell that uses ``claim`` with no call (:func:`_loose_claims`: one that
+    imports it under another name, say, for a shown cell to use).
     """
     if notebook is None:  # not a notebook: no code cells
         return []
@@ -741,11 +788,14 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
             for match in CLAIM_TEXT.finditer(cell.source):
                 found[(fence, match["id"] or "?")] = None
             continue
+        calls = len(found)
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.expr):
                 is_claim, _, label = _claim_call(node)
                 if is_claim:
                     found[(fence, label)] = None
+        if len(found) == calls and _loose_claims(tree):  # claim renamed or passed on
+            found[(fence, "?")] = None
     return list(found)
 
 
@@ -761,6 +811,11 @@ UNJUDGED = {
     "without it",
     "loaded": "the code cell at {} runs other code than its text on the page (a :load: "
     "option?), so the build would judge text that does not run: put the code in the cell",
+    "loose": "the code at {} uses the name claim other than as `with claim(...)` (a call "
+    "bound to a variable first, claim under another name or passed on, an async with; "
+    "any name or attribute claim counts, whatever it belongs to), so the build would find "
+    "such a check only by its record, and could not judge it if it did not run: write "
+    "the check as `with claim(...):`, or rename what is not a check",
     "hidden": "the code cell at {} holds a claim( call but the page does not show its code "
     "(tagged remove-input, or remove_code_source set), so the check the ledger links to "
     "cannot be read: hide the code with hide-input instead",
@@ -991,6 +1046,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             )
         )
     ]
+    # a check under another name or bound to a variable is found only when it runs: one
+    # that does not run, or whose page is not executed, would go unseen
+    store["unparsed"][docname] += [
+        (source, cell.first_line + line - 1, "loose")
+        for cell in shown
+        for line in _loose_claims(
+            _parse_cell("\n".join(lines[cell.first_line - 1 : cell.last_line]))
+        )
+    ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
     failed = bool(result) and not result.get("succeeded", True)
@@ -1000,30 +1064,33 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     else:
         store["failures"].pop(docname, None)
     store["errors"][docname] = _error_outputs(env, docname, notebook, shown, failed)
-    # A block the page shows but that never ran (in a loop over an empty sequence, in a function no
-    # cell calls, in a cell tagged skip-execution) would leave its claim credited to the
+    # a page that myst-nb executed in cache mode (say) fails through its records already
+    why = NOT_EXECUTED if method is None else DID_NOT_RUN
+    # A block the page shows that left no record would leave its claim credited to the
     # blocks that did run, and the ledger would point at a cell whose check is not the one
     # shown. After a failure the later blocks did not run either, and the failure says so.
-    # (a record that cannot be placed may be this block's, and fails the build already)
-    placed = {(check.line, check.claim) for check in checks.values()}
-    placed_lines = {line for line, _ in placed}
-    unplaced = {claim for line, claim in placed if line is None}
     store["unrun"][docname] = (
         []
-        if failed or method not in EXECUTED_ON_THIS_BUILD
+        if failed
         else [
-            (source, line, block.label)
+            (source, line, block.label, why)
             for cell in shown
             for (line, claim_id), block in sorted(
                 blocks_of(cell).items(), key=lambda item: item[0][0]
             )
-            if not block.vacuous
-            and not (unplaced if claim_id is None else claim_id in unplaced)
-            and (
-                (line, claim_id) not in placed if claim_id is not None else line not in placed_lines
-            )
+            if not block.vacuous and not _has_record(checks.values(), line, claim_id)
         ]
     )
+
+
+def _has_record(checks: Iterable[Check], line: int, claim_id: str | None) -> bool:
+    """Whether a record may be the block's at ``line``, which names ``claim_id`` (None: a variable).
+
+    One placed on its line and naming its claim (any claim, for a block that names it by
+    a variable) is; so may one that could not be placed (its line is None) and names the
+    same claim (any claim, likewise): such a record fails the build already.
+    """
+    return any(check.line in (line, None) and claim_id in (None, check.claim) for check in checks)
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -1064,6 +1131,13 @@ DID_NOT_RUN = (
     "claim would be credited to its other checks alone: make it run, or remove it"
 )
 """Why a block that can fail but left no record fails the build."""
+NOT_EXECUTED = (
+    "did not run on this build: myst-nb did not execute its page (its execution mode is "
+    "'off', or nb_execution_excludepatterns matches it), so the claim would be credited "
+    "to its checks on other pages: remove the page's execution_mode, or the pattern that "
+    "excludes it"
+)
+"""Why a block of a page that myst-nb did not execute fails the build."""
 
 
 @dataclass
@@ -1091,9 +1165,10 @@ class Ledger:
     errors: dict[str, list[ErrorOutput]] = field(default_factory=dict)
     """Each page's error outputs that did not stop its execution (see
     :func:`_error_outputs`)."""
-    unrun: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
-    """Each page's blocks that can fail but left no record, though the page ran to its
-    end: the page's source, the line, the claim's label."""
+    unrun: dict[str, list[tuple[str, int, str, str]]] = field(default_factory=dict)
+    """Each page's blocks that can fail but left no record, though the page did not stop
+    at an error: the page's source, the line, the claim's label, and why (the block did
+    not run, or the build did not execute the page)."""
 
     def status(self, claim_id: str) -> str:
         """``checked`` (every check passed), ``failed`` or ``unchecked`` (no check ran)."""
@@ -1160,17 +1235,23 @@ class Ledger:
                         )
                     )
         # judged from the page's blocks, not from the checks' records (see _collect)
-        for blocks_by_page, why in ((self.vacuous, CANNOT_FAIL), (self.unrun, DID_NOT_RUN)):
-            for page, blocks in sorted(blocks_by_page.items()):
-                for source, line, label in blocks:
-                    found.append(
-                        Problem(
-                            page,
-                            line,
-                            f"the check of claim {label} at {source}:{line} {why}",
-                            label if label in self.claims else None,
-                        )
-                    )
+        judged = [
+            (page, *block, CANNOT_FAIL)
+            for page, blocks in sorted(self.vacuous.items())
+            for block in blocks
+        ]
+        judged += [
+            (page, *block) for page, blocks in sorted(self.unrun.items()) for block in blocks
+        ]
+        for page, source, line, label, why in judged:
+            found.append(
+                Problem(
+                    page,
+                    line,
+                    f"the check of claim {label} at {source}:{line} {why}",
+                    label if label in self.claims else None,
+                )
+            )
         for page, removed in sorted(self.removed.items()):
             for source, fence, label in removed:
                 where = f"{source}:{fence}" if fence is not None else source

@@ -33,12 +33,14 @@ from zerograd.recurrent import RecurrentNetwork
 # where the public names are: Sphinx reads a variable's docstring from the module it is
 # documented in (https://github.com/sphinx-doc/sphinx/issues/6495).
 ACTIVATIONS = activations.ACTIVATIONS
-"""Every activation, by name: a ``dict`` from each name to its :class:`Activation`.
+"""Every activation, by name: a read-only mapping (:class:`types.MappingProxyType`) from each
+name to its :class:`Activation`.
 
 :meta hide-value:
 """
 LOSSES = losses.LOSSES
-"""Every loss, by name: a ``dict`` from each name to its :class:`Loss`.
+"""Every loss, by name: a read-only mapping (:class:`types.MappingProxyType`) from each
+name to its :class:`Loss`.
 
 :meta hide-value:
 """

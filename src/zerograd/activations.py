@@ -44,8 +44,9 @@ differ here:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -117,12 +118,11 @@ class Activation:
         rows = max(1, SLOPE_BLOCK_BYTES // max(1, delta[:1].nbytes))
         for start in range(0, len(delta), rows):
             block = slice(start, start + rows)
+            slope = self.df(z[block]) if self.df_of_output is None else self.df_of_output(x[block])
             if self.exact_zero_slopes:
-                multiply_in_place(delta[block], self.df(z[block]))
-            elif self.df_of_output is None:
-                delta[block] *= self.df(z[block])
+                multiply_in_place(delta[block], slope)
             else:
-                delta[block] *= self.df_of_output(x[block])
+                delta[block] *= slope
 
 
 def multiply_in_place(values: FloatArray, slope: FloatArray) -> None:
@@ -240,18 +240,22 @@ def _d_silu(z: FloatArray) -> FloatArray:
     return s * (1.0 + z * (1.0 - s))
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("identity", _identity, _d_identity, r"z"),
-        Activation("relu", _relu, _d_relu, r"\max(z, 0)", exact_zero_slopes=True),
-        Activation("leaky_relu", _leaky_relu, _d_leaky_relu, rf"\max(z, {LEAKY_RELU_SLOPE}\,z)"),
-        Activation("tanh", _tanh, _d_tanh, r"\tanh z", _d_tanh_of_output),
-        Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})", _d_sigmoid_of_output),
-        Activation("softplus", _softplus, _d_softplus, r"\log(1 + e^{z})"),
-        Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
-    )
-}
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
+    {
+        a.name: a
+        for a in (
+            Activation("identity", _identity, _d_identity, r"z"),
+            Activation("relu", _relu, _d_relu, r"\max(z, 0)", exact_zero_slopes=True),
+            Activation(
+                "leaky_relu", _leaky_relu, _d_leaky_relu, rf"\max(z, {LEAKY_RELU_SLOPE}\,z)"
+            ),
+            Activation("tanh", _tanh, _d_tanh, r"\tanh z", _d_tanh_of_output),
+            Activation("sigmoid", sigmoid, _d_sigmoid, r"1 / (1 + e^{-z})", _d_sigmoid_of_output),
+            Activation("softplus", _softplus, _d_softplus, r"\log(1 + e^{z})"),
+            Activation("silu", _silu, _d_silu, r"z / (1 + e^{-z})"),
+        )
+    }
+)
 # Documented where zerograd exports it, as zerograd.ACTIVATIONS.
 
 

@@ -665,9 +665,10 @@ def cancelling_batch_full_rank() -> Example[Network]:
     switches off one hidden unit of the first two samples and both units of
     the fourth, so the hidden weight gradient
     :math:`\sum_n \delta^{(1)}_n x^{(0)\top}_n`, with the rows :math:`(0, -1)` and
-    :math:`(0.5, 0)`, does not cancel. In exact arithmetic a linear network with
-    a scalar output and an invertible :math:`W^{(1)}` cannot do this (see the
-    book's page on batches).
+    :math:`(0.5, 0)`, does not cancel. These are the gradients of its summed
+    squared error with no weight penalty (:meth:`Example.gradients` with its
+    defaults); in exact arithmetic, a linear network with a scalar output and an
+    invertible :math:`W^{(1)}` cannot do this (see the book's page on batches).
 
     Returns
     -------

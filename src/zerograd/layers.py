@@ -274,11 +274,14 @@ def dense_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatAr
     # finite, the factors are looked at (only there: a fitted sample's delta is 0).
     nonzero = (bias != 0.0) & (inputs != 0.0)
     doubtful = np.flatnonzero(~nonzero & ~(np.isfinite(bias) & np.isfinite(inputs)))
-    nonzero[doubtful] = _has_nonzero(delta[doubtful], axis=1) & _has_nonzero(
-        x_prev[doubtful], axis=1
-    )
+    # a block of rows at a time: every row may be doubtful, and the rows looked at are copied
+    rows = max(1, BLOCK_BYTES // max(1, delta[:1].nbytes + x_prev[:1].nbytes))
+    for start in range(0, doubtful.size, rows):
+        block = doubtful[start : start + rows]
+        nonzero[block] = _has_nonzero(delta[block], axis=1) & _has_nonzero(x_prev[block], axis=1)
     weights = np.zeros_like(bias)
-    np.multiply(bias, inputs, out=weights, where=nonzero)
+    with np.errstate(invalid="ignore"):  # 0 * inf is the NaN meant above, not an accident
+        np.multiply(bias, inputs, out=weights, where=nonzero)
     return weights, bias
 
 
@@ -499,7 +502,10 @@ def shared_weight_norms(
             squares[rows] = _direct_squares(delta[rows], inputs[rows], width)
         return np.sqrt(squares, out=squares)
     doubtful = np.empty(n_samples, dtype=bool)
-    for rows in _blocks(n_samples, 8 * (3 * steps * steps + span * span), budget):
+    # per sample: the Gram matrices (room for three T x T, one span x span) and a few
+    # arrays of T or of 1 entries, which for T = 1 are as large as the matrices
+    gram_scratch = 8 * (3 * steps * steps + span * span + 2 * steps + 4)
+    for rows in _blocks(n_samples, gram_scratch, budget):
         squares[rows], doubtful[rows] = _gram_squares(delta[rows], inputs[rows], width)
     # Samples whose terms cancel, from G_n: in blocks sized for G_n, so that a batch of
     # such samples does not hold every G_n at once.
@@ -512,7 +518,7 @@ def shared_weight_norms(
 
 def _blocks(n_samples: int, scratch: int, budget: int) -> list[slice]:
     """Slices that cover ``range(n_samples)`` in blocks of ``budget // scratch`` samples (at least 1)."""
-    block = max(1, min(n_samples, budget // scratch))
+    block = max(1, min(n_samples, budget // max(1, scratch)))  # no scratch for width 0
     return [slice(start, start + block) for start in range(0, n_samples, block)]
 
 
@@ -569,9 +575,11 @@ def _direct_squares(delta: FloatArray, inputs: FloatArray, width: int) -> FloatA
     steps = delta.shape[1]
     delta_t = delta.transpose(0, 2, 1)  # (n, a, T)
     squares = np.zeros(delta.shape[0])
-    for j in range(width):
-        part = np.matmul(delta_t, inputs[:, j : j + steps])  # (n, a, c): the columns j of G_n
-        squares += np.einsum("nac,nac->n", part, part)
+    # a sum that overflows is inf or NaN, which the caller refuses, without numpy's warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(width):
+            part = np.matmul(delta_t, inputs[:, j : j + steps])  # (n, a, c): columns j of G_n
+            squares += np.einsum("nac,nac->n", part, part)
     return squares
 
 

@@ -52,8 +52,9 @@ backpropagation starts and what the book reasons about.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 import numpy as np
@@ -308,26 +309,28 @@ def _check_probability_target(y: FloatArray) -> None:
         )
 
 
-LOSSES: dict[str, Loss] = {
-    loss.name: loss
-    for loss in (
-        Loss("squared_error", _squared_error, _d_squared_error, _any_output, _any_target),
-        Loss(
-            "binary_cross_entropy",
-            _binary_cross_entropy,
-            _d_binary_cross_entropy,
-            _check_sigmoid_output,
-            _check_binary_target,
-        ),
-        Loss(
-            "softmax_cross_entropy",
-            _softmax_cross_entropy,
-            _d_softmax_cross_entropy,
-            _check_several_units,
-            _check_probability_target,
-        ),
-    )
-}
+LOSSES: Mapping[str, Loss] = MappingProxyType(
+    {
+        loss.name: loss
+        for loss in (
+            Loss("squared_error", _squared_error, _d_squared_error, _any_output, _any_target),
+            Loss(
+                "binary_cross_entropy",
+                _binary_cross_entropy,
+                _d_binary_cross_entropy,
+                _check_sigmoid_output,
+                _check_binary_target,
+            ),
+            Loss(
+                "softmax_cross_entropy",
+                _softmax_cross_entropy,
+                _d_softmax_cross_entropy,
+                _check_several_units,
+                _check_probability_target,
+            ),
+        )
+    }
+)
 # Documented where zerograd exports it, as zerograd.LOSSES.
 
 

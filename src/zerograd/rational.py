@@ -482,9 +482,10 @@ def _batch_samples(
     """The samples of a batch as the caller gave them, or None for one sample."""
     if forward.x[0].ndim == len(net.sample_shape):
         return None
-    # read_once has left a sequence as given (its ints unrounded) and made anything else
-    # an ndarray, whose samples are its rows
-    return list(cast("Sequence[npt.ArrayLike]", x))
+    # a sequence's samples as given (its ints unrounded); anything else, an ndarray
+    # subclass such as np.matrix included, as numpy reads it
+    given = x if reads_by_entries(x) else np.asarray(x)
+    return list(cast("Sequence[npt.ArrayLike]", given))
 
 
 def gradients_are_exact(net: Model, x: npt.ArrayLike, y: npt.ArrayLike) -> bool:

@@ -36,7 +36,11 @@ real check, or of a block that does not run, in its own cell or another. A check
 function is placed in the cell that defines it, not on a later cell's block at the line it
 names. A cell that starts with blank lines names its checks at their lines, as IPython
 counts them. A block that can fail but does not run (in a loop over an empty sequence, in
-a cell tagged skip-execution) fails the build, though its claim has a check that passed.
+a cell tagged skip-execution) fails the build, though its claim has a check that passed;
+so does each block of a page that myst-nb does not execute (its own ``execution_mode``),
+and a use of ``claim`` other than ``with claim(...)``, which the build would find only by
+its record, whether or not it runs. An ``.ipynb`` page, whose checks the build cannot read
+from MyST text, is left out of the book (a toctree that names one fails the build).
 
 The summary count says every claim was checked only on a build with no problem, and a
 claim's checks say "on this build" only if this build executed their page.
@@ -541,6 +545,88 @@ def test_a_check_the_build_cannot_place_fails_naming_the_claim(
     assert check["line"] is None, check
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        (
+            "```{code-cell} python\n:tags: [skip-execution]\n"
+            "from zerograd.book import claim as check  # loose\n"
+            'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+        ),
+        (
+            "```{code-cell} python\nfor case in []:\n"
+            '    bound = claim("page:fits")  # loose\n'
+            '    with bound:\n        assert len("ab") == 3\n```\n'
+        ),
+        "```{code-cell} python\nimport zerograd.book as zb\n\ncheck = zb.claim  # loose\n```\n",
+        (
+            "```{code-cell} python\nasync def later():\n"
+            '    async with claim("page:fits"):  # loose\n'
+            '        assert len("ab") == 3\n```\n'
+        ),
+        (
+            "```{code-cell} python\n"
+            'bound = claim("page:fits")  # loose\nwith bound:\n    tested = fitted\n```\n'
+        ),
+    ],
+    ids=[
+        "renamed-in-a-cell-not-executed",
+        "bound-in-a-loop-that-does-not-run",
+        "passed-on",
+        "async-with-in-a-function-not-awaited",
+        "bound-and-run",
+    ],
+)
+def test_a_check_written_other_than_as_with_claim_fails_whether_or_not_it_runs(
+    small_book: SmallBook, cell: str
+) -> None:
+    # Such a check is found only by its record: one that does not run, as here, or whose
+    # page is not executed, leaves none, and its failing assert would go unseen.
+    why = "uses the name claim other than as `with claim(...)`"
+    expected = f"page.md:{{line}}: ERROR: the code at page.md:{{line}} {why}"
+    _second_cell_fails(small_book, cell, "# loose", expected)
+
+
+def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
+    small_book: SmallBook,
+) -> None:
+    # The shown cell's `with check(...)` is not a claim( call: only the removed cell's
+    # import says that it is one, and the block does not run, so it leaves no record.
+    cells = (
+        "```{code-cell} python\n:tags: [remove-cell]\n"
+        "from zerograd.book import claim as check  # renamed\n```\n\n"
+        "```{code-cell} python\n:tags: [skip-execution]\n"
+        'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+    )
+    why = "holds a check of claim ?, but myst-nb leaves the cell out of the page"
+    _refuses_second_cell(small_book, cells, "# renamed", why, above=2)  # the fence
+
+
+def test_a_notebook_page_is_not_part_of_the_book(tmp_path: Path) -> None:
+    # The build reads a page's checks from its MyST text, which an .ipynb page does not
+    # have: conf.py leaves such pages out, and a toctree that names one fails the build.
+    copy = _small_book(tmp_path)
+    cell: dict[str, object] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": ["skip-execution"]},
+        "outputs": [],
+        "source": 'from zerograd.book import claim\nwith claim("page:fits"):\n    assert 1 == 2',
+    }
+    notebook = {
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# A notebook"}, cell],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    docs = copy / "docs"
+    (docs / "notebook.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (docs / "index.md").write_text(INDEX.replace("page\n", "page\nnotebook\n"), encoding="utf-8")
+    built = _build(copy, "notebook")
+    # (Sphinx names a page that exclude_patterns leaves out as one that does not exist)
+    _fails_with(built, "toctree contains reference to nonexisting document 'notebook'")
+
+
 CELL_END = '    assert fitted.all_zero(), f"a gradient is not zero: {fitted.max_abs()}"\n```\n'
 """The end of the small book's code cell, after which a test adds cells."""
 
@@ -988,20 +1074,40 @@ def test_a_check_in_a_cell_whose_code_the_page_does_not_show_fails_naming_the_ce
     _refuses_second_cell(small_book, hidden, written.splitlines()[0], why)
 
 
-def test_a_page_not_executed_on_this_build_fails_naming_its_checks(
-    small_book: SmallBook,
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [
+        # in "cache" mode an unchanged page shows the outputs, check records included, of
+        # an earlier build
+        (
+            "cache",
+            (
+                "claim page:fits failed its check at page.md:{line}: its page's notebook was "
+                "not executed on this build (myst-nb's execution mode for the page is 'cache', "
+                "not 'force')"
+            ),
+        ),
+        # a page that is not executed leaves no record, so no block of it is placed: a
+        # check on another page that names its claim would be credited with it
+        (
+            "'off'",
+            (
+                "the check of claim page:fits at page.md:{line} did not run on this build: "
+                "myst-nb did not execute its page (its execution mode is 'off', or "
+                "nb_execution_excludepatterns matches it)"
+            ),
+        ),
+    ],
+    ids=["cache", "off"],
+)
+def test_a_page_not_executed_on_this_build_fails_naming_its_check(
+    small_book: SmallBook, mode: str, error: str
 ) -> None:
-    # A page may set myst-nb's execution_mode in its front matter: in "cache" mode an
-    # unchanged page shows the outputs, check records included, of an earlier build.
-    cached = HEADER.replace("---\n", "---\nmystnb:\n  execution_mode: cache\n", 1)
-    built = small_book(HEADER, cached)
+    # A page may set myst-nb's execution_mode in its front matter.
+    page_mode = HEADER.replace("---\n", f"---\nmystnb:\n  execution_mode: {mode}\n", 1)
+    built = small_book(HEADER, page_mode)
     line = _line(PAGE, 'with claim("page:fits")') + 2
-    _fails_with(
-        built,
-        f"page.md:{line}: ERROR: claim page:fits failed its check at page.md:{line}: its "
-        "page's notebook was not executed on this build (myst-nb's execution mode for the "
-        "page is 'cache', not 'force')",
-    )
+    _fails_with(built, f"page.md:{line}: ERROR: " + error.format(line=line))
 
 
 def test_a_check_that_cannot_fail_is_found_in_a_cell_that_is_not_executed(
