@@ -66,10 +66,12 @@ variable first, ``claim`` imported under another name) fails the build. A kernel
 runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
-caught either: a check under another name given by a module the page imports, which the
-build finds through its record, not on the page, code written to pass for a cell's (compiled under a cell's file name,
-or run while ``IPYKERNEL_CELL_NAME`` was set and then unset before the check), and a
-record made by calling ``zerograd.book``'s private functions.
+caught either: a check that the page's text does not show as ``claim`` (given by a
+module the page imports, fetched with ``getattr``, or in a string run by ``exec``), which
+the build finds through its record, not on the page, so not when it does not run; code
+written to pass for a cell's (compiled under a cell's file name, or run while
+``IPYKERNEL_CELL_NAME`` was set and then unset before the check); and a record made by
+calling ``zerograd.book``'s private functions.
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -162,6 +164,9 @@ SHORT_NAME_PATTERN = re.compile(SHORT_NAME)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
 CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
 CLAIM_CALL = re.compile(r"\bclaim\s*\(")
+CLAIM_NAME = re.compile(r"\bclaim\b")
+"""The name ``claim`` in a cell's text: all that a cell the build cannot read as Python
+shows of a check under another name (``from zerograd.book import claim as check``)."""
 
 
 def anchor(claim_id: str) -> str:
@@ -479,7 +484,7 @@ def _loose_claims(tree: ast.Module | None) -> list[int]:
     (``check = zb.claim``), and an import of ``claim`` under another name make a check
     whose block the build finds only by its record, so a block that does not run could
     not be judged. The name is enough: an attribute ``claim`` of another object, or a
-    variable named ``claim``, is reported too, and is to be renamed.
+    variable named ``claim`` that is read, is reported too, and is to be renamed.
     """
     if tree is None:
         return []
@@ -730,7 +735,8 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
 
     ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
     option puts a file's code in its place). The others only for a cell that holds
-    ``claim(``: ``"hidden"``, a cell whose outputs the page shows but not its code
+    ``claim(`` (or, in a cell the build cannot read as Python, the name ``claim``):
+    ``"hidden"``, a cell whose outputs the page shows but not its code
     (tagged ``remove-input``, or ``remove_code_source`` set for it or its page), so that
     a reader could not see the check the ledger links to; ``"magic"``, a cell magic, whose body the build cannot read and whose
     records the magic may take or misnumber (``%%capture``); ``"joined"``, a continued
@@ -745,7 +751,9 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         and code.strip("\n") != str(cells[index].source).strip("\n")
     ):
         return "loaded"
-    if not _holds_claim(code):
+    # a cell the build cannot read as Python may hold a check under another name
+    unreadable = _cell_magic(code) or _parse_cell(code) is None
+    if not (_holds_claim(code) or (unreadable and CLAIM_NAME.search(code))):
         return ""
     # myst-nb gives the container a child for the code unless it removes the code
     if not any(
@@ -760,6 +768,10 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
     return "unparsed" if _parse_cell(code) is None else ""
 
 
+RENAMED = "? (claim renamed or passed on)"
+"""The label of a removed cell that uses ``claim`` with no call of it."""
+
+
 def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | None, str]]:
     """The ``claim(...)`` calls in the code cells of the page that myst-nb leaves out of
     its doctree: the line of each one's cell fence, and the claim it names.
@@ -771,9 +783,10 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
     containers by their index in the notebook, so whatever rule removed a cell, the cell
     is found. As for a shown cell, a cell that holds the text ``claim(`` and starts with a
     cell magic (whose body :func:`_parse_cell` turns into a string) or does not parse is
-    found by that text: its calls are named by the id they give as a string, or ``?``,
-    as is a cell that uses ``claim`` with no call (:func:`_loose_claims`: one that
-    imports it under another name, say, for a shown cell to use).
+    found by that text (by the name ``claim`` alone, :data:`CLAIM_NAME`): its calls are
+    named by the id they give as a string, or ``?``. A cell that uses ``claim`` with no
+    call (:func:`_loose_claims`: one that imports it under another name, say, for a shown
+    cell to use) is named :data:`RENAMED`.
     """
     if notebook is None:  # not a notebook: no code cells
         return []
@@ -784,9 +797,10 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
             continue
         fence = _fence(notebook, index)
         tree = _parse_cell(cell.source)
-        if CLAIM_CALL.search(cell.source) and (_cell_magic(cell.source) or tree is None):
-            for match in CLAIM_TEXT.finditer(cell.source):
-                found[(fence, match["id"] or "?")] = None
+        if CLAIM_NAME.search(cell.source) and (_cell_magic(cell.source) or tree is None):
+            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(cell.source)]
+            for label in named or [RENAMED]:
+                found[(fence, label)] = None
             continue
         calls = len(found)
         for node in ast.walk(tree) if tree is not None else ():
@@ -794,15 +808,15 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
                 is_claim, _, label = _claim_call(node)
                 if is_claim:
                     found[(fence, label)] = None
-        if len(found) == calls and _loose_claims(tree):  # claim renamed or passed on
-            found[(fence, "?")] = None
+        if len(found) == calls and _loose_claims(tree):
+            found[(fence, RENAMED)] = None
     return list(found)
 
 
 UNJUDGED = {
-    "magic": "the code cell at {} holds a claim( call inside a cell magic, whose body the "
+    "magic": "the code cell at {} uses claim inside a cell magic, whose body the "
     "build cannot read; move the check out of the magic",
-    "unparsed": "the code cell at {} holds a claim( call but does not parse as Python, so "
+    "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
     "move the check to a cell that does",
     "joined": "the code cell at {} holds a claim( call and a line magic or shell line "
@@ -820,7 +834,8 @@ UNJUDGED = {
     "(tagged remove-input, or remove_code_source set), so the check the ledger links to "
     "cannot be read: hide the code with hide-input instead",
 }
-"""The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`)."""
+"""The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`;
+``loose`` from :func:`_loose_claims`)."""
 
 
 ErrorOutput = tuple[str, int | None, str, str]
@@ -1064,7 +1079,8 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     else:
         store["failures"].pop(docname, None)
     store["errors"][docname] = _error_outputs(env, docname, notebook, shown, failed)
-    # a page that myst-nb executed in cache mode (say) fails through its records already
+    # a page that myst-nb ran (in cache mode too, whose records fail already): a block with
+    # no record did not run; a page that it did not execute (no data) ran nothing
     why = NOT_EXECUTED if method is None else DID_NOT_RUN
     # A block the page shows that left no record would leave its claim credited to the
     # blocks that did run, and the ledger would point at a cell whose check is not the one
@@ -1159,9 +1175,9 @@ class Ledger:
     """The pages this build read, and so executed; the other pages' checks are those of
     the build that last executed them."""
     unparsed: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
-    """Each page's shown code cells that hold ``claim(`` and do not parse, or start with a
-    cell magic: the page's source, the first line of the cell's code, and whether it
-    starts with a cell magic."""
+    """Each page's shown cells whose checks the build cannot judge: the page's source, the
+    line (the cell's first line; for ``loose``, the line of the use), and the reason, a
+    key of :data:`UNJUDGED`."""
     errors: dict[str, list[ErrorOutput]] = field(default_factory=dict)
     """Each page's error outputs that did not stop its execution (see
     :func:`_error_outputs`)."""

@@ -518,7 +518,7 @@ def shared_weight_norms(
 
 def _blocks(n_samples: int, scratch: int, budget: int) -> list[slice]:
     """Slices that cover ``range(n_samples)`` in blocks of ``budget // scratch`` samples (at least 1)."""
-    block = max(1, min(n_samples, budget // max(1, scratch)))  # no scratch for width 0
+    block = max(1, min(n_samples, budget // max(1, scratch)))  # no scratch: an input of no columns
     return [slice(start, start + block) for start in range(0, n_samples, block)]
 
 

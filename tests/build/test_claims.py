@@ -598,8 +598,24 @@ def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
     )
-    why = "holds a check of claim ?, but myst-nb leaves the cell out of the page"
+    why = "holds a check of claim ? (claim renamed or passed on), but myst-nb leaves the cell out"
     _refuses_second_cell(small_book, cells, "# renamed", why, above=2)  # the fence
+
+
+def test_a_check_on_a_page_an_exclude_pattern_leaves_unexecuted_fails(tmp_path: Path) -> None:
+    copy = _small_book(tmp_path)
+    conf = copy / "docs" / "conf.py"
+    conf.write_text(
+        conf.read_text(encoding="utf-8") + '\nnb_execution_excludepatterns = ["page.md"]\n',
+        encoding="utf-8",
+    )
+    built = _build(copy, "excluded")
+    line = _line(PAGE, 'with claim("page:fits")')
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the check of claim page:fits at page.md:{line} did not run on "
+        "this build: myst-nb did not execute its page",
+    )
 
 
 def test_a_notebook_page_is_not_part_of_the_book(tmp_path: Path) -> None:
@@ -760,7 +776,7 @@ def test_a_check_in_code_run_apart_is_not_credited_to_the_next_cell_s_dead_block
     )
     if runner.startswith(">>>"):  # IPython strips the prompts and runs a cell magic
         line = _line(PAGE.replace(CELL_END, new), ">>> %%capture")
-        _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} holds a claim(")
+        _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} uses claim")
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, None, 1)], checks
 
@@ -905,22 +921,43 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with claim("page:fits"):  # does not parse\n    pass\nvalue = = 1\n```\n'
     )
-    why = "holds a claim( call but does not parse as Python"
+    why = "uses claim but does not parse as Python"
     _refuses_second_cell(small_book, broken, "# does not parse", why)
 
 
-def test_a_check_inside_a_cell_magic_fails_naming_the_cell(small_book: SmallBook) -> None:
-    # %%capture swallows the body's records (a failure too) and compiles the body under the
-    # next cell's count; the build cannot read the body, so it refuses the cell.
-    captured = (
-        "```{code-cell} python\n%%capture\n"
-        'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
-    )
+@pytest.mark.parametrize(
+    ("cell", "marker"),
+    [
+        # %%capture swallows the body's records (a failure too) and compiles the body under
+        # the next cell's count
+        (
+            (
+                "```{code-cell} python\n%%capture\n"
+                'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
+            ),
+            "%%capture",
+        ),
+        # in a cell that does not run, the name is all the build sees of a renamed check
+        (
+            (
+                "```{code-cell} python\n:tags: [skip-execution]\n%%time\n"
+                "from zerograd.book import claim as check\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            "%%time",
+        ),
+    ],
+    ids=["captured", "renamed-in-a-cell-not-executed"],
+)
+def test_a_check_inside_a_cell_magic_fails_naming_the_cell(
+    small_book: SmallBook, cell: str, marker: str
+) -> None:
+    # The build cannot read a cell magic's body as Python, so it refuses the cell.
     why = (
-        "holds a claim( call inside a "
+        "uses claim inside a "
         "cell magic, whose body the build cannot read; move the check out of the magic"
     )
-    _refuses_second_cell(small_book, captured, "%%capture", why)
+    _refuses_second_cell(small_book, cell, marker, why)
 
 
 SWALLOWED = (
