@@ -5,6 +5,7 @@ Imported by the test modules (``tests`` is on pytest's ``pythonpath``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypedDict, TypeVar
@@ -16,9 +17,6 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import zerograd as zg
-import zerograd.activations
-import zerograd.examples
-import zerograd.model
 
 ACTIVATION_NAMES = tuple(zg.ACTIVATIONS)
 LOSS_NAMES = tuple(zg.LOSSES)
@@ -205,12 +203,30 @@ def any_cases(reductions: Sequence[str] = zg.REDUCTIONS) -> st.SearchStrategy[Ca
 
 
 def add_activation(patch: pytest.MonkeyPatch, activation: zg.Activation) -> None:
-    """Make ``activation`` known by its name until ``patch`` is undone.
+    """Make ``activation`` known by its name until ``patch`` is undone."""
+    _add_entry(patch, "ACTIVATIONS", activation.name, activation)
 
-    The library's table is read-only, so each module's reference to it is replaced by a
-    copy that holds the activation as well: every module that imports ``ACTIVATIONS`` by
-    name is to be in the list below.
+
+def add_loss(patch: pytest.MonkeyPatch, loss: zg.Loss) -> None:
+    """Make ``loss`` known by its name (replacing the library's of that name) until
+    ``patch`` is undone."""
+    _add_entry(patch, "LOSSES", loss.name, loss)
+
+
+def _add_entry(patch: pytest.MonkeyPatch, table_name: str, name: str, entry: object) -> None:
+    """Put ``entry`` in the library's read-only table ``table_name`` as ``name``.
+
+    Each of the library's modules that holds the table is given a copy that holds the
+    entry as well; the modules are found by what they hold, so that one that imports the
+    table by name later is patched too.
     """
-    table = {**zg.ACTIVATIONS, activation.name: activation}
-    for module in (zerograd.activations, zerograd.examples, zerograd.model):
-        patch.setattr(module, "ACTIVATIONS", table)
+    library = getattr(zg, table_name)
+    table = {**library, name: entry}
+    holders = [
+        module
+        for module_name, module in list(sys.modules.items())
+        if module_name.split(".")[0] == "zerograd" and getattr(module, table_name, None) is library
+    ]
+    assert len(holders) > 1, f"no module of the library holds {table_name}"
+    for module in holders:
+        patch.setattr(module, table_name, table)

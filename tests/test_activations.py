@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import tracemalloc
 from typing import cast
 
@@ -291,3 +293,12 @@ def test_the_tables_of_activations_and_losses_are_read_only() -> None:
         with pytest.raises(TypeError, match="does not support item assignment"):
             table["mine"] = table[first]  # type: ignore[index]
         assert "mine" not in table
+        # as their docstrings say, dict() gives a copy that can be changed, and the
+        # mapping itself cannot be copied or pickled
+        mutable = dict(table)
+        mutable["mine"] = table[first]
+        assert list(mutable) == [*table, "mine"]
+        assert "mine" not in table
+        for copier in (copy.copy, copy.deepcopy, pickle.dumps):
+            with pytest.raises(TypeError, match="mappingproxy"):
+                copier(table)

@@ -33,11 +33,14 @@ the block defines (so that it cannot fail; ``assert (x == 1, "x")``, a non-empty
 reads nothing, nor does a comprehension or ``x == 1 or "x"``; each block of the cells
 the page shows is judged, whether it ran or not, and whatever record it left), a code
 cell that myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
-``claim(...)`` call (or, if it starts with a cell magic or
-does not parse, the text ``claim(``), a code cell whose code the page does not show
-(``remove-input``) holds ``claim(``, a code cell the page shows holds ``claim(`` and
-does not parse, starts with a cell magic (``%%time``, ``%%capture``) or holds a line
-magic continued with a backslash, so that its blocks cannot be found or placed, a code
+``claim(...)`` call or another use of ``claim`` (:func:`_removed_checks`), a code cell
+whose code the page does not show (``remove-input``) holds one, a code cell the page
+shows does not parse and holds the word ``claim``, or uses ``claim`` and holds a line
+magic continued with a backslash, so that its blocks cannot be found or placed, the text
+of a magic, shell line or help request (``%time ...``, ``%%capture``, ``!``), or a line
+that IPython quotes (``;exec ...``), which IPython passes on as a string, uses ``claim``
+(read as code where it parses, as the word anywhere where it does not; see
+:func:`_claim_uses`), a code
 cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
 (the assert's message is in the log) or comes from a page that myst-nb did not execute on
@@ -62,7 +65,8 @@ a function the cells do not call, in a cell tagged ``skip-execution``), as does 
 block of a page that myst-nb does not execute (its own ``execution_mode`` is ``off``,
 or ``nb_execution_excludepatterns`` matches it); so that such a block is found without
 its record, a use of ``claim`` other than ``with claim(...)`` (a check bound to a
-variable first, ``claim`` imported under another name) fails the build. A kernel that
+variable first, ``claim`` imported under another name, the word in a magic's text)
+fails the build. A kernel that
 runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
@@ -135,6 +139,7 @@ page is re-read (``env-purge-doc``) and merged from parallel readers
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -163,7 +168,6 @@ LEDGER_JSON = "claims.json"
 SHORT_NAME_PATTERN = re.compile(SHORT_NAME)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
 CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
-CLAIM_CALL = re.compile(r"\bclaim\s*\(")
 CLAIM_NAME = re.compile(r"\bclaim\b")
 """The name ``claim`` in a cell's text: all that a cell the build cannot read as Python
 shows of a check under another name (``from zerograd.book import claim as check``)."""
@@ -248,7 +252,7 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
     blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
     out of the doctree, ``unparsed`` to its shown cells whose checks it cannot judge
-    (see :func:`_unjudged` and :func:`_loose_claims`), ``errors`` to the error outputs
+    (see :func:`_unjudged` and :func:`_claim_uses`), ``errors`` to the error outputs
     of its cells that did not stop its execution (see :func:`_error_outputs`) and
     ``unrun`` to its blocks that left no record though the page did not stop at an
     error (they did not run, or the build did not execute the page);
@@ -475,17 +479,24 @@ def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
     return True, None, ast.unparse(expression)
 
 
-def _loose_claims(tree: ast.Module | None) -> list[int]:
-    """The lines of ``tree`` that use ``claim`` other than as ``with claim(...)``.
+def _claim_uses(code: str) -> list[tuple[int, str]]:
+    """The lines of ``code`` (a cell's, or a magic's text) that use ``claim`` other than as
+    ``with claim(...)``, each with its reason: ``"loose"`` or ``"magic"`` (see
+    :data:`UNJUDGED`); none for code that does not parse.
 
-    A ``claim(...)`` or ``x.claim(...)`` call that is not the item of a plain ``with``
-    (bound to a variable first, say, or of an ``async with``, which a check does not
-    support), the name or attribute ``claim`` read but not called there
+    ``"loose"``: a ``claim(...)`` or ``x.claim(...)`` call that is not the item of a
+    plain ``with`` (bound to a variable first, say, or of an ``async with``, which a
+    check does not support), the name or attribute ``claim`` read but not called there
     (``check = zb.claim``), and an import of ``claim`` under another name make a check
     whose block the build finds only by its record, so a block that does not run could
     not be judged. The name is enough: an attribute ``claim`` of another object, or a
     variable named ``claim`` that is read, is reported too, and is to be renamed.
+    ``"magic"``: text that IPython passes on as a string, so that whatever check it holds
+    is not read as code, and that may hold one (:func:`_names_claim`): the text of a
+    magic, shell line or help request (:func:`_magic_texts`), or a line that IPython
+    quotes (:data:`QUOTING`).
     """
+    tree = _parse_cell(code)
     if tree is None:
         return []
     items = {
@@ -496,7 +507,12 @@ def _loose_claims(tree: ast.Module | None) -> list[int]:
         if _claim_call(item.context_expr)[0]
         for part in (item.context_expr, item.context_expr.func)  # type: ignore[attr-defined]
     }
-    lines = []
+    uses = {(line, "magic") for line, text in _magic_texts(tree) if _names_claim(text)}
+    uses |= {
+        (number, "magic")
+        for number, line in enumerate(code.splitlines(), 1)
+        if line.lstrip().startswith(QUOTING) and CLAIM_NAME.search(line)
+    }
     for node in ast.walk(tree):
         if id(node) in items or not isinstance(node, ast.stmt | ast.expr):
             continue
@@ -510,21 +526,59 @@ def _loose_claims(tree: ast.Module | None) -> list[int]:
             and (node.id if isinstance(node, ast.Name) else node.attr) == "claim"
         )
         if renamed or called or read:
-            lines.append(node.lineno)
-    return sorted(set(lines))
+            uses.add((node.lineno, "loose"))
+    return sorted(uses)
+
+
+QUOTING = (";", ",")
+"""The characters that, first on a line, make IPython call what follows with the rest of
+the line as strings (``;exec with claim(...)`` is ``exec("with claim(...)")``)."""
+
+
+def _magic_texts(tree: ast.Module) -> list[tuple[int, str]]:
+    """Each string passed to a method of ``get_ipython()`` in ``tree``, which is how
+    IPython writes a magic (``%time x``, ``%%capture``), a shell line (``!ls``) or a help
+    request (``claim?``): the call's line and the string (a cell magic's line and its
+    body are two)."""
+    return [
+        (node.lineno, argument.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == "get_ipython"
+        for argument in node.args
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+    ]
+
+
+def _names_claim(text: str) -> bool:
+    """Whether ``text``, which IPython does not run as the cell's code (a magic's text) or
+    which does not parse, may hold a check: read as IPython reads code, a call of
+    ``claim`` or another use of it (:func:`_claim_uses`, so not in a comment); where it
+    does not parse (a magic's options, shell text), the word ``claim`` anywhere, since
+    what is a comment there is the magic's to say."""
+    tree = _parse_cell(text)
+    if tree is None:
+        return CLAIM_NAME.search(text) is not None
+    return _calls_claim(tree) or bool(_claim_uses(text))
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 """The nodes whose body runs when the function is called, not where it is defined."""
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_cell(code: str) -> ast.Module | None:
     """A code cell's code as Python, read as IPython turns it into Python; ``None`` if it
-    does not parse even then.
+    does not parse even then. Each cell is read by several rules, so the tree is kept:
+    they only read it.
 
     IPython keeps the lines of a cell with a line magic (``%time``) or a ``!`` shell line,
-    unless one is continued with a backslash (see :func:`_joins_lines`); the body of a
-    cell magic (``%%time``) becomes a string, so what it holds is not seen.
+    unless one is continued with a backslash (see :func:`_joins_lines`), but turns the
+    magic's text into a string, as it does the body of a cell magic (``%%time``): what
+    they hold is not seen as code (see :func:`_magic_texts`).
     """
     python = _python(code)
     try:
@@ -533,17 +587,12 @@ def _parse_cell(code: str) -> ast.Module | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _python(code: str) -> str:
     """A code cell's code as IPython turns it into Python before it compiles it."""
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
     return str(TransformerManager().transform_cell(code))
-
-
-def _cell_magic(code: str) -> bool:
-    """Whether IPython runs ``code`` as a cell magic (``%%capture``, after any blank
-    lines or console prompts such as ``>>> %%capture``), whose body it runs apart."""
-    return _python(code).startswith("get_ipython().run_cell_magic(")
 
 
 def _joins_lines(code: str) -> bool:
@@ -714,19 +763,23 @@ def _fence(notebook: Any, index: int) -> int | None:
 
 
 CLAIM_TEXT = re.compile(r"\bclaim\s*\(\s*(?:(?P<quote>[\"'])(?P<id>[^\"'\n]*)(?P=quote))?")
-"""A ``claim(`` in a cell's text (:data:`CLAIM_CALL`), and the id it names as a string."""
+"""A ``claim(`` in text the build cannot read as Python, and the id it names as a string."""
 
 
 def _holds_claim(code: str) -> bool:
-    r"""Whether a cell's code holds a ``claim(...)`` call: the text ``claim(`` (all that a
-    cell that does not parse, or a cell magic's body, shows), or a call of a ``claim``
-    in its parsed code, however it is spread over lines (``zb.claim \`` then ``(...)``)."""
-    if CLAIM_CALL.search(code):
-        return True
+    r"""Whether a cell's code may hold a check: a call of a ``claim`` in its parsed code,
+    however it is spread over lines (``zb.claim \`` then ``(...)``), or the word ``claim``
+    in what the build cannot read as Python (:func:`_names_claim`): the text of a magic or
+    shell line, or code that does not parse."""
     tree = _parse_cell(code)
-    return tree is not None and any(
-        _claim_call(node)[0] for node in ast.walk(tree) if isinstance(node, ast.expr)
-    )
+    if tree is None:
+        return _names_claim(code)
+    return _calls_claim(tree) or any(_names_claim(text) for _, text in _magic_texts(tree))
+
+
+def _calls_claim(tree: ast.Module) -> bool:
+    """Whether ``tree`` calls a ``claim`` (:func:`_claim_call`), wherever the call is."""
+    return any(_claim_call(node)[0] for node in ast.walk(tree) if isinstance(node, ast.expr))
 
 
 def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
@@ -734,14 +787,13 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
     text), or ``""``.
 
     ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
-    option puts a file's code in its place). The others only for a cell that holds
-    ``claim(`` (or, in a cell the build cannot read as Python, the name ``claim``):
-    ``"hidden"``, a cell whose outputs the page shows but not its code
-    (tagged ``remove-input``, or ``remove_code_source`` set for it or its page), so that
-    a reader could not see the check the ledger links to; ``"magic"``, a cell magic, whose body the build cannot read and whose
-    records the magic may take or misnumber (``%%capture``); ``"joined"``, a continued
-    line magic or shell line (:func:`_joins_lines`), which shifts the lines of the
-    checks below it; ``"unparsed"``, code that does not parse.
+    option puts a file's code in its place). The others only for a cell that may hold a
+    check (:func:`_holds_claim`): ``"hidden"``, a cell whose outputs the page shows but
+    not its code (tagged ``remove-input``, or ``remove_code_source`` set for it or its
+    page), so that a reader could not see the check the ledger links to; ``"joined"``, a
+    continued line magic or shell line (:func:`_joins_lines`) in a cell that uses
+    ``claim``, whose lines it shifts; ``"unparsed"``, code that does not parse. A check in a magic's
+    text is reported by :func:`_claim_uses`.
     """
     index = cell.container.get("cell_index")
     cells = notebook.cells if notebook is not None else []
@@ -751,9 +803,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         and code.strip("\n") != str(cells[index].source).strip("\n")
     ):
         return "loaded"
-    # a cell the build cannot read as Python may hold a check under another name
-    unreadable = _cell_magic(code) or _parse_cell(code) is None
-    if not (_holds_claim(code) or (unreadable and CLAIM_NAME.search(code))):
+    if not _holds_claim(code):
         return ""
     # myst-nb gives the container a child for the code unless it removes the code
     if not any(
@@ -761,32 +811,33 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         for child in cell.container.children
     ):
         return "hidden"
-    if _cell_magic(code):
-        return "magic"
-    if _joins_lines(code):
-        return "joined"
-    return "unparsed" if _parse_cell(code) is None else ""
+    tree = _parse_cell(code)
+    if tree is None:
+        return "unparsed"
+    # the lines of the uses of claim below a joined line shift, those in magics' text too
+    return "joined" if _joins_lines(code) and (_calls_claim(tree) or _claim_uses(code)) else ""
 
 
-RENAMED = "? (claim renamed or passed on)"
-"""The label of a removed cell that uses ``claim`` with no call of it."""
+RENAMED = "? (claim renamed, passed on or in a magic)"
+"""The label of a removed cell that uses ``claim`` with no call of it that can be read."""
 
 
 def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | None, str]]:
-    """The ``claim(...)`` calls in the code cells of the page that myst-nb leaves out of
-    its doctree: the line of each one's cell fence, and the claim it names.
+    """The checks in the code cells of the page that myst-nb leaves out of its doctree:
+    the line of each one's cell fence, and the claim it names.
 
     myst-nb executes a cell tagged ``remove-cell`` (or ``remove-input`` and
     ``remove-output`` together), but gives it no container in the doctree, so its checks
     cannot be placed, shown or judged. The cells are read with myst-nb's own reader
     (:func:`_notebook`), as myst-nb read them for the doctree, and compared with the
     containers by their index in the notebook, so whatever rule removed a cell, the cell
-    is found. As for a shown cell, a cell that holds the text ``claim(`` and starts with a
-    cell magic (whose body :func:`_parse_cell` turns into a string) or does not parse is
-    found by that text (by the name ``claim`` alone, :data:`CLAIM_NAME`): its calls are
-    named by the id they give as a string, or ``?``. A cell that uses ``claim`` with no
-    call (:func:`_loose_claims`: one that imports it under another name, say, for a shown
-    cell to use) is named :data:`RENAMED`.
+    is found. Its ``claim(...)`` calls are named by the claim they give. As for a shown
+    cell, a use of ``claim`` in what the build cannot read as the cell's code (a magic's
+    text, code that does not parse; :func:`_names_claim`) counts: each ``claim(`` there
+    is named by the id it gives as a string, or ``?``, and with none the cell is named
+    :data:`RENAMED`, as is a cell that uses ``claim`` with no call (:func:`_claim_uses`:
+    one that imports it under another name, say, for a shown cell to use, or a line that
+    IPython quotes).
     """
     if notebook is None:  # not a notebook: no code cells
         return []
@@ -797,29 +848,33 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
             continue
         fence = _fence(notebook, index)
         tree = _parse_cell(cell.source)
-        if CLAIM_NAME.search(cell.source) and (_cell_magic(cell.source) or tree is None):
-            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(cell.source)]
-            for label in named or [RENAMED]:
-                found[(fence, label)] = None
-            continue
-        calls = len(found)
+        before = len(found)
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.expr):
                 is_claim, _, label = _claim_call(node)
                 if is_claim:
                     found[(fence, label)] = None
-        if len(found) == calls and _loose_claims(tree):
+        unread = [cell.source] if tree is None else [text for _, text in _magic_texts(tree)]
+        for text in (text for text in unread if _names_claim(text)):
+            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(text)]
+            for label in named or [RENAMED]:
+                found[(fence, label)] = None
+        if len(found) == before and _claim_uses(cell.source):
             found[(fence, RENAMED)] = None
     return list(found)
 
 
 UNJUDGED = {
-    "magic": "the code cell at {} uses claim inside a cell magic, whose body the "
-    "build cannot read; move the check out of the magic",
+    "magic": "the code at {} uses claim in the text of a magic, shell line or help "
+    "request (%time, %%capture, !, ?) or in a line that IPython quotes (;f, ,f), which "
+    "IPython passes on as a string that the build cannot read, so it could neither find "
+    "nor judge a check there (in text that does not parse as Python, such as a magic's "
+    "options or shell text, the word claim anywhere counts): move the check out of the "
+    "magic, or, if it is not a check, reword the text",
     "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
     "move the check to a cell that does",
-    "joined": "the code cell at {} holds a claim( call and a line magic or shell line "
+    "joined": "the code cell at {} uses claim and holds a line magic or shell line "
     "continued with a backslash, which IPython joins into one line, so the lines of its "
     "checks are not the page's: write the magic on one line, or move the check to a cell "
     "without it",
@@ -830,12 +885,12 @@ UNJUDGED = {
     "any name or attribute claim counts, whatever it belongs to), so the build would find "
     "such a check only by its record, and could not judge it if it did not run: write "
     "the check as `with claim(...):`, or rename what is not a check",
-    "hidden": "the code cell at {} holds a claim( call but the page does not show its code "
+    "hidden": "the code cell at {} holds a check but the page does not show its code "
     "(tagged remove-input, or remove_code_source set), so the check the ledger links to "
     "cannot be read: hide the code with hide-input instead",
 }
 """The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`;
-``loose`` from :func:`_loose_claims`)."""
+``loose`` and ``magic`` from :func:`_claim_uses`)."""
 
 
 ErrorOutput = tuple[str, int | None, str, str]
@@ -1050,8 +1105,8 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         (source, line, label) for line, label in _removed_checks(notebook, doctree)
     ]
     # a cell that does not parse has no blocks to judge (see _claim_blocks), nor has the
-    # body of a cell magic, whose records the magic may also take or misnumber (%%capture):
-    # one that names claim( would show a check that the build could not judge
+    # text of a magic, whose records the magic may also take or misnumber (%%capture):
+    # one that names claim would show a check that the build could not judge
     store["unparsed"][docname] = [
         (source, cell.first_line, reason)
         for cell in shown
@@ -1061,14 +1116,12 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
             )
         )
     ]
-    # a check under another name or bound to a variable is found only when it runs: one
-    # that does not run, or whose page is not executed, would go unseen
+    # a check under another name, bound to a variable or in a magic is found only when it
+    # runs: one that does not run, or whose page is not executed, would go unseen
     store["unparsed"][docname] += [
-        (source, cell.first_line + line - 1, "loose")
+        (source, cell.first_line + line - 1, reason)
         for cell in shown
-        for line in _loose_claims(
-            _parse_cell("\n".join(lines[cell.first_line - 1 : cell.last_line]))
-        )
+        for line, reason in _claim_uses("\n".join(lines[cell.first_line - 1 : cell.last_line]))
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)

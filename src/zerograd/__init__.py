@@ -34,13 +34,15 @@ from zerograd.recurrent import RecurrentNetwork
 # documented in (https://github.com/sphinx-doc/sphinx/issues/6495).
 ACTIVATIONS = activations.ACTIVATIONS
 """Every activation, by name: a read-only mapping (:class:`types.MappingProxyType`) from each
-name to its :class:`Activation`.
+name to its :class:`Activation`. ``dict(zerograd.ACTIVATIONS)`` gives a copy that can be
+changed (the mapping itself cannot be copied with :mod:`copy` or pickled).
 
 :meta hide-value:
 """
 LOSSES = losses.LOSSES
 """Every loss, by name: a read-only mapping (:class:`types.MappingProxyType`) from each
-name to its :class:`Loss`.
+name to its :class:`Loss`. ``dict(zerograd.LOSSES)`` gives a copy that can be
+changed (the mapping itself cannot be copied with :mod:`copy` or pickled).
 
 :meta hide-value:
 """

@@ -275,10 +275,9 @@ def dense_gradient_norms(x_prev: FloatArray, delta: FloatArray) -> tuple[FloatAr
     nonzero = (bias != 0.0) & (inputs != 0.0)
     doubtful = np.flatnonzero(~nonzero & ~(np.isfinite(bias) & np.isfinite(inputs)))
     # a block of rows at a time: every row may be doubtful, and the rows looked at are copied
-    rows = max(1, BLOCK_BYTES // max(1, delta[:1].nbytes + x_prev[:1].nbytes))
-    for start in range(0, doubtful.size, rows):
-        block = doubtful[start : start + rows]
-        nonzero[block] = _has_nonzero(delta[block], axis=1) & _has_nonzero(x_prev[block], axis=1)
+    for block in _blocks(doubtful.size, delta[:1].nbytes + x_prev[:1].nbytes, BLOCK_BYTES):
+        rows = doubtful[block]
+        nonzero[rows] = _has_nonzero(delta[rows], axis=1) & _has_nonzero(x_prev[rows], axis=1)
     weights = np.zeros_like(bias)
     with np.errstate(invalid="ignore"):  # 0 * inf is the NaN meant above, not an accident
         np.multiply(bias, inputs, out=weights, where=nonzero)
@@ -507,10 +506,12 @@ def shared_weight_norms(
     gram_scratch = 8 * (3 * steps * steps + span * span + 2 * steps + 4)
     for rows in _blocks(n_samples, gram_scratch, budget):
         squares[rows], doubtful[rows] = _gram_squares(delta[rows], inputs[rows], width)
-    # Samples whose terms cancel, from G_n: in blocks sized for G_n, so that a batch of
-    # such samples does not hold every G_n at once.
+    # Samples whose terms cancel, from G_n: in blocks sized for G_n and for the copies of
+    # the samples' delta and input that picking them makes, so that a batch of such
+    # samples does not hold every G_n, or a copy of a wide input, at once.
     again = np.flatnonzero(doubtful)
-    for rows in _blocks(again.size, direct_scratch, budget):
+    picked = delta[:1].nbytes + inputs[:1].nbytes
+    for rows in _blocks(again.size, direct_scratch + picked, budget):
         samples = again[rows]
         squares[samples] = _direct_squares(delta[samples], inputs[samples], width)
     return np.sqrt(squares, out=squares)

@@ -587,18 +587,29 @@ def test_a_check_written_other_than_as_with_claim_fails_whether_or_not_it_runs(
     _second_cell_fails(small_book, cell, "# loose", expected)
 
 
+@pytest.mark.parametrize(
+    "importing",
+    [
+        "from zerograd.book import claim as check  # renamed",
+        # IPython passes a line magic's text on as a string, which holds the import
+        "%time from zerograd.book import claim as check  # renamed",
+    ],
+    ids=["import", "import-in-a-line-magic"],
+)
 def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
-    small_book: SmallBook,
+    small_book: SmallBook, importing: str
 ) -> None:
     # The shown cell's `with check(...)` is not a claim( call: only the removed cell's
     # import says that it is one, and the block does not run, so it leaves no record.
     cells = (
-        "```{code-cell} python\n:tags: [remove-cell]\n"
-        "from zerograd.book import claim as check  # renamed\n```\n\n"
+        f"```{{code-cell}} python\n:tags: [remove-cell]\n{importing}\n```\n\n"
         "```{code-cell} python\n:tags: [skip-execution]\n"
         'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
     )
-    why = "holds a check of claim ? (claim renamed or passed on), but myst-nb leaves the cell out"
+    why = (
+        "holds a check of claim ? (claim renamed, passed on or in a magic), but myst-nb "
+        "leaves the cell out"
+    )
     _refuses_second_cell(small_book, cells, "# renamed", why, above=2)  # the fence
 
 
@@ -817,7 +828,7 @@ def test_a_continued_line_magic_in_a_cell_with_a_check_fails_naming_the_cell(
         'with claim("page:fits"):  # below a continued magic\n'
         "    assert fitted.all_zero()\n```\n"
     )
-    why = "holds a claim( call and a line magic or shell line continued with a backslash"
+    why = "uses claim and holds a line magic or shell line continued with a backslash"
     _refuses_second_cell(small_book, joined, "%time filler", why)
 
 
@@ -946,18 +957,104 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
             ),
             "%%time",
         ),
+        # a line magic's text is a string too: each of these checks fails and does not run
+        (
+            (
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                '%time with claim("page:fits"): assert len("ab") == 3\n```\n'
+            ),
+            "%time with",
+        ),
+        (
+            (
+                "```{code-cell} python\nfor case in []:\n"
+                '    %time with claim("page:fits"): assert len("ab") == 3\n```\n'
+            ),
+            '    %time with claim("page:fits")',
+        ),
+        (
+            (
+                "```{code-cell} python\n%time from zerograd.book import claim as check\n```\n\n"
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            "%time from",
+        ),
+        (
+            (
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                '%time check = claim("page:fits")\nwith check:\n    assert len("ab") == 3\n```\n'
+            ),
+            "%time check",
+        ),
+        # IPython joins a continued magic line into one string
+        (
+            (
+                "```{code-cell} python\n%time from zerograd.book import \\\n"
+                "    claim as check\n```\n\n"
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            "%time from",
+        ),
+        # %prun splits its options as shell words, where # is not a comment: `x#` is the
+        # -l option, and the import runs
+        (
+            (
+                "```{code-cell} python\n%%capture\n"
+                "%prun -q -l x# from zerograd.book import claim as check\n```\n\n"
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            "%%capture",
+        ),
+        # IPython quotes the rest of a line that starts with ; and calls exec with it
+        (
+            (
+                "```{code-cell} python\nfor case in []:\n"
+                "    ;exec with claim('page:fits'): assert len('ab') == 3\n```\n"
+            ),
+            "    ;exec",
+        ),
     ],
-    ids=["captured", "renamed-in-a-cell-not-executed"],
+    ids=[
+        "captured",
+        "renamed-in-a-cell-not-executed",
+        "line-magic-not-executed",
+        "line-magic-in-a-loop-that-does-not-run",
+        "renamed-by-a-line-magic",
+        "bound-in-a-line-magic",
+        "renamed-by-a-continued-line-magic",
+        "renamed-in-a-magic-s-options-in-a-cell-magic",
+        "quoted-by-ipython-in-a-loop-that-does-not-run",
+    ],
 )
-def test_a_check_inside_a_cell_magic_fails_naming_the_cell(
+def test_a_check_in_a_magic_s_text_fails_naming_its_line(
     small_book: SmallBook, cell: str, marker: str
 ) -> None:
-    # The build cannot read a cell magic's body as Python, so it refuses the cell.
+    # IPython passes a magic's text on as a string, which the build cannot read as Python.
     why = (
-        "uses claim inside a "
-        "cell magic, whose body the build cannot read; move the check out of the magic"
+        "uses claim in the text of a magic, shell line or help request (%time, %%capture, !, "
+        "?) or in a line that IPython quotes (;f, ,f), which IPython passes on as a string"
     )
-    _refuses_second_cell(small_book, cell, marker, why)
+    expected = f"page.md:{{line}}: ERROR: the code at page.md:{{line}} {why}"
+    _second_cell_fails(small_book, cell, marker, expected)
+
+
+def test_the_word_claim_in_a_magic_s_comment_is_not_taken_for_a_check(
+    small_book: SmallBook,
+) -> None:
+    # A comment is not code, in a magic's text that parses as elsewhere: the page stays green.
+    cells = (
+        '```{code-cell} python\n%%time\n# the claim\'s premise, timed\nsize = len("ab")\n```\n\n'
+        "```{code-cell} python\n:tags: [remove-cell]\n%%capture\n"
+        "# set up for the claim below\nimport math\n```\n\n"
+        '```{code-cell} python\n%time size = len("abc")  # the claim\'s premise\n```\n'
+    )
+    built, _ = _with_second_cell(small_book, cells, "%%time")
+    assert built.check.status == 0, built.errors()
+    (check,) = built.ledger["claims"][0]["checks"]
+    assert check["status"] == "passed", check
 
 
 SWALLOWED = (
@@ -1107,7 +1204,7 @@ def test_a_check_in_a_cell_whose_code_the_page_does_not_show_fails_naming_the_ce
         f"```{{code-cell}} python\n:tags: [remove-input]\n{written}"
         "    assert fitted.all_zero()\n```\n"
     )
-    why = "holds a claim( call but the page does not show its code (tagged remove-input"
+    why = "holds a check but the page does not show its code (tagged remove-input"
     _refuses_second_cell(small_book, hidden, written.splitlines()[0], why)
 
 
