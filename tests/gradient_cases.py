@@ -5,6 +5,8 @@ Imported by the test modules (``tests`` is on pytest's ``pythonpath``).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,8 +220,11 @@ def _add_entry(patch: pytest.MonkeyPatch, table_name: str, name: str, entry: obj
 
     Each of the library's modules that holds the table is given a copy that holds the
     entry as well; the modules are found by what they hold, so that one that imports the
-    table by name later is patched too.
+    table by name later is patched too. Every module of the library is imported first, so
+    that none imported while the patch is on keeps the copy after it is undone.
     """
+    for module_info in pkgutil.iter_modules(zg.__path__):
+        importlib.import_module(f"zerograd.{module_info.name}")
     library = getattr(zg, table_name)
     table = {**library, name: entry}
     holders = [
@@ -227,6 +232,6 @@ def _add_entry(patch: pytest.MonkeyPatch, table_name: str, name: str, entry: obj
         for module_name, module in list(sys.modules.items())
         if module_name.split(".")[0] == "zerograd" and getattr(module, table_name, None) is library
     ]
-    assert len(holders) > 1, f"no module of the library holds {table_name}"
+    assert len(holders) > 1, f"only {[m.__name__ for m in holders]} hold {table_name}"
     for module in holders:
         patch.setattr(module, table_name, table)

@@ -608,8 +608,8 @@ def test_the_gram_form_s_scratch_stays_near_delta_s_size_for_one_step() -> None:
 
 @pytest.mark.parametrize("chosen", ["gram", "direct", "auto"])
 def test_shared_weights_of_an_input_of_width_zero_have_norm_zero(chosen: str) -> None:
-    # G_n has no column: each sample's norm is 0, and the direct form's blocks (which the
-    # Gram form uses for the samples it redoes) need no scratch at all
+    # G_n has no column: each sample's norm is 0, and the direct form's blocks need no
+    # scratch at all (the Gram form's redone samples count one row of delta)
     delta, inputs = np.ones((2, 3, 2)), np.zeros((2, 3, 0))
     norms = layers.shared_weight_norms(delta, inputs, method=chosen)  # type: ignore[arg-type]
     assert norms.tolist() == [0.0, 0.0]
@@ -642,18 +642,32 @@ def test_the_gram_form_s_scratch_stays_near_the_block_size_for_a_wide_input() ->
 def test_the_gram_form_redoes_samples_within_the_block_size_for_a_wide_kernel() -> None:
     # Every sample's first step underflows to a diagonal term of 0, so every sample is
     # computed again from G_n; picking them copies their delta and their input window,
-    # which with a kernel this wide is larger than G_n (9 MiB of input in all).
+    # which with a kernel this wide is larger than the direct form's other scratch
+    # (9 MiB of input in all).
     n, steps, n_out, n_in, width = 128, 64, 64, 16, 512
     assert layers.choose_method(steps, n_out, n_in, width) == "gram"
     rng = np.random.default_rng(0)
     delta = rng.normal(size=(n, steps, n_out))
     delta[:, 0] = 1e-170
     inputs = rng.normal(size=(n, steps + width - 1, n_in))
+    _, redone = layers._gram_squares(delta[:8], inputs[:8], width)
+    assert redone.all(), "the premise: each sample is computed again from G_n"
     peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs, width))
     limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes)
     assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
     direct = layers.shared_weight_norms(delta, inputs, width, method="direct")
     assert np.allclose(layers.shared_weight_norms(delta, inputs, width), direct, rtol=1e-12)
+
+
+def test_the_direct_form_s_scratch_stays_near_the_block_size_for_a_wide_input() -> None:
+    # With c much larger than T, a block sized without the input window's term, or all
+    # samples at once, holds several budgets of G_n (a x c per sample).
+    n, steps, n_out, n_in = 512, 4, 1, 4096
+    rng = np.random.default_rng(0)
+    delta, inputs = rng.normal(size=(n, steps, n_out)), rng.normal(size=(n, steps, n_in))
+    peak = peak_bytes(lambda: layers.shared_weight_norms(delta, inputs, method="direct"))
+    limit = 1.5 * max(layers.BLOCK_BYTES, delta.nbytes)
+    assert peak < limit, f"peak {peak / 2**20:.1f} MiB, limit {limit / 2**20:.1f} MiB"
 
 
 @pytest.mark.parametrize(("n", "n_in"), [(512, 8192), (2, 1_000_000)])

@@ -39,7 +39,7 @@ shows does not parse and holds the word ``claim``, or uses ``claim`` and holds a
 magic continued with a backslash, so that its blocks cannot be found or placed, the text
 of a magic, shell line or help request (``%time ...``, ``%%capture``, ``!``), or a line
 that IPython quotes (``;exec ...``), which IPython passes on as a string, uses ``claim``
-(read as code where it parses, as the word anywhere where it does not; see
+(read as code where the magic runs it as Python, as the word anywhere elsewhere; see
 :func:`_claim_uses`), a code
 cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
@@ -71,7 +71,8 @@ runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
 caught either: a check that the page's text does not show as ``claim`` (given by a
-module the page imports, fetched with ``getattr``, or in a string run by ``exec``), which
+module the page imports, fetched with ``getattr``, in a string run by ``exec``, or in a
+magic written without its ``%``, which IPython's automagic runs as one), which
 the build finds through its record, not on the page, so not when it does not run; code
 written to pass for a cell's (compiled under a cell's file name, or run while
 ``IPYKERNEL_CELL_NAME`` was set and then unset before the check); and a record made by
@@ -145,6 +146,7 @@ import json
 import os
 import re
 import shutil
+import tokenize
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -508,11 +510,7 @@ def _claim_uses(code: str) -> list[tuple[int, str]]:
         for part in (item.context_expr, item.context_expr.func)  # type: ignore[attr-defined]
     }
     uses = {(line, "magic") for line, text in _magic_texts(tree) if _names_claim(text)}
-    uses |= {
-        (number, "magic")
-        for number, line in enumerate(code.splitlines(), 1)
-        if line.lstrip().startswith(QUOTING) and CLAIM_NAME.search(line)
-    }
+    uses |= {(line, "magic") for line, text in _quoted_lines(code) if CLAIM_NAME.search(text)}
     for node in ast.walk(tree):
         if id(node) in items or not isinstance(node, ast.stmt | ast.expr):
             continue
@@ -531,38 +529,85 @@ def _claim_uses(code: str) -> list[tuple[int, str]]:
 
 
 QUOTING = (";", ",")
-"""The characters that, first on a line, make IPython call what follows with the rest of
-the line as strings (``;exec with claim(...)`` is ``exec("with claim(...)")``)."""
+"""The characters that, first on a logical line, make IPython call what follows with the
+rest of the line as strings (``;exec with claim(...)`` is ``exec("with claim(...)")``)."""
+
+
+def _quoted_lines(code: str) -> list[tuple[int, str]]:
+    """Each logical line of ``code`` that IPython quotes (its first token is one of
+    :data:`QUOTING`), found as IPython finds them: after it strips console prompts, and
+    with the lines a backslash continues; its first line and its text."""
+    from IPython.core import inputtransformer2  # noqa: PLC0415
+
+    manager = inputtransformer2.TransformerManager()
+    lines = (code if code.endswith("\n") else code + "\n").splitlines(keepends=True)
+    for transform in manager.cleanup_transforms + manager.line_transforms:
+        lines = transform(lines)
+    skipped = (tokenize.INDENT, tokenize.DEDENT, tokenize.NL)
+    found = []
+    for tokens in inputtransformer2.make_tokens_by_line(lines):
+        first = next((token for token in tokens if token.type not in skipped), None)
+        if first is None or first.string not in QUOTING:
+            continue
+        start = first.start[0] - 1
+        if first.start[1] != len(lines[start]) - len(lines[start].lstrip()):
+            continue  # not first on its line: inside brackets
+        end = inputtransformer2.find_end_of_continued_line(lines, start)
+        found.append((start + 1, "".join(lines[start : end + 1])))
+    return found
 
 
 def _magic_texts(tree: ast.Module) -> list[tuple[int, str]]:
     """Each string passed to a method of ``get_ipython()`` in ``tree``, which is how
     IPython writes a magic (``%time x``, ``%%capture``), a shell line (``!ls``) or a help
     request (``claim?``): the call's line and the string (a cell magic's line and its
-    body are two)."""
+    body are two), marked :data:`AS_CODE` where the magic runs it as Python."""
     return [
-        (node.lineno, argument.value)
+        (node.lineno, AS_CODE + argument.value if _runs_as_code(node, place) else argument.value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and isinstance(node.func.value, ast.Call)
         and isinstance(node.func.value.func, ast.Name)
         and node.func.value.func.id == "get_ipython"
-        for argument in node.args
+        for place, argument in enumerate(node.args)
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
     ]
 
 
+AS_CODE = "\x00code\x00"
+"""The mark of a magic's text that the magic runs as Python (see :func:`_names_claim`)."""
+
+
+def _runs_as_code(call: ast.Call, place: int) -> bool:
+    """Whether the string at ``place`` of a ``get_ipython()`` call is Python that the magic
+    runs as it is: the body of a cell magic, or the statement of ``%time``, which takes
+    no options. Other text (a magic's options, which may split words at a ``#``, shell
+    text) is the magic's to read."""
+    method = call.func.attr  # type: ignore[attr-defined]
+    name = call.args[0] if call.args else None
+    return (method == "run_cell_magic" and place == 2) or (
+        method == "run_line_magic"
+        and place == 1
+        and isinstance(name, ast.Constant)
+        and name.value == "time"
+    )
+
+
 def _names_claim(text: str) -> bool:
     """Whether ``text``, which IPython does not run as the cell's code (a magic's text) or
-    which does not parse, may hold a check: read as IPython reads code, a call of
-    ``claim`` or another use of it (:func:`_claim_uses`, so not in a comment); where it
-    does not parse (a magic's options, shell text), the word ``claim`` anywhere, since
-    what is a comment there is the magic's to say."""
-    tree = _parse_cell(text)
-    if tree is None:
-        return CLAIM_NAME.search(text) is not None
-    return _calls_claim(tree) or bool(_claim_uses(text))
+    which does not parse, may hold a check. Text marked :data:`AS_CODE` is read as
+    IPython reads code where it parses: a call of ``claim`` or another use of it
+    (:func:`_claim_uses`; a comment does not count). Elsewhere, the word ``claim``
+    anywhere, since what is a comment there is the magic's to say
+    (``%prun -l # from zerograd.book import claim as check`` runs the import)."""
+    if text.startswith(AS_CODE):
+        code = text[len(AS_CODE) :]
+        tree = _parse_cell(code)
+        if tree is not None:
+            return _calls_claim(tree) or bool(_claim_uses(code))
+        text = code
+    return CLAIM_NAME.search(text) is not None
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -598,8 +643,12 @@ def _python(code: str) -> str:
 def _joins_lines(code: str) -> bool:
     """Whether IPython's Python for ``code`` has fewer lines than its text: a line magic
     or shell line continued with a backslash (``%time x = \\``) is joined into one line,
-    so that the lines of the checks below it would not be the page's."""
-    return len(_python(code).strip().splitlines()) < len(code.strip().splitlines())
+    so that the lines of the checks below it would not be the page's. Not a cell magic,
+    whose body IPython makes one string (see :func:`_magic_texts`)."""
+    python = _python(code)
+    if python.startswith("get_ipython().run_cell_magic("):  # a cell magic: one string
+        return False
+    return len(python.strip().splitlines()) < len(code.strip().splitlines())
 
 
 def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
@@ -788,11 +837,12 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
 
     ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
     option puts a file's code in its place). The others only for a cell that may hold a
-    check (:func:`_holds_claim`): ``"hidden"``, a cell whose outputs the page shows but
+    check (:func:`_holds_claim`) or uses ``claim`` otherwise (:func:`_claim_uses`):
+    ``"hidden"``, a cell whose outputs the page shows but
     not its code (tagged ``remove-input``, or ``remove_code_source`` set for it or its
     page), so that a reader could not see the check the ledger links to; ``"joined"``, a
-    continued line magic or shell line (:func:`_joins_lines`) in a cell that uses
-    ``claim``, whose lines it shifts; ``"unparsed"``, code that does not parse. A check in a magic's
+    continued line magic or shell line (:func:`_joins_lines`), which shifts the lines of
+    the uses below it; ``"unparsed"``, code that does not parse. A check in a magic's
     text is reported by :func:`_claim_uses`.
     """
     index = cell.container.get("cell_index")
@@ -803,7 +853,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         and code.strip("\n") != str(cells[index].source).strip("\n")
     ):
         return "loaded"
-    if not _holds_claim(code):
+    if not (_holds_claim(code) or _claim_uses(code)):
         return ""
     # myst-nb gives the container a child for the code unless it removes the code
     if not any(
@@ -814,8 +864,8 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
     tree = _parse_cell(code)
     if tree is None:
         return "unparsed"
-    # the lines of the uses of claim below a joined line shift, those in magics' text too
-    return "joined" if _joins_lines(code) and (_calls_claim(tree) or _claim_uses(code)) else ""
+    # the lines of the uses of claim below a joined line shift, in magics' text too
+    return "joined" if _joins_lines(code) else ""
 
 
 RENAMED = "? (claim renamed, passed on or in a magic)"
@@ -856,7 +906,7 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
                     found[(fence, label)] = None
         unread = [cell.source] if tree is None else [text for _, text in _magic_texts(tree)]
         for text in (text for text in unread if _names_claim(text)):
-            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(text)]
+            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(text.replace(AS_CODE, ""))]
             for label in named or [RENAMED]:
                 found[(fence, label)] = None
         if len(found) == before and _claim_uses(cell.source):
@@ -868,8 +918,8 @@ UNJUDGED = {
     "magic": "the code at {} uses claim in the text of a magic, shell line or help "
     "request (%time, %%capture, !, ?) or in a line that IPython quotes (;f, ,f), which "
     "IPython passes on as a string that the build cannot read, so it could neither find "
-    "nor judge a check there (in text that does not parse as Python, such as a magic's "
-    "options or shell text, the word claim anywhere counts): move the check out of the "
+    "nor judge a check there (outside a cell magic's body and %time's statement, which "
+    "are read as Python, the word claim anywhere counts): move the check out of the "
     "magic, or, if it is not a check, reword the text",
     "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "

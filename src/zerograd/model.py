@@ -1517,7 +1517,7 @@ def gradient_norms(
       sample's scratch where that is larger still (one long sequence, say)
       (``zerograd.layers.shared_weight_norms``); a sample whose Gram terms
       cancel is computed again from :math:`G_n`, in blocks sized for
-      :math:`G_n`;
+      :math:`G_n` and for the copy of that sample's :math:`\delta` and input;
     * a bias shared over positions or steps: :math:`\lVert \sum_t \delta_{n,t} \rVert`.
 
     There is no ``reduction``: the norms are those of each sample's own loss,

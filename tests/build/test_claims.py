@@ -787,7 +787,8 @@ def test_a_check_in_code_run_apart_is_not_credited_to_the_next_cell_s_dead_block
     )
     if runner.startswith(">>>"):  # IPython strips the prompts and runs a cell magic
         line = _line(PAGE.replace(CELL_END, new), ">>> %%capture")
-        _fails_with(built, f"page.md:{line}: ERROR: the code cell at page.md:{line} uses claim")
+        why = "uses claim in the text of a magic"
+        _fails_with(built, f"page.md:{line}: ERROR: the code at page.md:{line} {why}")
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, None, 1)], checks
 
@@ -997,8 +998,16 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
             ),
             "%time from",
         ),
-        # %prun splits its options as shell words, where # is not a comment: `x#` is the
+        # %prun splits its options as shell words, where # is not a comment: `#` is the
         # -l option, and the import runs
+        (
+            (
+                "```{code-cell} python\n%prun -q -l # from zerograd.book import claim as check\n"
+                "```\n\n```{code-cell} python\n:tags: [skip-execution]\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            "%prun",
+        ),
         (
             (
                 "```{code-cell} python\n%%capture\n"
@@ -1016,6 +1025,23 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
             ),
             "    ;exec",
         ),
+        # after a console prompt, and continued with a backslash
+        (
+            (
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                ">>> ;exec with claim('page:fits'): assert len('ab') == 3\n```\n"
+            ),
+            ">>> ;exec",
+        ),
+        (
+            (
+                "```{code-cell} python\n;exec from zerograd.book import \\\n"
+                "    claim as check\n```\n\n"
+                "```{code-cell} python\n:tags: [skip-execution]\n"
+                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+            ),
+            ";exec from",
+        ),
     ],
     ids=[
         "captured",
@@ -1025,8 +1051,11 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         "renamed-by-a-line-magic",
         "bound-in-a-line-magic",
         "renamed-by-a-continued-line-magic",
+        "renamed-behind-a-magic-s-option-hash",
         "renamed-in-a-magic-s-options-in-a-cell-magic",
         "quoted-by-ipython-in-a-loop-that-does-not-run",
+        "quoted-after-a-console-prompt",
+        "quoted-and-continued",
     ],
 )
 def test_a_check_in_a_magic_s_text_fails_naming_its_line(
@@ -1044,12 +1073,17 @@ def test_a_check_in_a_magic_s_text_fails_naming_its_line(
 def test_the_word_claim_in_a_magic_s_comment_is_not_taken_for_a_check(
     small_book: SmallBook,
 ) -> None:
-    # A comment is not code, in a magic's text that parses as elsewhere: the page stays green.
+    # A comment is not code in the Python that a magic runs (a cell magic's body, %time's
+    # statement), as elsewhere, nor is a ; or , that IPython does not quote: the page stays
+    # green.
     cells = (
         '```{code-cell} python\n%%time\n# the claim\'s premise, timed\nsize = len("ab")\n```\n\n'
         "```{code-cell} python\n:tags: [remove-cell]\n%%capture\n"
         "# set up for the claim below\nimport math\n```\n\n"
-        '```{code-cell} python\n%time size = len("abc")  # the claim\'s premise\n```\n'
+        '```{code-cell} python\n%time size = len("abc")  # the claim\'s premise\n```\n\n'
+        # a line that starts with ; or , but is not one that IPython quotes
+        '```{code-cell} python\nnote = """\n; the claim holds\n"""\n'
+        'labels = ("premise"\n          , "the claim")\n```\n'
     )
     built, _ = _with_second_cell(small_book, cells, "%%time")
     assert built.check.status == 0, built.errors()
