@@ -625,9 +625,8 @@ def _parse_cell(code: str) -> ast.Module | None:
     magic's text into a string, as it does the body of a cell magic (``%%time``): what
     they hold is not seen as code (see :func:`_magic_texts`).
     """
-    python = _python(code)
-    try:
-        return ast.parse(python)
+    try:  # IPython's transformer may refuse text too (a bash body's indentation)
+        return ast.parse(_python(code))
     except SyntaxError:
         return None
 

@@ -1083,7 +1083,10 @@ def test_the_word_claim_in_a_magic_s_comment_is_not_taken_for_a_check(
         '```{code-cell} python\n%time size = len("abc")  # the claim\'s premise\n```\n\n'
         # a line that starts with ; or , but is not one that IPython quotes
         '```{code-cell} python\nnote = """\n; the claim holds\n"""\n'
-        'labels = ("premise"\n          , "the claim")\n```\n'
+        'labels = ("premise"\n          , "the claim")\n```\n\n'
+        # a cell magic's body that is not Python, and whose indentation IPython refuses
+        "```{code-cell} python\n:tags: [skip-execution]\n%%bash\n"
+        "for step in 1 2; do\n  echo $step\n done\n```\n"
     )
     built, _ = _with_second_cell(small_book, cells, "%%time")
     assert built.check.status == 0, built.errors()
