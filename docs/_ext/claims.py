@@ -35,12 +35,12 @@ the page shows is judged, whether it ran or not, and whatever record it left), a
 cell that myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
 ``claim(...)`` call or another use of ``claim`` (:func:`_removed_checks`), a code cell
 whose code the page does not show (``remove-input``) holds one, a code cell the page
-shows does not parse and holds the word ``claim``, or uses ``claim`` and holds a line
-magic continued with a backslash, so that its blocks cannot be found or placed, the text
-of a magic, shell line or help request (``%time ...``, ``%%capture``, ``!``), or a line
-that IPython quotes (``;exec ...``), which IPython passes on as a string, uses ``claim``
-(read as code where the magic runs it as Python, as the word anywhere elsewhere; see
-:func:`_claim_uses`), a code
+shows does not parse and holds the word ``claim``, so that its blocks cannot be found,
+a code cell that IPython runs as other Python than its text (a magic such as ``%time``
+or ``%%capture``, a shell line ``!``, a help request, a line that IPython quotes such as
+``;exec ...``, console prompts, or a cell of one line that automagic may take for a
+magic; see :func:`_ipython_syntax`) holds the word ``claim``, comments included, since
+the build does not read such a cell, a code
 cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
 (the assert's message is in the log) or comes from a page that myst-nb did not execute on
@@ -71,12 +71,13 @@ runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
 caught either: a check that the page's text does not show as ``claim`` (given by a
-module the page imports, fetched with ``getattr``, in a string run by ``exec``, or in a
-magic written without its ``%``, which IPython's automagic runs as one), which
+module the page imports, fetched with ``getattr``, or in a string that plain Python
+runs: ``exec``, ``get_ipython().run_cell`` or a magic called by its method), which
 the build finds through its record, not on the page, so not when it does not run; code
 written to pass for a cell's (compiled under a cell's file name, or run while
 ``IPYKERNEL_CELL_NAME`` was set and then unset before the check); and a record made by
-calling ``zerograd.book``'s private functions.
+calling ``zerograd.book``'s private functions; and code that changes how IPython
+reads the cells after it (``%autocall``, a transformer added to ``get_ipython()``).
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -140,13 +141,14 @@ page is re-read (``env-purge-doc``) and merged from parallel readers
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import hashlib
 import json
+import keyword
 import os
 import re
 import shutil
-import tokenize
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -254,7 +256,7 @@ def _store(env: BuildEnvironment) -> dict[str, Any]:
     ``declared`` and ``checks`` map a page to what was read from it, ``vacuous`` to its
     blocks that cannot fail, ``removed`` to the checks in its cells that myst-nb leaves
     out of the doctree, ``unparsed`` to its shown cells whose checks it cannot judge
-    (see :func:`_unjudged` and :func:`_claim_uses`), ``errors`` to the error outputs
+    (see :func:`_unjudged`), ``errors`` to the error outputs
     of its cells that did not stop its execution (see :func:`_error_outputs`) and
     ``unrun`` to its blocks that left no record though the page did not stop at an
     error (they did not run, or the build did not execute the page);
@@ -481,26 +483,18 @@ def _claim_call(expression: ast.expr) -> tuple[bool, str | None, str]:
     return True, None, ast.unparse(expression)
 
 
-def _claim_uses(code: str) -> list[tuple[int, str]]:
-    """The lines of ``code`` (a cell's, or a magic's text) that use ``claim`` other than as
-    ``with claim(...)``, each with its reason: ``"loose"`` or ``"magic"`` (see
-    :data:`UNJUDGED`); none for code that does not parse.
+def _loose_uses(tree: ast.Module) -> list[int]:
+    """The lines of ``tree``, a cell's code, that use ``claim`` other than as the item of
+    a plain ``with claim(...)``.
 
-    ``"loose"``: a ``claim(...)`` or ``x.claim(...)`` call that is not the item of a
-    plain ``with`` (bound to a variable first, say, or of an ``async with``, which a
-    check does not support), the name or attribute ``claim`` read but not called there
+    A ``claim(...)`` or ``x.claim(...)`` call that is not the item of a plain ``with``
+    (bound to a variable first, say, or of an ``async with``, which a check does not
+    support), the name or attribute ``claim`` read but not called there
     (``check = zb.claim``), and an import of ``claim`` under another name make a check
     whose block the build finds only by its record, so a block that does not run could
     not be judged. The name is enough: an attribute ``claim`` of another object, or a
     variable named ``claim`` that is read, is reported too, and is to be renamed.
-    ``"magic"``: text that IPython passes on as a string, so that whatever check it holds
-    is not read as code, and that may hold one (:func:`_names_claim`): the text of a
-    magic, shell line or help request (:func:`_magic_texts`), or a line that IPython
-    quotes (:data:`QUOTING`).
     """
-    tree = _parse_cell(code)
-    if tree is None:
-        return []
     items = {
         id(part)
         for node in ast.walk(tree)
@@ -509,8 +503,7 @@ def _claim_uses(code: str) -> list[tuple[int, str]]:
         if _claim_call(item.context_expr)[0]
         for part in (item.context_expr, item.context_expr.func)  # type: ignore[attr-defined]
     }
-    uses = {(line, "magic") for line, text in _magic_texts(tree) if _names_claim(text)}
-    uses |= {(line, "magic") for line, text in _quoted_lines(code) if CLAIM_NAME.search(text)}
+    uses = set()
     for node in ast.walk(tree):
         if id(node) in items or not isinstance(node, ast.stmt | ast.expr):
             continue
@@ -524,90 +517,50 @@ def _claim_uses(code: str) -> list[tuple[int, str]]:
             and (node.id if isinstance(node, ast.Name) else node.attr) == "claim"
         )
         if renamed or called or read:
-            uses.add((node.lineno, "loose"))
+            uses.add(node.lineno)
     return sorted(uses)
 
 
-QUOTING = (";", ",")
-"""The characters that, first on a logical line, make IPython call what follows with the
-rest of the line as strings (``;exec with claim(...)`` is ``exec("with claim(...)")``)."""
+def _ipython_syntax(code: str) -> bool:
+    """Whether IPython runs other Python than ``code``, a cell's text: its transformer
+    rewrites the text (a magic such as ``%time`` or ``%%capture``, a shell line ``!ls``,
+    a help request ``x?``, a line that it quotes such as ``;exec ...``, console prompts,
+    an indentation common to every line), or the cell is one line that IPython's
+    automagic may run as a magic (:func:`_may_be_automagic`).
+
+    The build does not read such a cell as Python: IPython passes the text of a magic on
+    as a string, and what the magic does with it is the magic's to say
+    (``%prun -l # ...`` runs what follows the ``#``, which is the value of ``-l``).
+    """
+    try:
+        python = _python(code)
+    except SyntaxError:  # code that IPython's transformer refuses does not run either
+        return False
+    if python.strip("\n") != code.strip("\n"):
+        return True
+    # IPython's prefilter, automagic among its rules, reads only a cell of one line
+    return len(python.splitlines()) == 1 and _may_be_automagic(python)
 
 
-def _quoted_lines(code: str) -> list[tuple[int, str]]:
-    """Each logical line of ``code`` that IPython quotes (its first token is one of
-    :data:`QUOTING`), found as IPython finds them: after it strips console prompts, and
-    with the lines a backslash continues; its first line and its text."""
-    from IPython.core import inputtransformer2  # noqa: PLC0415
+def _may_be_automagic(line: str) -> bool:
+    """Whether IPython's automagic may run ``line``, a cell's only line, as a magic
+    (``prun -l # ...`` as ``%prun -l # ...``).
 
-    manager = inputtransformer2.TransformerManager()
-    lines = (code if code.endswith("\n") else code + "\n").splitlines(keepends=True)
-    for transform in manager.cleanup_transforms + manager.line_transforms:
-        lines = transform(lines)
-    skipped = (tokenize.INDENT, tokenize.DEDENT, tokenize.NL)
-    found = []
-    for tokens in inputtransformer2.make_tokens_by_line(lines):
-        first = next((token for token in tokens if token.type not in skipped), None)
-        if first is None or first.string not in QUOTING:
-            continue
-        start = first.start[0] - 1
-        if first.start[1] != len(lines[start]) - len(lines[start].lstrip()):
-            continue  # not first on its line: inside brackets
-        end = inputtransformer2.find_end_of_continued_line(lines, start)
-        found.append((start + 1, "".join(lines[start : end + 1])))
-    return found
+    IPython does so when the line's first word names a magic that no variable of the
+    page, builtin or keyword hides, unless the rest of the line starts with ``=`` or
+    ``,`` (an assignment to that name). Which magics exist depends on the kernel and on
+    what the page has run, and which variables on the page's state, so any first word
+    that is a name, not a keyword or builtin, counts.
+    """
+    from IPython.core.splitinput import LineInfo  # noqa: PLC0415
 
-
-def _magic_texts(tree: ast.Module) -> list[tuple[int, str]]:
-    """Each string passed to a method of ``get_ipython()`` in ``tree``, which is how
-    IPython writes a magic (``%time x``, ``%%capture``), a shell line (``!ls``) or a help
-    request (``claim?``): the call's line and the string (a cell magic's line and its
-    body are two), marked :data:`AS_CODE` where the magic runs it as Python."""
-    return [
-        (node.lineno, AS_CODE + argument.value if _runs_as_code(node, place) else argument.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Call)
-        and isinstance(node.func.value.func, ast.Name)
-        and node.func.value.func.id == "get_ipython"
-        for place, argument in enumerate(node.args)
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-    ]
-
-
-AS_CODE = "\x00code\x00"
-"""The mark of a magic's text that the magic runs as Python (see :func:`_names_claim`)."""
-
-
-def _runs_as_code(call: ast.Call, place: int) -> bool:
-    """Whether the string at ``place`` of a ``get_ipython()`` call is Python that the magic
-    runs as it is: the body of a cell magic, or the statement of ``%time``, which takes
-    no options. Other text (a magic's options, which may split words at a ``#``, shell
-    text) is the magic's to read."""
-    method = call.func.attr  # type: ignore[attr-defined]
-    name = call.args[0] if call.args else None
-    return (method == "run_cell_magic" and place == 2) or (
-        method == "run_line_magic"
-        and place == 1
-        and isinstance(name, ast.Constant)
-        and name.value == "time"
+    info = LineInfo(line)
+    return (
+        info.ifun.isidentifier()
+        and not keyword.iskeyword(info.ifun)
+        and not hasattr(builtins, info.ifun)
+        and not info.the_rest.startswith(("=", ","))
     )
-
-
-def _names_claim(text: str) -> bool:
-    """Whether ``text``, which IPython does not run as the cell's code (a magic's text) or
-    which does not parse, may hold a check. Text marked :data:`AS_CODE` is read as
-    IPython reads code where it parses: a call of ``claim`` or another use of it
-    (:func:`_claim_uses`; a comment does not count). Elsewhere, the word ``claim``
-    anywhere, since what is a comment there is the magic's to say
-    (``%prun -l # from zerograd.book import claim as check`` runs the import)."""
-    if text.startswith(AS_CODE):
-        code = text[len(AS_CODE) :]
-        tree = _parse_cell(code)
-        if tree is not None:
-            return _calls_claim(tree) or bool(_claim_uses(code))
-        text = code
-    return CLAIM_NAME.search(text) is not None
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -616,38 +569,24 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 @functools.lru_cache(maxsize=1024)
 def _parse_cell(code: str) -> ast.Module | None:
-    """A code cell's code as Python, read as IPython turns it into Python; ``None`` if it
-    does not parse even then. Each cell is read by several rules, so the tree is kept:
-    they only read it.
-
-    IPython keeps the lines of a cell with a line magic (``%time``) or a ``!`` shell line,
-    unless one is continued with a backslash (see :func:`_joins_lines`), but turns the
-    magic's text into a string, as it does the body of a cell magic (``%%time``): what
-    they hold is not seen as code (see :func:`_magic_texts`).
-    """
-    try:  # IPython's transformer may refuse text too (a bash body's indentation)
-        return ast.parse(_python(code))
+    """A code cell's code as Python; ``None`` if it does not parse, or if IPython runs
+    other Python than its text (:func:`_ipython_syntax`), which the build does not read.
+    Each cell is read by several rules, so the tree is kept: they only read it."""
+    if _ipython_syntax(code):
+        return None
+    try:
+        return ast.parse(code)
     except SyntaxError:
         return None
 
 
 @functools.lru_cache(maxsize=1024)
 def _python(code: str) -> str:
-    """A code cell's code as IPython turns it into Python before it compiles it."""
+    """A code cell's code as IPython's transformer turns it into Python before it
+    compiles it (IPython's prefilter then reads a cell of one line)."""
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
     return str(TransformerManager().transform_cell(code))
-
-
-def _joins_lines(code: str) -> bool:
-    """Whether IPython's Python for ``code`` has fewer lines than its text: a line magic
-    or shell line continued with a backslash (``%time x = \\``) is joined into one line,
-    so that the lines of the checks below it would not be the page's. Not a cell magic,
-    whose body IPython makes one string (see :func:`_magic_texts`)."""
-    python = _python(code)
-    if python.startswith("get_ipython().run_cell_magic("):  # a cell magic: one string
-        return False
-    return len(python.strip().splitlines()) < len(code.strip().splitlines())
 
 
 def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
@@ -815,14 +754,14 @@ CLAIM_TEXT = re.compile(r"\bclaim\s*\(\s*(?:(?P<quote>[\"'])(?P<id>[^\"'\n]*)(?P
 
 
 def _holds_claim(code: str) -> bool:
-    r"""Whether a cell's code may hold a check: a call of a ``claim`` in its parsed code,
-    however it is spread over lines (``zb.claim \`` then ``(...)``), or the word ``claim``
-    in what the build cannot read as Python (:func:`_names_claim`): the text of a magic or
-    shell line, or code that does not parse."""
+    r"""Whether a cell's code may hold a check or uses ``claim`` otherwise: a call of a
+    ``claim`` in its code, however it is spread over lines (``zb.claim \`` then
+    ``(...)``), another use of ``claim`` (:func:`_loose_uses`), or, in code that the build
+    cannot read as Python (:func:`_parse_cell`), the word ``claim``, comments included."""
     tree = _parse_cell(code)
     if tree is None:
-        return _names_claim(code)
-    return _calls_claim(tree) or any(_names_claim(text) for _, text in _magic_texts(tree))
+        return CLAIM_NAME.search(code) is not None
+    return _calls_claim(tree) or bool(_loose_uses(tree))
 
 
 def _calls_claim(tree: ast.Module) -> bool:
@@ -830,19 +769,19 @@ def _calls_claim(tree: ast.Module) -> bool:
     return any(_claim_call(node)[0] for node in ast.walk(tree) if isinstance(node, ast.expr))
 
 
-def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
+def _unjudged(notebook: Any, cell: Cell, code: str) -> list[tuple[int, str]]:
     """Why the build cannot judge the checks of a shown cell from its ``code`` (the page's
-    text), or ``""``.
+    text): each reason (see :data:`UNJUDGED`) with the line of ``code`` to report it at.
 
     ``"loaded"``: myst-nb executes and shows other code than the text (a ``:load:``
     option puts a file's code in its place). The others only for a cell that may hold a
-    check (:func:`_holds_claim`) or uses ``claim`` otherwise (:func:`_claim_uses`):
-    ``"hidden"``, a cell whose outputs the page shows but
-    not its code (tagged ``remove-input``, or ``remove_code_source`` set for it or its
-    page), so that a reader could not see the check the ledger links to; ``"joined"``, a
-    continued line magic or shell line (:func:`_joins_lines`), which shifts the lines of
-    the uses below it; ``"unparsed"``, code that does not parse. A check in a magic's
-    text is reported by :func:`_claim_uses`.
+    check or uses ``claim`` otherwise (:func:`_holds_claim`): ``"hidden"``, a cell whose
+    outputs the page shows but not its code (tagged ``remove-input``, or
+    ``remove_code_source`` set for it or its page), so that a reader could not see the
+    check the ledger links to; ``"magic"``, at each line that holds the word ``claim``,
+    a cell in IPython's syntax (:func:`_ipython_syntax`); ``"unparsed"``, code that does
+    not parse; ``"loose"``, at each line that uses ``claim`` other than as
+    ``with claim(...)`` (:func:`_loose_uses`).
     """
     index = cell.container.get("cell_index")
     cells = notebook.cells if notebook is not None else []
@@ -851,23 +790,29 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> str:
         and index < len(cells)
         and code.strip("\n") != str(cells[index].source).strip("\n")
     ):
-        return "loaded"
-    if not (_holds_claim(code) or _claim_uses(code)):
-        return ""
+        return [(1, "loaded")]
+    if not _holds_claim(code):
+        return []
     # myst-nb gives the container a child for the code unless it removes the code
     if not any(
         isinstance(child, nodes.Element) and child.get("nb_element") == "cell_code_source"
         for child in cell.container.children
     ):
-        return "hidden"
+        return [(1, "hidden")]
     tree = _parse_cell(code)
-    if tree is None:
-        return "unparsed"
-    # the lines of the uses of claim below a joined line shift, in magics' text too
-    return "joined" if _joins_lines(code) else ""
+    if tree is not None:
+        return [(line, "loose") for line in _loose_uses(tree)]
+    if not _ipython_syntax(code):
+        return [(1, "unparsed")]
+    # the page's lines: the cell's code was joined with "\n" from them
+    return [
+        (number, "magic")
+        for number, line in enumerate(code.split("\n"), start=1)
+        if CLAIM_NAME.search(line)
+    ]
 
 
-RENAMED = "? (claim renamed, passed on or in a magic)"
+RENAMED = "? (claim renamed, passed on or in IPython syntax)"
 """The label of a removed cell that uses ``claim`` with no call of it that can be read."""
 
 
@@ -881,52 +826,46 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
     (:func:`_notebook`), as myst-nb read them for the doctree, and compared with the
     containers by their index in the notebook, so whatever rule removed a cell, the cell
     is found. Its ``claim(...)`` calls are named by the claim they give. As for a shown
-    cell, a use of ``claim`` in what the build cannot read as the cell's code (a magic's
-    text, code that does not parse; :func:`_names_claim`) counts: each ``claim(`` there
-    is named by the id it gives as a string, or ``?``, and with none the cell is named
-    :data:`RENAMED`, as is a cell that uses ``claim`` with no call (:func:`_claim_uses`:
-    one that imports it under another name, say, for a shown cell to use, or a line that
-    IPython quotes).
+    cell, a use of ``claim`` counts (:func:`_holds_claim`); in code the build cannot read
+    as Python (in IPython's syntax, or that does not parse), each ``claim(`` is named by
+    the id it gives as a string, or ``?``. A cell with a use and no such call is named
+    :data:`RENAMED`.
     """
     if notebook is None:  # not a notebook: no code cells
         return []
     shown = _shown_indices(doctree)
     found: dict[tuple[int | None, str], None] = {}  # each claim once per cell, in order
     for index, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code" or index in shown:
+        if cell.cell_type != "code" or index in shown or not _holds_claim(cell.source):
             continue
-        fence = _fence(notebook, index)
         tree = _parse_cell(cell.source)
-        before = len(found)
-        for node in ast.walk(tree) if tree is not None else ():
-            if isinstance(node, ast.expr):
-                is_claim, _, label = _claim_call(node)
-                if is_claim:
-                    found[(fence, label)] = None
-        unread = [cell.source] if tree is None else [text for _, text in _magic_texts(tree)]
-        for text in (text for text in unread if _names_claim(text)):
-            named = [match["id"] or "?" for match in CLAIM_TEXT.finditer(text.replace(AS_CODE, ""))]
-            for label in named or [RENAMED]:
-                found[(fence, label)] = None
-        if len(found) == before and _claim_uses(cell.source):
-            found[(fence, RENAMED)] = None
+        calls = (
+            [match["id"] or "?" for match in CLAIM_TEXT.finditer(cell.source)]
+            if tree is None
+            else [
+                label
+                for node in ast.walk(tree)
+                if isinstance(node, ast.expr)
+                for is_claim, _, label in [_claim_call(node)]
+                if is_claim
+            ]
+        )
+        for label in calls or [RENAMED]:
+            found[(_fence(notebook, index), label)] = None
     return list(found)
 
 
 UNJUDGED = {
-    "magic": "the code at {} uses claim in the text of a magic, shell line or help "
-    "request (%time, %%capture, !, ?) or in a line that IPython quotes (;f, ,f), which "
-    "IPython passes on as a string that the build cannot read, so it could neither find "
-    "nor judge a check there (outside a cell magic's body and %time's statement, which "
-    "are read as Python, the word claim anywhere counts): move the check out of the "
-    "magic, or, if it is not a check, reword the text",
+    "magic": "the code at {} holds the word claim in a cell that IPython runs as other "
+    "Python than its text: a magic (%time, %%capture), a shell line (!), a help request "
+    "(?), a line that IPython quotes (;f, ,f), console prompts, an indentation common to "
+    "every line, or a cell of one line whose first word automagic may take for a magic. "
+    "IPython passes a magic's text on as a string, so the build, which does not read "
+    "such a cell, could neither find nor judge a check there: move the check to a cell "
+    "of plain Python, or reword the text (a cell of one line may take a second line)",
     "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
     "move the check to a cell that does",
-    "joined": "the code cell at {} uses claim and holds a line magic or shell line "
-    "continued with a backslash, which IPython joins into one line, so the lines of its "
-    "checks are not the page's: write the magic on one line, or move the check to a cell "
-    "without it",
     "loaded": "the code cell at {} runs other code than its text on the page (a :load: "
     "option?), so the build would judge text that does not run: put the code in the cell",
     "loose": "the code at {} uses the name claim other than as `with claim(...)` (a call "
@@ -938,8 +877,7 @@ UNJUDGED = {
     "(tagged remove-input, or remove_code_source set), so the check the ledger links to "
     "cannot be read: hide the code with hide-input instead",
 }
-"""The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`;
-``loose`` and ``magic`` from :func:`_claim_uses`)."""
+"""The message of each reason why the build cannot judge a shown cell (:func:`_unjudged`)."""
 
 
 ErrorOutput = tuple[str, int | None, str, str]
@@ -1153,24 +1091,15 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     store["removed"][docname] = [
         (source, line, label) for line, label in _removed_checks(notebook, doctree)
     ]
-    # a cell that does not parse has no blocks to judge (see _claim_blocks), nor has the
-    # text of a magic, whose records the magic may also take or misnumber (%%capture):
-    # one that names claim would show a check that the build could not judge
+    # a cell that the build cannot read as Python has no blocks to judge (see
+    # _claim_blocks), and a check under another name or bound to a variable is found only
+    # when it runs: one that does not run, or whose page is not executed, would go unseen
     store["unparsed"][docname] = [
-        (source, cell.first_line, reason)
-        for cell in shown
-        if (
-            reason := _unjudged(
-                notebook, cell, "\n".join(lines[cell.first_line - 1 : cell.last_line])
-            )
-        )
-    ]
-    # a check under another name, bound to a variable or in a magic is found only when it
-    # runs: one that does not run, or whose page is not executed, would go unseen
-    store["unparsed"][docname] += [
         (source, cell.first_line + line - 1, reason)
         for cell in shown
-        for line, reason in _claim_uses("\n".join(lines[cell.first_line - 1 : cell.last_line]))
+        for line, reason in _unjudged(
+            notebook, cell, "\n".join(lines[cell.first_line - 1 : cell.last_line])
+        )
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)

@@ -28,7 +28,8 @@ A check whose block holds neither an ``assert`` that reads a value nor a call, o
 functions it defines, cannot fail, and fails the build, in a cell that is executed or not;
 so does an assert of a tuple, of a walrus whose only name is assigned or of a lambda, a
 check in a cell that myst-nb leaves out of the page (inside a cell magic too), a shown cell
-that holds a check and does not parse or starts with a cell magic (``%%capture``), a check's
+that holds a check and does not parse, the word ``claim`` in a cell that IPython runs as
+other Python than its text (a magic, a quoted line, automagic), a check's
 failure or another error that ``%%capture`` shows without stopping the page (from a
 function the cell calls), a check object entered by a second ``with``, and a check the
 build cannot place (under another name, in a module, in ``exec``), even at the line of a
@@ -236,6 +237,9 @@ def _not_placed_in_second_cell(built: Built) -> None:
 UNRUN = "did not run on this build, though its page ran to its end"
 """The words of the error for a check that the page shows and that did not run."""
 
+IPYTHON_SYNTAX = "holds the word claim in a cell that IPython runs as other Python than its text"
+"""The words of the error for the word ``claim`` in a cell in IPython's syntax."""
+
 
 @pytest.fixture
 def small_book(tmp_path: Path) -> SmallBook:
@@ -386,7 +390,6 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
     [
         ('with claim(\n    "page:fits"\n):\n    tested = fitted', "with claim("),
         ('FITS = "page:fits"\nwith claim(FITS):\n    tested = fitted', "with claim(FITS)"),
-        ('%time filler = fitted\nwith claim("page:fits"):\n    tested = fitted', "with claim("),
         ('with claim("page:fits"):\n    assert True, "tests no value"', "with claim("),
         (
             'with claim("page:fits"):\n    def never_called():\n        assert fitted.all_zero()',
@@ -420,7 +423,6 @@ def test_a_check_that_cannot_fail_fails_naming_the_claim_and_its_line(
     ids=[
         "split-over-lines",
         "id-in-a-variable",
-        "in-a-cell-with-a-magic",
         "assert-of-a-constant",
         "assert-in-a-function-it-defines",
         "assert-of-a-tuple",
@@ -607,7 +609,7 @@ def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
         'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
     )
     why = (
-        "holds a check of claim ? (claim renamed, passed on or in a magic), but myst-nb "
+        "holds a check of claim ? (claim renamed, passed on or in IPython syntax), but myst-nb "
         "leaves the cell out"
     )
     _refuses_second_cell(small_book, cells, "# renamed", why, above=2)  # the fence
@@ -786,9 +788,8 @@ def test_a_check_in_code_run_apart_is_not_credited_to_the_next_cell_s_dead_block
         "ERROR: the check of claim page:fits at page.md (cell 3) cannot be placed on its page",
     )
     if runner.startswith(">>>"):  # IPython strips the prompts and runs a cell magic
-        line = _line(PAGE.replace(CELL_END, new), ">>> %%capture")
-        why = "uses claim in the text of a magic"
-        _fails_with(built, f"page.md:{line}: ERROR: the code at page.md:{line} {why}")
+        line = _line(PAGE.replace(CELL_END, new), '...     with claim("page:fits"):')
+        _fails_with(built, f"page.md:{line}: ERROR: the code at page.md:{line} {IPYTHON_SYNTAX}")
     checks = sorted((c["cell"], c["line"], c["runs"]) for c in built.ledger["claims"][0]["checks"])
     assert checks == [(1, _line(PAGE, 'with claim("page:fits")'), 1), (3, None, 1)], checks
 
@@ -819,18 +820,18 @@ def test_code_run_by_run_cell_storing_history_does_not_shift_a_check_to_the_next
     assert checks == [(0, 1), (_line(PAGE, 'with claim("page:fits")'), 1)], checks
 
 
-def test_a_continued_line_magic_in_a_cell_with_a_check_fails_naming_the_cell(
+def test_a_check_below_a_continued_line_magic_fails_naming_its_line(
     small_book: SmallBook,
 ) -> None:
     # IPython joins `%time x = \` and its next line into one, so the kernel's lines of the
-    # checks below are not the page's: the build refuses the cell.
+    # checks below are not the page's: the build does not read a cell in IPython's syntax.
     joined = (
         "```{code-cell} python\n%time filler = \\\n    fitted\n"
         'with claim("page:fits"):  # below a continued magic\n'
         "    assert fitted.all_zero()\n```\n"
     )
-    why = "uses claim and holds a line magic or shell line continued with a backslash"
-    _refuses_second_cell(small_book, joined, "%time filler", why)
+    expected = f"page.md:{{line}}: ERROR: the code at page.md:{{line}} {IPYTHON_SYNTAX}"
+    _second_cell_fails(small_book, joined, "# below a continued magic", expected)
 
 
 def test_a_cell_that_runs_a_loaded_file_instead_of_its_text_fails(tmp_path: Path) -> None:
@@ -937,6 +938,13 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
     _refuses_second_cell(small_book, broken, "# does not parse", why)
 
 
+SKIPPED_CHECK = (
+    "```{code-cell} python\n:tags: [skip-execution]\n"
+    'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+)
+"""A cell, not executed, whose failing check is written under another name."""
+
+
 @pytest.mark.parametrize(
     ("cell", "marker"),
     [
@@ -945,9 +953,10 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         (
             (
                 "```{code-cell} python\n%%capture\n"
-                'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
+                'with claim("page:fits"):  # captured\n'
+                '    assert not fitted.all_zero(), "swallowed"\n```\n'
             ),
-            "%%capture",
+            "# captured",
         ),
         # in a cell that does not run, the name is all the build sees of a renamed check
         (
@@ -956,7 +965,15 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
                 "from zerograd.book import claim as check\n"
                 'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
             ),
-            "%%time",
+            "import claim as check",
+        ),
+        # a comment too: what a magic does with its text is the magic's to say
+        (
+            (
+                "```{code-cell} python\n%%time\n# the claim's premise, timed\n"
+                'size = len("ab")\n```\n'
+            ),
+            "# the claim's premise",
         ),
         # a line magic's text is a string too: each of these checks fails and does not run
         (
@@ -976,8 +993,7 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         (
             (
                 "```{code-cell} python\n%time from zerograd.book import claim as check\n```\n\n"
-                "```{code-cell} python\n:tags: [skip-execution]\n"
-                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+                + SKIPPED_CHECK
             ),
             "%time from",
         ),
@@ -988,34 +1004,47 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
             ),
             "%time check",
         ),
+        # %time splits its words as a shell would and joins them again, so the string
+        # that Python reads here is not what %time runs: it runs the import
+        (
+            (
+                "```{code-cell} python\n"
+                "%time x = '''a'; from zerograd.book import claim as check #'''\n```\n\n"
+                + SKIPPED_CHECK
+            ),
+            "%time x =",
+        ),
         # IPython joins a continued magic line into one string
         (
             (
                 "```{code-cell} python\n%time from zerograd.book import \\\n"
-                "    claim as check\n```\n\n"
-                "```{code-cell} python\n:tags: [skip-execution]\n"
-                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+                "    claim as check\n```\n\n" + SKIPPED_CHECK
             ),
-            "%time from",
+            "    claim as check",
         ),
         # %prun splits its options as shell words, where # is not a comment: `#` is the
         # -l option, and the import runs
         (
             (
                 "```{code-cell} python\n%prun -q -l # from zerograd.book import claim as check\n"
-                "```\n\n```{code-cell} python\n:tags: [skip-execution]\n"
-                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+                "```\n\n" + SKIPPED_CHECK
             ),
             "%prun",
         ),
         (
             (
                 "```{code-cell} python\n%%capture\n"
-                "%prun -q -l x# from zerograd.book import claim as check\n```\n\n"
-                "```{code-cell} python\n:tags: [skip-execution]\n"
-                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+                "%prun -q -l x# from zerograd.book import claim as check\n```\n\n" + SKIPPED_CHECK
             ),
-            "%%capture",
+            "%prun -q -l x#",
+        ),
+        # automagic runs a cell of one line whose first word names a magic as that magic
+        (
+            (
+                "```{code-cell} python\nprun -q -l # from zerograd.book import claim as check\n"
+                "```\n\n" + SKIPPED_CHECK
+            ),
+            "prun -q -l #",
         ),
         # IPython quotes the rest of a line that starts with ; and calls exec with it
         (
@@ -1036,54 +1065,66 @@ def test_a_shown_cell_that_holds_a_check_and_does_not_parse_fails(
         (
             (
                 "```{code-cell} python\n;exec from zerograd.book import \\\n"
-                "    claim as check\n```\n\n"
-                "```{code-cell} python\n:tags: [skip-execution]\n"
-                'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
+                "    claim as check\n```\n\n" + SKIPPED_CHECK
+            ),
+            "    claim as check",
+        ),
+        # after a shell line whose unclosed bracket IPython reads again once it has
+        # rewritten that line
+        (
+            (
+                "```{code-cell} python\n!echo (\n;exec from zerograd.book import claim as check\n"
+                "```\n\n" + SKIPPED_CHECK
             ),
             ";exec from",
         ),
+        # a help request
+        ("```{code-cell} python\nclaim?\n```\n", "claim?"),
     ],
     ids=[
         "captured",
         "renamed-in-a-cell-not-executed",
+        "comment-in-a-cell-magic",
         "line-magic-not-executed",
         "line-magic-in-a-loop-that-does-not-run",
         "renamed-by-a-line-magic",
         "bound-in-a-line-magic",
+        "renamed-in-a-string-that-time-splits",
         "renamed-by-a-continued-line-magic",
         "renamed-behind-a-magic-s-option-hash",
         "renamed-in-a-magic-s-options-in-a-cell-magic",
+        "renamed-by-automagic",
         "quoted-by-ipython-in-a-loop-that-does-not-run",
         "quoted-after-a-console-prompt",
         "quoted-and-continued",
+        "quoted-after-an-unclosed-shell-line",
+        "help-request",
     ],
 )
-def test_a_check_in_a_magic_s_text_fails_naming_its_line(
+def test_the_word_claim_in_a_cell_in_ipython_syntax_fails_naming_its_line(
     small_book: SmallBook, cell: str, marker: str
 ) -> None:
-    # IPython passes a magic's text on as a string, which the build cannot read as Python.
-    why = (
-        "uses claim in the text of a magic, shell line or help request (%time, %%capture, !, "
-        "?) or in a line that IPython quotes (;f, ,f), which IPython passes on as a string"
-    )
-    expected = f"page.md:{{line}}: ERROR: the code at page.md:{{line}} {why}"
+    # IPython passes a magic's text on as a string, which the build does not read: the
+    # word alone fails, in a comment too.
+    expected = f"page.md:{{line}}: ERROR: the code at page.md:{{line}} {IPYTHON_SYNTAX}"
     _second_cell_fails(small_book, cell, marker, expected)
 
 
-def test_the_word_claim_in_a_magic_s_comment_is_not_taken_for_a_check(
+def test_the_word_claim_in_plain_python_text_is_not_taken_for_a_check(
     small_book: SmallBook,
 ) -> None:
-    # A comment is not code in the Python that a magic runs (a cell magic's body, %time's
-    # statement), as elsewhere, nor is a ; or , that IPython does not quote: the page stays
-    # green.
+    # In a cell of plain Python, a comment or a string is not a check, nor is a ; or ,
+    # that IPython does not quote, nor a cell of one line that automagic does not take
+    # (an assignment, a keyword or builtin first); a magic without the word is no
+    # concern: the page stays green.
     cells = (
-        '```{code-cell} python\n%%time\n# the claim\'s premise, timed\nsize = len("ab")\n```\n\n'
-        "```{code-cell} python\n:tags: [remove-cell]\n%%capture\n"
-        "# set up for the claim below\nimport math\n```\n\n"
-        '```{code-cell} python\n%time size = len("abc")  # the claim\'s premise\n```\n\n'
-        # a line that starts with ; or , but is not one that IPython quotes
+        '```{code-cell} python\n%%time\nsize = len("ab")\n```\n\n'
+        '```{code-cell} python\n%time size = len("abc")\n```\n\n'
         '```{code-cell} python\nnote = """\n; the claim holds\n"""\n'
         'labels = ("premise"\n          , "the claim")\n```\n\n'
+        '```{code-cell} python\nsize = len("abc")  # the claim\'s premise\n```\n\n'
+        '```{code-cell} python\nprint("the claim\'s premise holds")\n```\n\n'
+        '```{code-cell} python\nif size: note = "the claim"\n```\n\n'
         # a cell magic's body that is not Python, and whose indentation IPython refuses
         "```{code-cell} python\n:tags: [skip-execution]\n%%bash\n"
         "for step in 1 2; do\n  echo $step\n done\n```\n"
