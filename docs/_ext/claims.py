@@ -1008,7 +1008,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
     path = Path(env.doc2path(docname))
     text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
+    # MyST and Python count lines by "\n" alone (str.splitlines also breaks at U+2028 and
+    # at form feeds, which would shift every line below one)
+    lines = text.split("\n")
     shown = _code_cells(lines, doctree)
     cells = {cell.count: cell for cell in shown if cell.count is not None}  # the executed ones
     checks: dict[tuple[str, int | None, int | None], Check] = {}

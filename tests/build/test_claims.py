@@ -489,6 +489,21 @@ def test_a_cell_that_starts_with_blank_lines_names_the_lines_of_its_checks(
     assert checks == [(1, sound, 1), (1, hollow, 1)], checks
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x1c"], ids=["u2028", "form-feed", "fs"])
+def test_a_line_break_that_only_python_s_splitlines_sees_does_not_shift_the_checks(
+    small_book: SmallBook, separator: str
+) -> None:
+    # MyST and Python count lines by "\n" alone, str.splitlines by these characters too:
+    # a page that holds one above a cell must still have its checks found at their lines.
+    old = "The check is the cell below; `always` in inline code is code."
+    new = old.replace("below; ", f"below;{separator}")
+    built = small_book(old, new)
+    assert built.check.status == 0, built.errors()
+    line = PAGE.split("\n").index('with claim("page:fits"):') + 1
+    checks = [(c["line"], c["status"]) for c in built.ledger["claims"][0]["checks"]]
+    assert checks == [(line, "passed")], checks
+
+
 SHARED_RECORD = (
     "def hollow():\n"
     '    with claim("page:fits"):\n'
