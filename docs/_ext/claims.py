@@ -65,19 +65,22 @@ a function the cells do not call, in a cell tagged ``skip-execution``), as does 
 block of a page that myst-nb does not execute (its own ``execution_mode`` is ``off``,
 or ``nb_execution_excludepatterns`` matches it); so that such a block is found without
 its record, a use of ``claim`` other than ``with claim(...)`` (a check bound to a
-variable first, ``claim`` imported under another name, the word in a magic's text)
+variable first, ``claim`` imported under another name, the word in a cell in IPython's
+syntax)
 fails the build. A kernel that
 runs with asserts removed (``-O``), with ``IPYKERNEL_CELL_NAME``
 set (every cell's code under one name) or with IPython's ``ast_transformers`` set
 refuses its checks, and :func:`setup` clears both variables for the kernels. Not
 caught either: a check that the page's text does not show as ``claim`` (given by a
-module the page imports, fetched with ``getattr``, or in a string that plain Python
+module the page imports or a file it runs with ``%run``, fetched with ``getattr``, or
+in a string that plain Python
 runs: ``exec``, ``get_ipython().run_cell`` or a magic called by its method), which
 the build finds through its record, not on the page, so not when it does not run; code
 written to pass for a cell's (compiled under a cell's file name, or run while
-``IPYKERNEL_CELL_NAME`` was set and then unset before the check); and a record made by
+``IPYKERNEL_CELL_NAME`` was set and then unset before the check); a record made by
 calling ``zerograd.book``'s private functions; and code that changes how IPython
-reads the cells after it (``%autocall``, a transformer added to ``get_ipython()``).
+reads the cells after it (``%autocall``, a ``Macro`` that a cell of one line names, a
+transformer added to ``get_ipython()``).
 These are reported at the end of every build, including an incremental build
 that re-read nothing, until they are fixed, as ERROR lines that start with the
 page and line to fix: ``docs/one-sample.md:31: ERROR: claim one-sample:... ``.
@@ -149,6 +152,7 @@ import keyword
 import os
 import re
 import shutil
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -174,7 +178,15 @@ FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
 CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
 CLAIM_NAME = re.compile(r"\bclaim\b")
 """The name ``claim`` in a cell's text: all that a cell the build cannot read as Python
-shows of a check under another name (``from zerograd.book import claim as check``)."""
+shows of a check under another name (``from zerograd.book import claim as check``).
+Search text normalised as Python normalises names (:func:`_names_claim`)."""
+
+
+def _names_claim(text: str) -> bool:
+    """Whether ``text`` holds the word ``claim`` as Python would read a name: after NFKC
+    normalisation, under which ``claim`` written in fullwidth letters (U+FF43 ...) or
+    mathematical bold is ``claim`` too."""
+    return CLAIM_NAME.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def anchor(claim_id: str) -> str:
@@ -534,12 +546,23 @@ def _ipython_syntax(code: str) -> bool:
     """
     try:
         python = _python(code)
-    except SyntaxError:  # code that IPython's transformer refuses does not run either
-        return False
-    if python.strip("\n") != code.strip("\n"):
+    except Exception:  # noqa: BLE001  IPython's transformer refuses the text (it may raise
+        return False  # more than SyntaxError), and the kernel does not run it either
+    # the transformer dedents the cell, which empties each line of blanks
+    if _without_blank_lines(python) != _without_blank_lines(code):
         return True
     # IPython's prefilter, automagic among its rules, reads only a cell of one line
     return len(python.splitlines()) == 1 and _may_be_automagic(python)
+
+
+def _without_blank_lines(text: str) -> str:
+    """``text`` with each line of blanks emptied, and no empty line first or last."""
+    return "\n".join(line if line.strip() else "" for line in text.split("\n")).strip("\n")
+
+
+IPYTHON_BUILTINS = frozenset({"display", "get_ipython"})
+"""The names that IPython adds to the builtins of its kernel (``InteractiveShell.init_builtins``
+and ``BuiltinTrap.auto_builtins``), which hide a magic of the same name."""
 
 
 def _may_be_automagic(line: str) -> bool:
@@ -550,7 +573,9 @@ def _may_be_automagic(line: str) -> bool:
     page, builtin or keyword hides, unless the rest of the line starts with ``=`` or
     ``,`` (an assignment to that name). Which magics exist depends on the kernel and on
     what the page has run, and which variables on the page's state, so any first word
-    that is a name, not a keyword or builtin, counts.
+    that is a name, not a keyword or builtin (:data:`IPYTHON_BUILTINS` included), counts,
+    a name that an earlier cell binds too: the build reads each cell alone. A dotted
+    first word (``fitted.all_zero()``) names no magic.
     """
     from IPython.core.splitinput import LineInfo  # noqa: PLC0415
 
@@ -559,6 +584,7 @@ def _may_be_automagic(line: str) -> bool:
         info.ifun.isidentifier()
         and not keyword.iskeyword(info.ifun)
         and not hasattr(builtins, info.ifun)
+        and info.ifun not in IPYTHON_BUILTINS
         and not info.the_rest.startswith(("=", ","))
     )
 
@@ -702,8 +728,9 @@ def _claim_blocks(lines: Sequence[str], cell: Cell) -> ClaimBlocks:
     computes: ``with claim("x:y"): pass`` would count as a check, as would
     ``with claim(name): pass``, ``with claim("x:y"): assert True`` and a block whose only
     assert is in a function that it defines and does not call. The cell is read by
-    :func:`_parse_cell`, so the blocks in the body of a cell magic are not seen, and code
-    that does not parse is given the benefit of the doubt: no block.
+    :func:`_parse_cell`, so no block of a cell in IPython's syntax (a magic, a shell line,
+    console prompts) is seen, and code that does not parse is given the benefit of the
+    doubt: no block.
     """
     tree = _parse_cell("\n".join(lines[cell.first_line - 1 : cell.last_line]))
     if tree is None:
@@ -760,7 +787,7 @@ def _holds_claim(code: str) -> bool:
     cannot read as Python (:func:`_parse_cell`), the word ``claim``, comments included."""
     tree = _parse_cell(code)
     if tree is None:
-        return CLAIM_NAME.search(code) is not None
+        return _names_claim(code)
     return _calls_claim(tree) or bool(_loose_uses(tree))
 
 
@@ -808,7 +835,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> list[tuple[int, str]]:
     return [
         (number, "magic")
         for number, line in enumerate(code.split("\n"), start=1)
-        if CLAIM_NAME.search(line)
+        if _names_claim(line)
     ]
 
 
@@ -840,7 +867,10 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
             continue
         tree = _parse_cell(cell.source)
         calls = (
-            [match["id"] or "?" for match in CLAIM_TEXT.finditer(cell.source)]
+            [
+                match["id"] or "?"
+                for match in CLAIM_TEXT.finditer(unicodedata.normalize("NFKC", cell.source))
+            ]
             if tree is None
             else [
                 label
@@ -858,11 +888,14 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
 UNJUDGED = {
     "magic": "the code at {} holds the word claim in a cell that IPython runs as other "
     "Python than its text: a magic (%time, %%capture), a shell line (!), a help request "
-    "(?), a line that IPython quotes (;f, ,f), console prompts, an indentation common to "
-    "every line, or a cell of one line whose first word automagic may take for a magic. "
-    "IPython passes a magic's text on as a string, so the build, which does not read "
-    "such a cell, could neither find nor judge a check there: move the check to a cell "
-    "of plain Python, or reword the text (a cell of one line may take a second line)",
+    "(?), a line that IPython quotes or calls (;f, ,f, /f), console prompts, an indentation "
+    "common to every line, or a cell of one line whose first word automagic may take for a "
+    "magic (`check(x)  # ...`; not `x = ...`, a keyword or builtin first, or a dotted name). "
+    "IPython runs other code than such a cell's text (it passes a magic's text on as a "
+    "string), so the build, which does not read such a cell, could neither find nor judge "
+    "a check there: move the check to a cell "
+    "of plain Python, or reword the text (a cell of one line may take a second line that "
+    "is not blank)",
     "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
     "move the check to a cell that does",
@@ -1209,7 +1242,8 @@ class Ledger:
     the build that last executed them."""
     unparsed: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     """Each page's shown cells whose checks the build cannot judge: the page's source, the
-    line (the cell's first line; for ``loose``, the line of the use), and the reason, a
+    line (the cell's first line; for ``loose``, the line of the use; for ``magic``, each
+    line that holds the word ``claim``), and the reason, a
     key of :data:`UNJUDGED`."""
     errors: dict[str, list[ErrorOutput]] = field(default_factory=dict)
     """Each page's error outputs that did not stop its execution (see
@@ -1251,7 +1285,9 @@ class Ledger:
                             f"the check of claim {claim_id} at {where} cannot be placed on its "
                             "page, so whether its block can fail is unknown: write it as "
                             "`with claim(...):` in one of the page's code cells (not under "
-                            "another name, bound to a variable first, inside a cell magic, "
+                            "another name, bound to a variable first, in a cell that IPython runs "
+                            "as other Python than its text (a magic, a shell line, console "
+                            "prompts), "
                             "in a module the page imports or in a string run by exec or "
                             "run_cell, after a cell that runs code with run_cell(..., "
                             "store_history=True), which shifts IPython's count of the cells, "

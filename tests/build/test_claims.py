@@ -1095,6 +1095,14 @@ SKIPPED_CHECK = (
         ),
         # a help request
         ("```{code-cell} python\nclaim?\n```\n", "claim?"),
+        # claim in fullwidth letters, which Python reads as the name claim
+        (
+            (
+                "```{code-cell} python\n%time from zerograd.book import "
+                "\uff43\uff4c\uff41\uff49\uff4d as check\n```\n\n" + SKIPPED_CHECK
+            ),
+            "%time from",
+        ),
     ],
     ids=[
         "captured",
@@ -1114,6 +1122,7 @@ SKIPPED_CHECK = (
         "quoted-and-continued",
         "quoted-after-an-unclosed-shell-line",
         "help-request",
+        "renamed-in-fullwidth-letters",
     ],
 )
 def test_the_word_claim_in_a_cell_in_ipython_syntax_fails_naming_its_line(
@@ -1140,7 +1149,13 @@ def test_the_word_claim_in_plain_python_text_is_not_taken_for_a_check(
         '```{code-cell} python\nsize = len("abc")  # the claim\'s premise\n```\n\n'
         '```{code-cell} python\nprint("the claim\'s premise holds")\n```\n\n'
         '```{code-cell} python\nif size: note = "the claim"\n```\n\n'
-        # a cell magic's body that is not Python, and whose indentation IPython refuses
+        # a name that IPython adds to its kernel's builtins
+        "```{code-cell} python\ndisplay(size)  # the claim's premise\n```\n\n"
+        # a cell of plain Python with a line of blanks, which IPython's dedent empties
+        "```{code-cell} python\ndef helper():\n    size = 1\n    \n"
+        "    return size  # the claim's helper\n```\n\n"
+        # a cell magic's body that is not Python (round 114 read it as Python, and
+        # IPython's transformer refused its indentation)
         "```{code-cell} python\n:tags: [skip-execution]\n%%bash\n"
         "for step in 1 2; do\n  echo $step\n done\n```\n"
     )
@@ -1164,7 +1179,8 @@ def test_a_failure_under_a_cell_magic_fails_naming_the_claim_and_the_cell(
 ) -> None:
     # %%capture runs its body as a cell of its own: the body's error is shown but the cell
     # goes on, and the body's outputs, the records of its checks among them, are taken.
-    # Here the cell holds no claim( text, so the rule for a magic cell does not see it. The
+    # Here the cell does not hold the word claim, so the rule for a cell in IPython's syntax
+    # does not see it. The
     # kernel sends the record when the page's cell ends; the build fails on an error output
     # that did not stop the page, a check's or not.
     new = f"{CELL_END}\nA second cell.\n\n```{{code-cell}} python\n{SWALLOWED}"
@@ -1195,7 +1211,8 @@ def test_a_failure_under_a_cell_magic_fails_naming_the_claim_and_the_cell(
 def test_a_check_inside_a_cell_magic_in_a_cell_left_out_of_the_page_fails(
     small_book: SmallBook,
 ) -> None:
-    # Parsed, the magic's body is a string: the cell's claim( text is what shows the check.
+    # The build does not parse a cell in IPython's syntax: the cell's claim( text names the
+    # check.
     hidden = (
         "```{code-cell} python\n:tags: [remove-cell]\n%%capture\n"
         'with claim("page:fits"):\n    assert not fitted.all_zero(), "swallowed"\n```\n'
