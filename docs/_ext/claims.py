@@ -176,6 +176,12 @@ LEDGER_JSON = "claims.json"
 SHORT_NAME_PATTERN = re.compile(SHORT_NAME)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{code-cell\}")
 CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
+SEPARATOR = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""The characters other than a newline at which ``str.splitlines`` breaks a line (a page
+read as text has no carriage return left): myst-nb's notebook reader splits a page at
+them, and markdown-it, which numbers the doctree's lines, does not, so that the text
+after one is misread (the markdown after a code cell taken for code, a cell's code cut
+in two)."""
 CLAIM_NAME = re.compile(r"\bclaim\b")
 """The name ``claim`` in a cell's text: all that a cell the build cannot read as Python
 shows of a check under another name (``from zerograd.book import claim as check``).
@@ -544,10 +550,9 @@ def _ipython_syntax(code: str) -> bool:
     as a string, and what the magic does with it is the magic's to say
     (``%prun -l # ...`` runs what follows the ``#``, which is the value of ``-l``).
     """
-    try:
-        python = _python(code)
-    except Exception:  # noqa: BLE001  IPython's transformer refuses the text (it may raise
-        return False  # more than SyntaxError), and the kernel does not run it either
+    python = _python(code)
+    if python is None:  # the kernel refuses it too, and runs nothing
+        return False
     # the transformer dedents the cell, which empties each line of blanks
     if _without_blank_lines(python) != _without_blank_lines(code):
         return True
@@ -607,12 +612,17 @@ def _parse_cell(code: str) -> ast.Module | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _python(code: str) -> str:
+def _python(code: str) -> str | None:
     """A code cell's code as IPython's transformer turns it into Python before it
-    compiles it (IPython's prefilter then reads a cell of one line)."""
+    compiles it (IPython's prefilter then reads a cell of one line); ``None`` if the
+    transformer refuses the text, as the kernel then does: it raises more than
+    ``SyntaxError`` (``x = %\'\'\'`` raises ``IndexError``)."""
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
-    return str(TransformerManager().transform_cell(code))
+    try:
+        return str(TransformerManager().transform_cell(code))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _runs_with(node: ast.AST) -> Iterator[ast.AST]:
@@ -886,9 +896,10 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
 
 
 UNJUDGED = {
-    "magic": "the code at {} holds the word claim in a cell that IPython runs as other "
-    "Python than its text: a magic (%time, %%capture), a shell line (!), a help request "
-    "(?), a line that IPython quotes or calls (;f, ,f, /f), console prompts, an indentation "
+    "magic": "the code at {} holds the word claim in a cell that IPython runs, or may run, "
+    "as other Python than its text: a magic (%time, %%capture), a shell line (!), a help "
+    "request (?), a line that IPython quotes or calls (;f, ,f, /f), console prompts (>>>, "
+    "inside a string too), an indentation "
     "common to every line, or a cell of one line whose first word automagic may take for a "
     "magic (`check(x)  # ...`; not `x = ...`, a keyword or builtin first, or a dotted name). "
     "IPython runs other code than such a cell's text (it passes a magic's text on as a "
@@ -899,6 +910,10 @@ UNJUDGED = {
     "unparsed": "the code cell at {} uses claim but does not parse as Python, so "
     "the build cannot find or judge its `with claim(...)` blocks: make the cell parse, or "
     "move the check to a cell that does",
+    "separator": "the line at {} holds a character that Python's str.splitlines takes for "
+    "a line break and markdown-it does not (U+2028, U+2029, U+0085, a form feed, a "
+    "vertical tab or U+001C to U+001E), so myst-nb's notebook reader, which splits the "
+    "page at it, misreads the text after it: remove the character",
     "loaded": "the code cell at {} runs other code than its text on the page (a :load: "
     "option?), so the build would judge text that does not run: put the code in the cell",
     "loose": "the code at {} uses the name claim other than as `with claim(...)` (a call "
@@ -1041,8 +1056,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
 
     path = Path(env.doc2path(docname))
     text = path.read_text(encoding="utf-8")
-    # MyST and Python count lines by "\n" alone (str.splitlines also breaks at U+2028 and
-    # at form feeds, which would shift every line below one)
+    # markdown-it, which gives the doctree its lines, and Python count lines by "\n"
+    # alone; str.splitlines also breaks at U+2028, form feeds and others (SEPARATOR),
+    # which the page may not hold, since myst-nb's notebook reader splits at them
     lines = text.split("\n")
     shown = _code_cells(lines, doctree)
     cells = {cell.count: cell for cell in shown if cell.count is not None}  # the executed ones
@@ -1055,8 +1071,9 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         return parsed[cell.number]
 
     def digest_of(cell: Cell) -> str:
-        code = _python("\n".join(lines[cell.first_line - 1 : cell.last_line])).strip()
-        return hashlib.sha256(code.encode()).hexdigest()
+        text = "\n".join(lines[cell.first_line - 1 : cell.last_line])
+        python = _python(text)  # None: the kernel ran nothing of it, so no record matches
+        return hashlib.sha256((text if python is None else python).strip().encode()).hexdigest()
 
     # a page that myst-nb did not execute on this build (a page-level execution_mode of
     # "cache", say) shows an earlier build's outputs, and its records are those of the
@@ -1135,6 +1152,10 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
         for line, reason in _unjudged(
             notebook, cell, "\n".join(lines[cell.first_line - 1 : cell.last_line])
         )
+    ] + [
+        (source, number, "separator")
+        for number, line in enumerate(lines, start=1)
+        if SEPARATOR.search(line)
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)

@@ -237,7 +237,9 @@ def _not_placed_in_second_cell(built: Built) -> None:
 UNRUN = "did not run on this build, though its page ran to its end"
 """The words of the error for a check that the page shows and that did not run."""
 
-IPYTHON_SYNTAX = "holds the word claim in a cell that IPython runs as other Python than its text"
+IPYTHON_SYNTAX = (
+    "holds the word claim in a cell that IPython runs, or may run, as other Python than its text"
+)
 """The words of the error for the word ``claim`` in a cell in IPython's syntax."""
 
 
@@ -489,19 +491,47 @@ def test_a_cell_that_starts_with_blank_lines_names_the_lines_of_its_checks(
     assert checks == [(1, sound, 1), (1, hollow, 1)], checks
 
 
-@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x1c"], ids=["u2028", "form-feed", "fs"])
-def test_a_line_break_that_only_python_s_splitlines_sees_does_not_shift_the_checks(
-    small_book: SmallBook, separator: str
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x85"], ids=["u2028", "form-feed", "nel"])
+@pytest.mark.parametrize("where", ["prose", "code"])
+def test_a_line_break_that_only_python_s_splitlines_sees_fails_naming_its_line(
+    small_book: SmallBook, separator: str, where: str
 ) -> None:
-    # MyST and Python count lines by "\n" alone, str.splitlines by these characters too:
-    # a page that holds one above a cell must still have its checks found at their lines.
-    old = "The check is the cell below; `always` in inline code is code."
-    new = old.replace("below; ", f"below;{separator}")
+    # myst-nb's notebook reader splits a page with str.splitlines, which also breaks at
+    # these characters, while markdown-it, which numbers the doctree's lines, does not:
+    # the text after one is misread (markdown taken for code, a cell cut in two).
+    old = (
+        "The check is the cell below; `always` in inline code is code."
+        if where == "prose"
+        else "prediction = float(worked_example().prediction()[0])"
+    )
+    new = old.replace(" ", f" {separator}", 1)
     built = small_book(old, new)
-    assert built.check.status == 0, built.errors()
-    line = PAGE.split("\n").index('with claim("page:fits"):') + 1
-    checks = [(c["line"], c["status"]) for c in built.ledger["claims"][0]["checks"]]
-    assert checks == [(line, "passed")], checks
+    line = PAGE.split("\n").index(old) + 1
+    _fails_with(
+        built,
+        f"page.md:{line}: ERROR: the line at page.md:{line} holds a character that Python's "
+        "str.splitlines takes for a line break and markdown-it does not",
+    )
+
+
+def test_a_cell_that_ipython_s_transformer_refuses_does_not_stop_the_build(
+    small_book: SmallBook,
+) -> None:
+    # IPython's transformer raises IndexError on x = %''' (the kernel then runs nothing of
+    # the cell); code run apart takes the next cell's count, so the build reads that cell
+    # to place the record of the check it defines: the build must say so, not crash.
+    cells = (
+        "```{code-cell} python\n"
+        "get_ipython().run_cell(\n"
+        '    \'def hollow():\\n    with claim("page:fits"):\\n'
+        "        assert fitted.all_zero()\\n'\n)\n```\n\n"
+        "```{code-cell} python\n:tags: [raises-exception]\nx = %'''\n```\n\n"
+        "```{code-cell} python\nhollow()\n```\n"
+    )
+    built, _ = _with_second_cell(small_book, cells, "get_ipython().run_cell(")
+    assert "ExtensionError" not in built.log, built.log[-2000:]
+    _fails_with(built, "ERROR: the check of claim page:fits at page.md")
+    assert any("cannot be placed on its page" in error for error in built.errors()), built.errors()
 
 
 SHARED_RECORD = (
@@ -610,8 +640,10 @@ def test_a_check_written_other_than_as_with_claim_fails_whether_or_not_it_runs(
         "from zerograd.book import claim as check  # renamed",
         # IPython passes a line magic's text on as a string, which holds the import
         "%time from zerograd.book import claim as check  # renamed",
+        # Python reads claim in fullwidth letters as the name claim
+        "%time from zerograd.book import \uff43\uff4c\uff41\uff49\uff4d as check  # renamed",
     ],
-    ids=["import", "import-in-a-line-magic"],
+    ids=["import", "import-in-a-line-magic", "import-in-fullwidth-letters"],
 )
 def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
     small_book: SmallBook, importing: str
