@@ -36,11 +36,12 @@ cell that myst-nb leaves out of the page (tagged ``remove-cell``, say) holds a
 ``claim(...)`` call or another use of ``claim`` (:func:`_removed_checks`), a code cell
 whose code the page does not show (``remove-input``) holds one, a code cell the page
 shows does not parse and holds the word ``claim``, so that its blocks cannot be found,
-a code cell that IPython runs as other Python than its text (a magic such as ``%time``
-or ``%%capture``, a shell line ``!``, a help request, a line that IPython quotes such as
-``;exec ...``, console prompts, or a cell of one line that automagic may take for a
-magic; see :func:`_ipython_syntax`) holds the word ``claim``, comments included, since
-the build does not read such a cell, a code
+a code cell that IPython runs, or may run, as other Python than its text (a magic such
+as ``%time`` or ``%%capture``, a shell line ``!``, a help request, a line that IPython
+quotes such as ``;exec ...``, console prompts, or a cell of one line that automagic may
+take for a magic; see :func:`_ipython_syntax`) holds the word ``claim``, comments included, since
+the build does not read such a cell, a line of a page holds a character that
+``str.splitlines`` breaks lines at and markdown-it does not (:data:`SEPARATOR`), a code
 cell the page shows runs other code than its text (``:load:``, see :func:`_unjudged`),
 a check names a claim that no page declares, a check fails
 (the assert's message is in the log) or comes from a page that myst-nb did not execute on
@@ -826,6 +827,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> list[tuple[int, str]]:
         isinstance(index, int)
         and index < len(cells)
         and code.strip("\n") != str(cells[index].source).strip("\n")
+        and not SEPARATOR.search(code)  # myst-nb splits there: "separator" says so
     ):
         return [(1, "loaded")]
     if not _holds_claim(code):
@@ -902,7 +904,8 @@ UNJUDGED = {
     "inside a string too), an indentation "
     "common to every line, or a cell of one line whose first word automagic may take for a "
     "magic (`check(x)  # ...`; not `x = ...`, a keyword or builtin first, or a dotted name). "
-    "IPython runs other code than such a cell's text (it passes a magic's text on as a "
+    "IPython runs, or may run, other code than such a cell's text (it passes a magic's "
+    "text on as a "
     "string), so the build, which does not read such a cell, could neither find nor judge "
     "a check there: move the check to a cell "
     "of plain Python, or reword the text (a cell of one line may take a second line that "
@@ -1155,7 +1158,7 @@ def _collect(app: Sphinx, doctree: nodes.document) -> None:
     ] + [
         (source, number, "separator")
         for number, line in enumerate(lines, start=1)
-        if SEPARATOR.search(line)
+        if notebook is not None and SEPARATOR.search(line)
     ]
 
     result = NbMetadataCollector.get_exec_data(env, docname)
