@@ -851,11 +851,7 @@ def _unjudged(notebook: Any, cell: Cell, code: str) -> list[tuple[int, str]]:
     ]
 
 
-RENAMED = "? (claim renamed, passed on or in IPython syntax)"
-"""The label of a removed cell that uses ``claim`` with no call of it that can be read."""
-
-
-def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | None, str]]:
+def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | None, str | None]]:
     """The checks in the code cells of the page that myst-nb leaves out of its doctree:
     the line of each one's cell fence, and the claim it names.
 
@@ -868,12 +864,12 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
     cell, a use of ``claim`` counts (:func:`_holds_claim`); in code the build cannot read
     as Python (in IPython's syntax, or that does not parse), each ``claim(`` is named by
     the id it gives as a string, or ``?``. A cell with a use and no such call is named
-    :data:`RENAMED`.
+    ``None``: it may hold a check that the build cannot name.
     """
     if notebook is None:  # not a notebook: no code cells
         return []
     shown = _shown_indices(doctree)
-    found: dict[tuple[int | None, str], None] = {}  # each claim once per cell, in order
+    found: dict[tuple[int | None, str | None], None] = {}  # each claim once per cell, in order
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or index in shown or not _holds_claim(cell.source):
             continue
@@ -892,7 +888,7 @@ def _removed_checks(notebook: Any, doctree: nodes.document) -> list[tuple[int | 
                 if is_claim
             ]
         )
-        for label in calls or [RENAMED]:
+        for label in calls or [None]:
             found[(_fence(notebook, index), label)] = None
     return list(found)
 
@@ -1258,7 +1254,7 @@ class Ledger:
     failures: dict[str, str]
     library_version: str
     library_sha256: str
-    removed: dict[str, list[tuple[str, int | None, str]]] = field(default_factory=dict)
+    removed: dict[str, list[tuple[str, int | None, str | None]]] = field(default_factory=dict)
     """Each page's checks in cells that myst-nb leaves out of the doctree: the page's
     source, the line of the cell's fence, the claim's label."""
     read: frozenset[str] = frozenset()
@@ -1362,18 +1358,25 @@ class Ledger:
                 )
             )
         for page, removed in sorted(self.removed.items()):
-            for source, fence, label in removed:
+            for source, fence, named in removed:
                 where = f"{source}:{fence}" if fence is not None else source
+                what = (
+                    f"holds a check of claim {named}"
+                    if named is not None
+                    else "may hold a check that the build cannot name (it uses claim other "
+                    "than in a call, renamed or passed on, or it is in IPython's syntax and "
+                    "holds the word claim)"
+                )
                 found.append(
                     Problem(
                         page,
                         fence,
-                        f"the code cell at {where} holds a check of claim {label}, but "
+                        f"the code cell at {where} {what}, but "
                         "myst-nb leaves the cell out of the page (a tag such as remove-cell "
                         "does, as do remove-input and remove-output together), so the build "
                         "cannot place, show or judge its block: hide the cell with "
                         "hide-input or hide-cell instead",
-                        label if label in self.claims else None,
+                        named if named is not None and named in self.claims else None,
                     )
                 )
         for page, unparsed in sorted(self.unparsed.items()):

@@ -642,8 +642,10 @@ def test_a_check_written_other_than_as_with_claim_fails_whether_or_not_it_runs(
         "%time from zerograd.book import claim as check  # renamed",
         # Python reads claim in fullwidth letters as the name claim
         "%time from zerograd.book import \uff43\uff4c\uff41\uff49\uff4d as check  # renamed",
+        # automagic may run a cell of one line whose first word is a name as a magic
+        "fitted  # renamed: the claim below",
     ],
-    ids=["import", "import-in-a-line-magic", "import-in-fullwidth-letters"],
+    ids=["import", "import-in-a-line-magic", "import-in-fullwidth-letters", "one-line-cell"],
 )
 def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
     small_book: SmallBook, importing: str
@@ -656,8 +658,9 @@ def test_claim_renamed_in_a_cell_the_page_leaves_out_fails_the_build(
         'with check("page:fits"):\n    assert len("ab") == 3\n```\n'
     )
     why = (
-        "holds a check of claim ? (claim renamed, passed on or in IPython syntax), but myst-nb "
-        "leaves the cell out"
+        "may hold a check that the build cannot name (it uses claim other than in a call, "
+        "renamed or passed on, or it is in IPython's syntax and holds the word claim), but "
+        "myst-nb leaves the cell out"
     )
     _refuses_second_cell(small_book, cells, "# renamed", why, above=2)  # the fence
 
